@@ -1,0 +1,66 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "providerd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "providerd", targets: ["providerd"]),
+        .library(name: "ProviderdCore", targets: ["ProviderdCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+        // Turns migrations/*.sql (and later etc/prices.json) into Swift source at build
+        // time, so an installed binary needs no source tree and the top-level files stay
+        // the only copy.
+        .executableTarget(name: "EmbedResources"),
+        .plugin(
+            name: "EmbedResourcesPlugin",
+            capability: .buildTool(),
+            dependencies: ["EmbedResources"]
+        ),
+        .target(
+            name: "ProviderdCore",
+            dependencies: [
+                "CLibPQ", "COpenSSL", "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedResourcesPlugin"]
+        ),
+        .executableTarget(
+            name: "providerd",
+            dependencies: [
+                "ProviderdCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "ProviderdCoreTests",
+            dependencies: ["ProviderdCore"]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["ProviderdCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

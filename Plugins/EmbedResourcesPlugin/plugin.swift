@@ -1,0 +1,31 @@
+import Foundation
+import PackagePlugin
+
+/// Embeds the package's top-level `migrations/*.sql` and `etc/prices.json` into the
+/// target as Swift source, so the installed binary carries them and the files in the
+/// repository remain the single source of truth.
+@main
+struct EmbedResourcesPlugin: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: Target) async throws -> [Command] {
+        let packageDir = context.package.directoryURL
+        let fileManager = FileManager.default
+        var inputs: [URL] = []
+        let migrations = packageDir.appendingPathComponent("migrations")
+        if let names = try? fileManager.contentsOfDirectory(atPath: migrations.path) {
+            inputs += names.filter { $0.hasSuffix(".sql") }.sorted().map { migrations.appendingPathComponent($0) }
+        }
+        let prices = packageDir.appendingPathComponent("etc/prices.json")
+        if fileManager.fileExists(atPath: prices.path) { inputs.append(prices) }
+
+        let output = context.pluginWorkDirectoryURL.appendingPathComponent("EmbeddedResources.swift")
+        return [
+            .buildCommand(
+                displayName: "Embedding migrations and prices into \(target.name)",
+                executable: try context.tool(named: "EmbedResources").url,
+                arguments: [output.path, packageDir.path] + inputs.map(\.path),
+                inputFiles: inputs,
+                outputFiles: [output]
+            )
+        ]
+    }
+}

@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why no usable keyring could be loaded. Messages name the source and line, never
+/// key material.
+public enum KeySourceError: Error, Equatable, Sendable, CustomStringConvertible {
+    case notFound
+    case unreadable(path: String, reason: String)
+    case tooOpen(path: String, mode: String)
+    case empty(source: String)
+    case invalid(source: String, detail: String)
+
+    public var description: String {
+        switch self {
+        case .notFound:
+            return "no encryption key configured: set --key-file or PROVIDERD_KEY_FILE, provide the systemd "
+                + "credential providerd.keys, or set ARCHON_ENCRYPTION_KEY (create one with `providerd keygen`)"
+        case .unreadable(let path, let reason):
+            return "cannot read key file \(path): \(reason)"
+        case .tooOpen(let path, let mode):
+            return "key file \(path) has mode \(mode), readable by group or others; run `chmod 600 \(path)`"
+        case .empty(let source):
+            return "\(source) holds no key"
+        case .invalid(let source, let detail):
+            return "\(source): \(detail)"
+        }
+    }
+}
+
+/// Finds the encryption keys, first source that exists wins:
+/// 1. the key file (`--key-file` / `PROVIDERD_KEY_FILE`): one key per line, first is primary;
+/// 2. the systemd credential `providerd.keys` in `$CREDENTIALS_DIRECTORY`;
+/// 3. `ARCHON_ENCRYPTION_KEY`: one key, or a comma-separated list, first is primary.
+///
+/// Never generates a key: the seed's throwaway key made stored rows unreadable later.
+public struct KeyringLoader: Sendable {
+    public var keyFile: String?
+    public var environment: [String: String]
+
+    public init(keyFile: String?, environment: [String: String]) {
+        self.keyFile = keyFile
+        self.environment = environment
+    }
+
+    /// The keyring and a description of where it came from (safe to log).
+    public func load() throws(KeySourceError) -> (keyring: FernetKeyring, source: String) {
+        if let path = keyFile ?? environment["PROVIDERD_KEY_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            return try fromFile(path, source: "key file \(path)")
+        }
+        if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
+            let path = directory + "/providerd.keys"
+            if access(path, F_OK) == 0 {
+                return try fromFile(path, source: "credential providerd.keys")
+            }
+        }
+        if let value = environment["ARCHON_ENCRYPTION_KEY"] {
+            let keys = value.split(separator: ",").map { String($0.trimmingWhitespace()) }.filter { !$0.isEmpty }
+            return try parse(keys, source: "ARCHON_ENCRYPTION_KEY")
+        }
+        throw .notFound
+    }
+
+    func fromFile(_ path: String, source: String) throws(KeySourceError) -> (keyring: FernetKeyring, source: String) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+        guard info.st_mode & S_IFMT == S_IFREG else { throw .unreadable(path: path, reason: "not a regular file") }
+        if info.st_mode & 0o077 != 0 {
+            throw .tooOpen(path: path, mode: "0" + String(info.st_mode & 0o777, radix: 8))
+        }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+            guard bytes.count <= 1 << 20 else { throw .unreadable(path: path, reason: "larger than 1 MiB") }
+        }
+        defer { OpenSSL.cleanse(&bytes); OpenSSL.cleanse(&buffer) }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw .invalid(source: source, detail: "not UTF-8 text")
+        }
+        // One key per line; blank lines and # comments are allowed.
+        var keys: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let trimmed = line.trimmingWhitespace()
+            if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
+            keys.append(String(trimmed))
+        }
+        return try parse(keys, source: source)
+    }
+
+    func parse(_ keys: [String], source: String) throws(KeySourceError) -> (keyring: FernetKeyring, source: String) {
+        guard !keys.isEmpty else { throw .empty(source: source) }
+        do {
+            return (try FernetKeyring(base64Keys: keys), source)
+        } catch {
+            throw .invalid(source: source, detail: error.description)
+        }
+    }
+}

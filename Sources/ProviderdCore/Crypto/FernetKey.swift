@@ -1,0 +1,76 @@
+/// One Fernet key: 32 bytes, the first 16 sign (HMAC-SHA256), the last 16 encrypt
+/// (AES-128-CBC), as in the Fernet spec and Python's `cryptography`.
+public struct FernetKey: Sendable {
+    let signingKey: [UInt8]
+    let encryptionKey: [UInt8]
+
+    /// First 8 hex digits of SHA-256 over the raw 32 key bytes: safe to log and to
+    /// show in `check`, it identifies a key without revealing it.
+    public let id: String
+
+    /// Parses a key as `Fernet.generate_key()` writes it (URL-safe base64 of 32 bytes).
+    /// Surrounding whitespace is ignored.
+    public init(base64 text: String) throws(FernetError) {
+        let trimmed = text.trimmingWhitespace()
+        guard !trimmed.isEmpty else { throw .invalidKey("empty; expected 32 bytes of URL-safe base64") }
+        guard var raw = Base64URL.decode(trimmed) else {
+            throw .invalidKey("not URL-safe base64 (expected 44 characters of A-Z a-z 0-9 - _ ending in =)")
+        }
+        defer { OpenSSL.cleanse(&raw) }
+        guard raw.count == 32 else {
+            throw .invalidKey("must be 32 bytes of URL-safe base64, got \(raw.count)")
+        }
+        try self.init(raw: raw)
+    }
+
+    /// A key from its 32 raw bytes.
+    public init(raw: [UInt8]) throws(FernetError) {
+        guard raw.count == 32 else { throw .invalidKey("must be 32 bytes, got \(raw.count)") }
+        signingKey = Array(raw[0..<16])
+        encryptionKey = Array(raw[16..<32])
+        id = Fingerprint.hex(of: raw)
+    }
+
+    /// A new random key, from `RAND_bytes`.
+    public static func generate() throws(FernetError) -> FernetKey {
+        do {
+            var raw = try OpenSSL.randomBytes(32)
+            defer { OpenSSL.cleanse(&raw) }
+            return try FernetKey(raw: raw)
+        } catch let error as CryptoError {
+            throw .crypto(error.description)
+        } catch {
+            throw .crypto("\(error)")
+        }
+    }
+
+    /// The key in the text form Python's `Fernet.generate_key()` prints. For `keygen`
+    /// only: never log it.
+    public var base64: String { Base64URL.encode(signingKey + encryptionKey) }
+}
+
+/// Short, stable, non-reversible identifiers for secrets and keys.
+public enum Fingerprint {
+    /// First 8 hex digits of SHA-256 over `bytes`.
+    public static func hex(of bytes: [UInt8]) -> String {
+        let digest = OpenSSL.sha256(bytes)
+        return digest.prefix(4).map { byte in
+            let text = String(byte, radix: 16)
+            return byte < 16 ? "0" + text : text
+        }.joined()
+    }
+
+    /// Fingerprint of a secret string (its UTF-8 bytes), as `keys list` shows it.
+    public static func hex(of secret: String) -> String { hex(of: Array(secret.utf8)) }
+}
+
+extension StringProtocol {
+    /// The text without leading or trailing ASCII whitespace (space, tab, CR, LF).
+    func trimmingWhitespace() -> Substring {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        let text = self[...]
+        guard let start = text.firstIndex(where: { !isSpace($0) }) else { return "" }
+        let end = text.lastIndex(where: { !isSpace($0) })!
+        return Substring(text[start...end])
+    }
+}

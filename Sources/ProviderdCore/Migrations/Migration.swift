@@ -1,0 +1,27 @@
+/// One SQL file from the top-level `migrations/` folder, embedded in the binary at
+/// build time (see `Plugins/EmbedResourcesPlugin`).
+public struct Migration: Sendable, Equatable {
+    /// The numeric prefix, e.g. `001`.
+    public let version: String
+    /// The file name, e.g. `001_simplified_schema.sql`.
+    public let name: String
+    public let sql: String
+    /// First 16 hex digits of SHA-256 over the file, recorded when applied so that an
+    /// edited migration is noticed.
+    public var checksum: String {
+        let digest = OpenSSL.sha256(Array(sql.utf8))
+        return digest.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
+    /// Every embedded migration, ordered by version.
+    public static var all: [Migration] {
+        EmbeddedResources.files
+            .filter { $0.key.hasPrefix("migrations/") && $0.key.hasSuffix(".sql") }
+            .map { path, sql in
+                let name = String(path.dropFirst("migrations/".count))
+                let version = String(name.prefix { $0.isNumber })
+                return Migration(version: version, name: name, sql: sql)
+            }
+            .sorted { $0.name < $1.name }
+    }
+}

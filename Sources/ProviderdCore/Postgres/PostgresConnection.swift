@@ -1,0 +1,185 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to reach PostgreSQL. `conninfo` is a URL (`postgresql://...`) or a
+/// `key=value` string, or nil for libpq's defaults; libpq then applies `PG*`
+/// variables, `~/.pgpass`, service files and `sslmode` itself.
+public struct ConnectionOptions: Sendable {
+    public var conninfo: String?
+    /// Seconds to wait for a connection; a value in `conninfo` wins.
+    public var connectTimeout: Int
+    /// Milliseconds a statement may run before the server cancels it (0: no limit).
+    public var statementTimeoutMilliseconds: Int
+    public var applicationName: String
+
+    public init(conninfo: String?, connectTimeout: Int = 10, statementTimeoutMilliseconds: Int = 30_000,
+                applicationName: String = "providerd") {
+        self.conninfo = conninfo
+        self.connectTimeout = connectTimeout
+        self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
+        self.applicationName = applicationName
+    }
+}
+
+/// One libpq connection. Statements are parameterised (`PQexecParams`) except
+/// `runScript`, which only ever runs the migrations embedded in the binary.
+///
+/// `@unchecked Sendable`: it owns a `PGconn`, which libpq allows on any thread but
+/// only one thread at a time; whoever holds the connection (one task, or one
+/// dedicated thread) serialises its calls. libpq calls block.
+public final class PostgresConnection: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    public init(_ options: ConnectionOptions) throws(PostgresError) {
+        // Order matters: a later keyword overrides an earlier one, and `dbname` is
+        // expanded into its parts, so values in the user's URL win over our defaults.
+        var keywords = ["connect_timeout", "application_name", "client_encoding"]
+        var values = [String(options.connectTimeout), options.applicationName, "UTF8"]
+        if let conninfo = options.conninfo, !conninfo.isEmpty {
+            keywords.append("dbname")
+            values.append(conninfo)
+        }
+        let connection: OpaquePointer? = withCStrings(keywords) { keys in
+            withCStrings(values) { vals in PQconnectdbParams(keys, vals, 1) }
+        }
+        guard let connection else {
+            throw PostgresError(kind: .connection, message: "libpq could not allocate a connection")
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            var message = Self.trimmed(PQerrorMessage(connection))
+            PQfinish(connection)
+            // A malformed conninfo is echoed back by libpq; never echo a password.
+            if let conninfo = options.conninfo, conninfo.contains("password") || conninfo.contains("@") {
+                if message.contains("connection info string") || message.contains("URI") {
+                    message = "the connection string is malformed (not shown: it may hold a password)"
+                }
+            }
+            throw PostgresError(kind: .connection, message: message)
+        }
+        handle = connection
+        try query(
+            "SELECT set_config('statement_timeout', $1, false), set_config('client_min_messages', 'warning', false), set_config('TimeZone', 'UTC', false)",
+            [String(options.statementTimeoutMilliseconds)])
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    /// The role the session runs as (for `check` and RLS warnings).
+    public var user: String { String(cString: PQuser(handle)) }
+
+    /// Runs one parameterised statement. `nil` parameters are SQL NULL.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [(any PostgresBindable)?] = []) throws(PostgresError) -> PostgresResult {
+        let texts = parameters.map { $0?.postgresText }
+        let result: OpaquePointer? = withOptionalCStrings(texts) { pointers in
+            PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
+        }
+        return try consume(result)
+    }
+
+    /// Runs a multi-statement script with the simple query protocol. Only for SQL
+    /// shipped inside the binary (migrations): it takes no parameters.
+    public func runScript(_ sql: String) throws(PostgresError) {
+        try consume(PQexec(handle, sql))
+    }
+
+    /// Runs `body` inside BEGIN/COMMIT; any error rolls back and is rethrown.
+    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try query("BEGIN")
+        do {
+            let value = try body(self)
+            try query("COMMIT")
+            return value
+        } catch {
+            _ = try? query("ROLLBACK")
+            throw error
+        }
+    }
+
+    @discardableResult
+    private func consume(_ result: OpaquePointer?) throws(PostgresError) -> PostgresResult {
+        guard let result else {
+            throw PostgresError(kind: .connection, message: Self.trimmed(PQerrorMessage(handle)))
+        }
+        defer { PQclear(result) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY else {
+            let sqlState = providerd_pq_sqlstate(result).map { String(cString: $0) }
+            let primary = providerd_pq_primary(result).map { String(cString: $0) }
+            let message = primary ?? Self.trimmed(PQresultErrorMessage(result))
+            let broken = PQstatus(handle) != CONNECTION_OK
+            throw PostgresError(
+                kind: broken && sqlState == nil ? .connection : .statement,
+                sqlState: sqlState,
+                message: message.isEmpty ? Self.trimmed(PQerrorMessage(handle)) : message,
+                hint: providerd_pq_hint(result).map { String(cString: $0) },
+                constraint: providerd_pq_constraint(result).map { String(cString: $0) })
+        }
+        let columnCount = Int(PQnfields(result))
+        var columns: [String] = []
+        var index: [String: Int] = [:]
+        for column in 0..<columnCount {
+            let name = String(cString: PQfname(result, Int32(column)))
+            columns.append(name)
+            if index[name] == nil { index[name] = column }
+        }
+        var rows: [PostgresRow] = []
+        let rowCount = Int(PQntuples(result))
+        rows.reserveCapacity(rowCount)
+        for row in 0..<rowCount {
+            var values: [String?] = []
+            values.reserveCapacity(columnCount)
+            for column in 0..<columnCount {
+                if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                    values.append(nil)
+                } else {
+                    values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                }
+            }
+            rows.append(PostgresRow(columnIndex: index, values: values))
+        }
+        let affected = Int(String(cString: PQcmdTuples(result))) ?? 0
+        return PostgresResult(columns: columns, rows: rows, affectedRows: affected)
+    }
+
+    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+        guard let message else { return "unknown libpq error" }
+        return String(String(cString: message).trimmingWhitespace())
+    }
+
+    /// Checks a conninfo string or URL with libpq's own parser; returns whether it
+    /// carries a non-empty password (refused on the command line: argv is public).
+    public static func conninfoHasPassword(_ conninfo: String) throws(PostgresError) -> Bool {
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(kind: .connection, message: "the database URL is malformed (not shown: it may hold a password)")
+        }
+        defer { PQconninfoFree(options) }
+        var cursor = options
+        while let keyword = cursor.pointee.keyword {
+            if String(cString: keyword) == "password", let value = cursor.pointee.val, value.pointee != 0 {
+                return true
+            }
+            cursor += 1
+        }
+        return false
+    }
+}
+
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    withOptionalCStrings(strings.map { Optional($0) }) { pointers in
+        body(pointers + [nil])
+    }
+}
+
+/// Copies Swift strings into C strings that live for the duration of `body`.
+private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { $0.map { UnsafePointer($0) } })
+}

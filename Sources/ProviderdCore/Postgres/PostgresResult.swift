@@ -1,0 +1,82 @@
+/// Rows of one statement, in libpq's text format, copied out of the `PGresult` so
+/// that no C memory outlives the call.
+public struct PostgresResult: Sendable {
+    public let columns: [String]
+    public let rows: [PostgresRow]
+    /// Rows changed by INSERT/UPDATE/DELETE (`PQcmdTuples`), 0 otherwise.
+    public let affectedRows: Int
+}
+
+/// One row; values are looked up by column name and converted with clear errors.
+public struct PostgresRow: Sendable {
+    let columnIndex: [String: Int]
+    public let values: [String?]
+
+    /// The raw text of a column, nil for SQL NULL.
+    public subscript(_ column: String) -> String? {
+        guard let index = columnIndex[column] else { return nil }
+        return values[index]
+    }
+
+    func raw(_ column: String) throws(PostgresError) -> String? {
+        guard let index = columnIndex[column] else {
+            throw PostgresError(kind: .decoding, message: "no column \(column) in the result")
+        }
+        return values[index]
+    }
+
+    func required(_ column: String) throws(PostgresError) -> String {
+        guard let value = try raw(column) else {
+            throw PostgresError(kind: .decoding, message: "column \(column) is NULL")
+        }
+        return value
+    }
+
+    public func string(_ column: String) throws(PostgresError) -> String { try required(column) }
+    public func optionalString(_ column: String) throws(PostgresError) -> String? { try raw(column) }
+
+    public func int(_ column: String) throws(PostgresError) -> Int {
+        let text = try required(column)
+        guard let value = Int(text) else {
+            throw PostgresError(kind: .decoding, message: "column \(column) is not an integer")
+        }
+        return value
+    }
+
+    public func optionalInt(_ column: String) throws(PostgresError) -> Int? {
+        guard let text = try raw(column) else { return nil }
+        guard let value = Int(text) else {
+            throw PostgresError(kind: .decoding, message: "column \(column) is not an integer")
+        }
+        return value
+    }
+
+    public func optionalDouble(_ column: String) throws(PostgresError) -> Double? {
+        guard let text = try raw(column) else { return nil }
+        guard let value = Double(text) else {
+            throw PostgresError(kind: .decoding, message: "column \(column) is not a number")
+        }
+        return value
+    }
+
+    /// Booleans come back as `t` / `f` in text format.
+    public func optionalBool(_ column: String) throws(PostgresError) -> Bool? {
+        switch try raw(column) {
+        case nil: return nil
+        case "t"?: return true
+        case "f"?: return false
+        default: throw PostgresError(kind: .decoding, message: "column \(column) is not a boolean")
+        }
+    }
+}
+
+/// A value passed as a statement parameter, in PostgreSQL's text format.
+public protocol PostgresBindable: Sendable {
+    var postgresText: String { get }
+}
+
+extension String: PostgresBindable { public var postgresText: String { self } }
+extension Int: PostgresBindable { public var postgresText: String { String(self) } }
+extension Int64: PostgresBindable { public var postgresText: String { String(self) } }
+extension Double: PostgresBindable { public var postgresText: String { "\(self)" } }
+extension Bool: PostgresBindable { public var postgresText: String { self ? "true" : "false" } }

@@ -1,0 +1,179 @@
+/// One `api_keys` row as `keys list` shows it: never the key, only a fingerprint.
+public struct APIKeyListing: Sendable, Codable, Equatable {
+    public var provider: String
+    public var active: Bool
+    public var baseURL: String?
+    /// Header names only: header values may be credentials too.
+    public var headerNames: [String]
+    public var updatedAt: String?
+    /// First 8 hex digits of SHA-256 over the decrypted key; `-` when no encryption
+    /// key is configured, `undecryptable` when no configured key opens the token.
+    public var fingerprint: String
+    /// Id of the encryption key that opened the token, when one did.
+    public var keyID: String?
+
+    enum CodingKeys: String, CodingKey {
+        case provider, active, fingerprint
+        case baseURL = "base_url", headerNames = "header_names", updatedAt = "updated_at", keyID = "key_id"
+    }
+}
+
+/// What `reencrypt` did.
+public struct ReencryptReport: Sendable, Codable, Equatable {
+    public var rows: Int
+    /// Rows that an older (non-primary) key had encrypted.
+    public var fromOlderKeys: Int
+    public var primaryKeyID: String
+
+    enum CodingKeys: String, CodingKey {
+        case rows
+        case fromOlderKeys = "from_older_keys", primaryKeyID = "primary_key_id"
+    }
+}
+
+/// The seed's APIKeyManager over `api_keys`: secrets go in encrypted with the
+/// keyring's primary key; nothing here returns or logs a plaintext.
+public struct APIKeyStore {
+    public enum BaseURLChange: Sendable, Equatable {
+        /// Keep the stored base URL (the seed's behaviour when none is given).
+        case keep
+        case set(String)
+        case clear
+    }
+
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    /// Encrypts `secret` and upserts the provider's row, active. Base URL and headers
+    /// change only when given. Returns true when the row is new.
+    @discardableResult
+    public func set(provider: String, secret: String, baseURL: BaseURLChange = .keep, headersJSON: String? = nil,
+                    keyring: FernetKeyring) throws -> Bool {
+        try ProviderName.validate(provider)
+        try ProviderKeyInput.validateSecret(secret)
+        if case .set(let url) = baseURL { try ProviderKeyInput.validateBaseURL(url) }
+        let token = try keyring.encrypt(secret)
+        var urlValue: String?
+        if case .set(let url) = baseURL { urlValue = url }
+        let result: PostgresResult
+        do {
+            result = try connection.query("""
+                INSERT INTO public.api_keys (provider, encrypted_key, base_url, headers, is_active, updated_at)
+                VALUES ($1, $2, $3, $4::jsonb, true, NOW())
+                ON CONFLICT (provider) DO UPDATE SET
+                    encrypted_key = EXCLUDED.encrypted_key,
+                    is_active = true,
+                    updated_at = NOW(),
+                    base_url = CASE WHEN $5 THEN NULL ELSE COALESCE(EXCLUDED.base_url, api_keys.base_url) END,
+                    headers = COALESCE(EXCLUDED.headers, api_keys.headers)
+                RETURNING (xmax = 0) AS inserted
+                """, [provider, token, urlValue, headersJSON, baseURL == .clear])
+        } catch {
+            // The seed's eight-provider CHECK: advise `migrate`.
+            if error.sqlState == "23514" && error.constraint == "valid_provider" {
+                throw StoreError.providerNotAllowed(provider: provider)
+            }
+            throw error
+        }
+        return try result.rows.first?.optionalBool("inserted") ?? false
+    }
+
+    /// Every row, active or not, sorted by provider.
+    public func list(keyring: FernetKeyring?) throws -> [APIKeyListing] {
+        let result = try connection.query("""
+            SELECT provider, encrypted_key, base_url, is_active,
+                   COALESCE((SELECT array_to_string(array_agg(k ORDER BY k), ',')
+                             FROM jsonb_object_keys(CASE WHEN jsonb_typeof(headers) = 'object' THEN headers ELSE '{}'::jsonb END) AS k), '') AS header_names,
+                   to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated
+            FROM public.api_keys ORDER BY provider
+            """)
+        return try result.rows.map { row in
+            var fingerprint = "-"
+            var keyID: String?
+            if let keyring {
+                do {
+                    let opened = try keyring.decryptString(try row.string("encrypted_key"))
+                    fingerprint = Fingerprint.hex(of: opened.text)
+                    keyID = keyring.keys[opened.keyIndex].id
+                } catch {
+                    fingerprint = "undecryptable"
+                }
+            }
+            let names = try row.string("header_names")
+            return APIKeyListing(
+                provider: try row.string("provider"),
+                active: try row.optionalBool("is_active") ?? false,
+                baseURL: try row.optionalString("base_url"),
+                headerNames: names.isEmpty ? [] : names.split(separator: ",").map(String.init),
+                updatedAt: try row.optionalString("updated"),
+                fingerprint: fingerprint,
+                keyID: keyID)
+        }
+    }
+
+    /// Marks the provider's row inactive. Returns false when there is no row.
+    public func deactivate(provider: String) throws -> Bool {
+        try ProviderName.validate(provider)
+        let result = try connection.query(
+            "UPDATE public.api_keys SET is_active = false, updated_at = NOW() WHERE provider = $1", [provider])
+        return result.affectedRows > 0
+    }
+
+    /// The seed's rotate: deactivate, then set the new secret (active again), in one
+    /// transaction so that no reader sees the provider without a key.
+    public func rotate(provider: String, secret: String, keyring: FernetKeyring) throws {
+        try connection.transaction { connection in
+            let store = APIKeyStore(connection: connection)
+            _ = try store.deactivate(provider: provider)
+            try store.set(provider: provider, secret: secret, keyring: keyring)
+        }
+    }
+
+    /// Re-encrypts every row, active or not, under the keyring's primary key, in one
+    /// transaction: if any row does not decrypt, nothing changes. `updated_at` stays,
+    /// since the stored secret is unchanged.
+    public func reencrypt(keyring: FernetKeyring) throws -> ReencryptReport {
+        guard let primary = keyring.primary else { throw FernetError.noKeys }
+        return try connection.transaction { connection in
+            let rows = try connection.query(
+                "SELECT id::text AS id, provider, encrypted_key FROM public.api_keys ORDER BY provider FOR UPDATE")
+            var older = 0
+            for row in rows.rows {
+                let provider = try row.string("provider")
+                var opened: FernetKeyring.Opened
+                do {
+                    opened = try keyring.decrypt(try row.string("encrypted_key"))
+                } catch {
+                    throw StoreError.undecryptable(provider: provider, reason: "\(error)")
+                }
+                defer { OpenSSL.cleanse(&opened.plaintext) }
+                if opened.keyIndex != 0 { older += 1 }
+                let token = try Fernet.encrypt(opened.plaintext, key: primary)
+                try connection.query("UPDATE public.api_keys SET encrypted_key = $1 WHERE id = $2::uuid",
+                                     [token, try row.string("id")])
+            }
+            return ReencryptReport(rows: rows.rows.count, fromOlderKeys: older, primaryKeyID: primary.id)
+        }
+    }
+}
+
+/// Store failures that are not plain database errors.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    case undecryptable(provider: String, reason: String)
+    case providerNotAllowed(provider: String)
+    case notFound(String)
+
+    public var description: String {
+        switch self {
+        case .undecryptable(let provider, let reason):
+            return "the stored key of provider \(provider) does not decrypt: \(reason); nothing was changed"
+        case .providerNotAllowed(let provider):
+            return "the database's valid_provider constraint refuses provider '\(provider)' (the seed allowed 8 providers); run `providerd migrate` to allow any provider name"
+        case .notFound(let what):
+            return what
+        }
+    }
+}

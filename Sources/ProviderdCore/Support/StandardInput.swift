@@ -1,0 +1,61 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reading secrets: from a pipe or file on stdin, or from a terminal without echo.
+/// Secrets never come from argv.
+public enum StandardInput {
+    public static var isTerminal: Bool { isatty(0) == 1 }
+
+    /// All of stdin, as bytes (up to `limit`).
+    public static func readAll(limit: Int = 16 << 20) throws(InputError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw InputError("stdin", "cannot be read: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes += buffer[0..<count]
+            guard bytes.count <= limit else { throw InputError("stdin", "longer than \(limit) bytes") }
+        }
+        return bytes
+    }
+
+    /// Prompts on stderr and reads one line from the terminal with echo turned off.
+    public static func readHidden(prompt: String) throws(InputError) -> [UInt8] {
+        _ = prompt.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
+        var saved = termios()
+        guard tcgetattr(0, &saved) == 0 else { throw InputError("terminal", "cannot read terminal settings") }
+        var quiet = saved
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        guard tcsetattr(0, TCSAFLUSH, &quiet) == 0 else { throw InputError("terminal", "cannot turn off echo") }
+        defer {
+            tcsetattr(0, TCSAFLUSH, &saved)
+            _ = write(2, "\n", 1)
+        }
+        var line: [UInt8] = []
+        var byte: UInt8 = 0
+        while read(0, &byte, 1) == 1 {
+            if byte == UInt8(ascii: "\n") { break }
+            line.append(byte)
+            guard line.count <= 65_536 else { throw InputError("secret", "longer than 64 KiB") }
+        }
+        return line
+    }
+
+    /// Writes bytes to stdout exactly (no newline added).
+    public static func writeStdout(_ bytes: [UInt8]) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import ArgumentParser
+import Foundation
+import ProviderdCore
+
+struct ModelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "models",
+        abstract: "Manage which model each service uses (model_config).",
+        subcommands: [Set.self, List.self, BulkUpdate.self])
+
+    struct Set: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Set a service's model (provider:model).")
+
+        @Argument(help: "Service name, e.g. rag_agent.") var service: String
+        @Argument(help: "Model string, provider:model, e.g. openai:gpt-4o.") var model: String
+        @Option(help: "Sampling temperature, 0.0 to 2.0.") var temperature: Double?
+        @Option(name: .customLong("max-tokens"), help: "Maximum tokens per response, > 0.") var maxTokens: Int?
+        @Option(name: .customLong("updated-by"), help: "Who made the change.") var updatedBy: String?
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            let logger = try options.logger()
+            // The seed lets any provider through `set`; say so when `check` would object.
+            switch try ModelString(model).finding {
+            case .ok: break
+            case .warning(let text), .error(let text):
+                logger.warning("model string accepted, but \(text)", metadata: ["service": "\(service)"])
+            }
+            try ModelConfigStore(connection: try options.connect())
+                .set(service: service, model: model, temperature: temperature, maxTokens: maxTokens, updatedBy: updatedBy)
+            if options.json {
+                try options.printJSON(["service": service, "model": model])
+            } else {
+                print("\(service) -> \(model)")
+            }
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List configured services and the seed's default services (marked as defaults).")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            _ = try options.logger()
+            let models = try ModelConfigStore(connection: try options.connect()).all()
+            if options.json {
+                try options.printJSON(["services": models])
+                return
+            }
+            var table = TextTable(["SERVICE", "MODEL", "TEMPERATURE", "MAX TOKENS", "SOURCE", "UPDATED", "BY"])
+            for entry in models {
+                table.append([entry.service, entry.model, String(entry.temperature), entry.maxTokens.map(String.init) ?? "-",
+                              entry.isDefault ? "default" : "table", entry.updatedAt ?? "-", entry.updatedBy ?? "-"])
+            }
+            print(table.render(), terminator: "")
+        }
+    }
+
+    struct BulkUpdate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bulk-update",
+            abstract: "Move every service using provider P to provider Q, mapping model names with --map.")
+
+        @Option(name: .customLong("from"), help: "Current provider.") var from: String
+        @Option(name: .customLong("to"), help: "New provider.") var to: String
+        @Option(name: .customLong("map"), help: "OLD=NEW model name mapping (repeatable).") var map: [String] = []
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            _ = try options.logger()
+            var modelMap: [String: String] = [:]
+            for entry in map {
+                guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex,
+                      entry.index(after: equals) != entry.endIndex else {
+                    throw InputError("map", "'\(entry)' must be OLD=NEW")
+                }
+                modelMap[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+            }
+            let changed = try ModelConfigStore(connection: try options.connect())
+                .bulkUpdate(from: from, to: to, modelMap: modelMap)
+            if options.json {
+                struct Change: Encodable { let service: String; let model: String }
+                struct Report: Encodable { let updated: Int; let services: [Change] }
+                try options.printJSON(Report(updated: changed.count, services: changed.map { Change(service: $0.service, model: $0.model) }))
+                return
+            }
+            print("updated \(changed.count) service(s)")
+            for change in changed { print("  \(change.service) -> \(change.model)") }
+        }
+    }
+}

@@ -1,0 +1,83 @@
+# Shared by scripts/demo, scripts/test and the benchmarks: installs what the
+# project needs on Debian 12 and runs a throwaway PostgreSQL cluster.
+# Source it; it defines functions only.
+
+PG_BIN=/usr/lib/postgresql/15/bin
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PY_PACKAGES=(cryptography cryptography-vectors python-dotenv 'psycopg[binary]')
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# System packages: the C libraries, pkg-config and the PostgreSQL server.
+install_system_packages() {
+    local missing=()
+    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ] || [ ! -x "$PG_BIN/initdb" ]; then
+        log "installing ${missing[*]:-postgresql}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv >/dev/null
+    fi
+}
+
+# A virtual environment of the project's own for the Python side of the tests.
+# Sets PYTHON. PROVIDERD_VENV overrides where it lives.
+setup_python() {
+    local venv=${PROVIDERD_VENV:-$REPO_ROOT/.venv}
+    if [ ! -x "$venv/bin/python" ]; then
+        log "creating Python virtual environment in $venv"
+        python3 -m venv "$venv"
+    fi
+    if ! "$venv/bin/python" -c 'import cryptography, cryptography_vectors, dotenv, psycopg' 2>/dev/null; then
+        log "installing ${PY_PACKAGES[*]}"
+        "$venv/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+    fi
+    PYTHON=$venv/bin/python
+    export PYTHON
+}
+
+free_port() {
+    python3 - <<'PY'
+import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])
+s.close()
+PY
+}
+
+# Starts a throwaway cluster under $1 (a new directory) and exports
+# DATABASE_URL (superuser "postgres", database "postgres") and PG_CLUSTER_DIR.
+pg_start() {
+    local dir=$1
+    mkdir -p "$dir"
+    chmod 755 "$dir"
+    local data=$dir/data sockets=$dir/sockets
+    mkdir -p "$sockets"
+    if [ "$(id -u)" = 0 ]; then chown postgres:postgres "$dir" "$sockets"; fi
+    local run=()
+    [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
+    "${run[@]}" "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
+        || { cat "$dir/initdb.log" >&2; return 1; }
+    PG_PORT=$(free_port)
+    "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 30 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$sockets -c fsync=off" start >/dev/null \
+        || { cat "$dir/server.log" >&2; return 1; }
+    PG_CLUSTER_DIR=$dir
+    DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
+    export PG_CLUSTER_DIR PG_PORT DATABASE_URL
+}
+
+pg_stop() {
+    [ -n "${PG_CLUSTER_DIR:-}" ] && [ -d "$PG_CLUSTER_DIR/data" ] || return 0
+    local run=()
+    [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
+    "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_CLUSTER_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    for _ in $(seq 50); do [ -f "$PG_CLUSTER_DIR/data/postmaster.pid" ] || break; sleep 0.1; done
+}
