@@ -53,13 +53,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Real-process helpers the test targets share: Python, psql, the built binary,
+        // throwaway databases on the cluster scripts/test starts.
+        .target(
+            name: "TestSupport",
+            dependencies: ["ProviderdCore"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "ProviderdCoreTests",
-            dependencies: ["ProviderdCore"]
+            dependencies: ["ProviderdCore", "TestSupport"]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["ProviderdCore"]
+            dependencies: ["ProviderdCore", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]
