@@ -60,6 +60,11 @@ public enum Fingerprint {
         }.joined()
     }
 
+    /// Full SHA-256 in hex (content digests, not secrets).
+    public static func sha256Hex(of bytes: [UInt8]) -> String {
+        OpenSSL.sha256(bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+    }
+
     /// Fingerprint of a secret string (its UTF-8 bytes), as `keys list` shows it.
     public static func hex(of secret: String) -> String { hex(of: Array(secret.utf8)) }
 }

@@ -1,0 +1,154 @@
+import Foundation
+
+/// The two files' contents for one generation, and what was wrong on the way.
+public struct RenderResult: Sendable, Equatable {
+    /// `NAME=value` lines, sorted, without the generation line.
+    public var envLines: [String]
+    /// Service name → entry of models.json.
+    public var services: [String: ModelMapEntry]
+    /// Providers whose current row could not be used (the last good value is used
+    /// where there is one).
+    public var problems: [ProviderProblem]
+    /// Providers served from an older value because the current one was refused.
+    public var staleProviders: [String]
+    /// Providers with a key in this env file.
+    public var providersWithKeys: Set<String>
+
+    /// What the generation counts: the rendered content without the generation.
+    public var digest: String {
+        let json = ModelMapEntry.render(services: services, generation: nil)
+        return Fingerprint.sha256Hex(of: Array((envLines.joined(separator: "\n") + "\u{0}" + json).utf8))
+    }
+
+    public func envFile(generation: Int) -> String {
+        (envLines + ["PROVIDERD_GENERATION=\(generation)"]).joined(separator: "\n") + "\n"
+    }
+
+    public func modelMap(generation: Int) -> String {
+        ModelMapEntry.render(services: services, generation: generation)
+    }
+}
+
+/// Turns decrypted rows into the env file and the model map, keeping each
+/// provider's last good values: a row that stops decrypting, or a value no env
+/// line can carry, leaves that provider as it was while the others update. A
+/// deactivated or deleted row leaves the output.
+///
+/// A plain value type: no I/O, so every rule is tested without a database.
+public struct ConfigRenderer: Sendable {
+    public var table: EnvNameTable
+    /// The values each provider last rendered with. Sealed into the state directory.
+    public private(set) var lastGood: [String: ProviderSecrets]
+
+    public init(table: EnvNameTable, lastGood: [String: ProviderSecrets] = [:]) {
+        self.table = table
+        self.lastGood = lastGood
+    }
+
+    struct Claim {
+        var provider: String
+        var priority: Int
+        var value: String
+    }
+
+    public mutating func render(candidates: [String: Result<ProviderSecrets, ProviderProblem>],
+                                services: [ServiceConfig]) -> RenderResult {
+        var problems: [ProviderProblem] = []
+        var stale: [String] = []
+        var accepted: [String: (secrets: ProviderSecrets, names: EnvNameTable.Names, quoted: Quoted)] = [:]
+
+        for provider in candidates.keys.sorted() {
+            var chosen: ProviderSecrets?
+            switch candidates[provider]! {
+            case .success(let secrets):
+                chosen = secrets
+            case .failure(let problem):
+                problems.append(problem)
+            }
+            // Names first: a provider whose names cannot be used has no fallback.
+            let names: EnvNameTable.Names
+            do {
+                names = try table.names(for: provider)
+            } catch {
+                problems.append(ProviderProblem(provider: provider, reason: error.message))
+                continue
+            }
+            if let secrets = chosen {
+                do {
+                    accepted[provider] = (secrets, names, try Quoted(secrets))
+                    continue
+                } catch {
+                    problems.append(ProviderProblem(provider: provider, reason: error.description))
+                }
+            }
+            if let previous = lastGood[provider], let quoted = try? Quoted(previous) {
+                accepted[provider] = (previous, names, quoted)
+                stale.append(provider)
+            }
+        }
+
+        // Two providers claiming the same own name (e.g. foo-bar and foo_bar): neither gets it.
+        var owners: [String: [String]] = [:]
+        for (provider, entry) in accepted {
+            for name in ownNames(entry.names, entry.secrets) { owners[name, default: []].append(provider) }
+        }
+        for (name, claimants) in owners where claimants.count > 1 {
+            for provider in claimants.sorted() where accepted.removeValue(forKey: provider) != nil {
+                let others = claimants.filter { $0 != provider }.sorted().joined(separator: ", ")
+                problems.append(ProviderProblem(provider: provider, reason: "its variable \(name) is also claimed by \(others)"))
+            }
+        }
+
+        var claims: [String: Claim] = [:]
+        func claim(_ name: String, _ provider: String, _ priority: Int, _ value: String) {
+            if let existing = claims[name], existing.priority <= priority { return }
+            claims[name] = Claim(provider: provider, priority: priority, value: value)
+        }
+        for (provider, entry) in accepted {
+            for name in entry.names.ownKeyNames { claim(name, provider, 0, entry.quoted.apiKey) }
+            for name in entry.names.aliasKeyNames { claim(name, provider, 1, entry.quoted.apiKey) }
+            if let url = entry.quoted.baseURL { claim(entry.names.baseURLName, provider, 0, url) }
+            if let headers = entry.quoted.headers { claim(entry.names.headersName, provider, 0, headers) }
+        }
+
+        var lastGood: [String: ProviderSecrets] = [:]
+        for (provider, entry) in accepted { lastGood[provider] = entry.secrets }
+        self.lastGood = lastGood
+
+        let lines = claims.keys.sorted().map { "\($0)=\(claims[$0]!.value)" }
+        let withKeys = Set(claims.values.map(\.provider))
+        return RenderResult(
+            envLines: lines,
+            services: ModelMapEntry.entries(for: services, providersWithKeys: withKeys),
+            problems: problems.sorted { ($0.provider, $0.reason) < ($1.provider, $1.reason) },
+            staleProviders: stale.sorted(),
+            providersWithKeys: withKeys)
+    }
+
+    private func ownNames(_ names: EnvNameTable.Names, _ secrets: ProviderSecrets) -> [String] {
+        var result = names.ownKeyNames
+        if secrets.baseURL != nil { result.append(names.baseURLName) }
+        if secrets.headers != nil { result.append(names.headersName) }
+        return result
+    }
+
+    /// A provider's values, each already quoted for the env file.
+    struct Quoted {
+        var apiKey: String
+        var baseURL: String?
+        var headers: String?
+
+        init(_ secrets: ProviderSecrets) throws(ProviderProblem) {
+            func quote(_ value: String, _ what: String) throws(ProviderProblem) -> String {
+                do {
+                    return try EnvValueQuoting.quote(value)
+                } catch {
+                    throw ProviderProblem(provider: secrets.provider, reason: "\(what) \(error.reason)")
+                }
+            }
+            apiKey = try quote(secrets.apiKey, "key")
+            baseURL = try secrets.baseURL.map { v throws(ProviderProblem) in try quote(v, "base URL") }
+            headers = try secrets.headers.map { v throws(ProviderProblem) in try quote(v, "headers") }
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// Writes one value so that systemd's `EnvironmentFile=`, POSIX `sh`
+/// (`set -a; . file`), bash `source` and python-dotenv (with and without
+/// interpolation) all read back exactly the stored value.
+///
+/// - Only `A-Z a-z 0-9 _ @ % + = : , . / -`: written bare.
+/// - No `'` and no `\`: single quotes (carry `$`, backticks, `"`, spaces, `#`).
+/// - No `$` and no backtick: double quotes with `\` and `"` escaped.
+/// - Anything else no single line carries to all readers and is refused: `$` or a
+///   backtick together with `'` or `\`; `${` (python-dotenv interpolates it even
+///   in single quotes); NUL, newline and other control characters.
+public enum EnvValueQuoting {
+    public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
+        /// Names the offending characters, never the value.
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    public static func quote(_ value: String) throws(Refusal) -> String {
+        var hasDollar = false, hasBacktick = false, hasSingle = false, hasBackslash = false
+        var bare = true
+        var previousWasDollar = false
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "$":
+                hasDollar = true
+            case "`":
+                hasBacktick = true
+            case "'":
+                hasSingle = true
+            case "\\":
+                hasBackslash = true
+            case "{" where previousWasDollar:
+                throw Refusal(reason: "contains '${', which python-dotenv expands even inside quotes")
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
+                    let name = scalar.value == 0 ? "NUL" : scalar.value == 0x0A ? "newline" : scalar.value == 0x0D ? "carriage return"
+                        : "control character U+" + hex4(scalar.value)
+                    throw Refusal(reason: "contains \(name), which no env file line can carry")
+                }
+            }
+            previousWasDollar = scalar == "$"
+            if bare && !isBareSafe(scalar) { bare = false }
+        }
+        if bare { return value }
+        if !hasSingle && !hasBackslash { return "'" + value + "'" }
+        if !hasDollar && !hasBacktick {
+            return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }
+        let expansion = [hasDollar ? "'$'" : nil, hasBacktick ? "a backtick" : nil].compactMap { $0 }.joined(separator: " and ")
+        let quoteChars = [hasSingle ? "a single quote" : nil, hasBackslash ? "a backslash" : nil].compactMap { $0 }.joined(separator: " and ")
+        throw Refusal(reason: "contains \(expansion) together with \(quoteChars); no quoting carries both to every reader")
+    }
+
+    static func isBareSafe(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "A"..."Z", "a"..."z", "0"..."9", "_", "@", "%", "+", "=", ":", ",", ".", "/", "-": return true
+        default: return false
+        }
+    }
+
+    static func hex4(_ value: UInt32) -> String {
+        let text = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 4 - text.count)) + text
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+
+/// One service in `models.json`.
+public struct ModelMapEntry: Sendable, Equatable {
+    public var model: String
+    public var provider: String
+    public var modelName: String
+    public var temperature: Double
+    public var maxTokens: Int?
+    public var apiKeyConfigured: Bool
+
+    /// Key providers that serve a model provider, PydanticAI's aliases included:
+    /// `google-gla:` and `google-vertex:` models run on a `google` or `gemini` key.
+    static func keyProviders(for modelProvider: String) -> [String] {
+        switch modelProvider {
+        case "google", "gemini", "google-gla", "google-vertex", "google-cloud": return ["google", "gemini"]
+        case "openai", "openai-chat", "openai-responses": return ["openai"]
+        case "xai", "grok", "x-ai": return ["xai", "grok"]
+        default: return [modelProvider]
+        }
+    }
+
+    /// Configured services plus the seed's default services the table lacks.
+    static func entries(for services: [ServiceConfig], providersWithKeys: Set<String>) -> [String: ModelMapEntry] {
+        var all: [String: (model: String, temperature: Double, maxTokens: Int?)] = [:]
+        for (service, model) in ServiceDefaults.models {
+            all[service] = (model, ServiceDefaults.temperature, nil)
+        }
+        for config in services {
+            all[config.service] = (config.model, config.temperature ?? ServiceDefaults.temperature, config.maxTokens)
+        }
+        return all.mapValues { value in
+            let colon = value.model.firstIndex(of: ":")
+            let provider = colon.map { String(value.model[..<$0]) } ?? value.model
+            let name = colon.map { String(value.model[value.model.index(after: $0)...]) } ?? ""
+            return ModelMapEntry(
+                model: value.model, provider: provider, modelName: name, temperature: value.temperature,
+                maxTokens: value.maxTokens,
+                apiKeyConfigured: keyProviders(for: provider).contains { providersWithKeys.contains($0) })
+        }
+    }
+
+    /// models.json: pretty, keys sorted, newline-terminated; identical input gives
+    /// identical bytes. `generation` nil renders the content the digest covers.
+    static func render(services: [String: ModelMapEntry], generation: Int?) -> String {
+        var object: [String: Any] = [:]
+        object["services"] = services.mapValues { entry -> [String: Any] in
+            [
+                "model": entry.model,
+                "provider": entry.provider,
+                "model_name": entry.modelName,
+                "temperature": entry.temperature,
+                "max_tokens": entry.maxTokens.map { $0 as Any } ?? NSNull(),
+                "api_key_configured": entry.apiKeyConfigured,
+            ]
+        }
+        if let generation { object["generation"] = generation }
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
