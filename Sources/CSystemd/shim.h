@@ -1,8 +1,6 @@
 #ifndef PROVIDERD_CSYSTEMD_SHIM_H
 #define PROVIDERD_CSYSTEMD_SHIM_H
-#define _GNU_SOURCE 1
 #include <systemd/sd-daemon.h>
-#include <sys/socket.h>
 
 /* sd_notifyf is variadic; Swift formats the message and calls sd_notify. */
 static inline int providerd_sd_notify(int unset_environment, const char *state) {

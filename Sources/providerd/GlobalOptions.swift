@@ -27,10 +27,7 @@ struct GlobalOptions: ParsableArguments {
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             throw ConfigurationError("log level '\(text)' is not one of trace, debug, info, notice, warning, error, critical")
         }
-        LoggerBootstrap.once(level: level)
-        var logger = Logger(label: "providerd")
-        logger.logLevel = level
-        return logger
+        return LoggerBootstrap.logger(level: level)
     }
 
     func connect() throws -> PostgresConnection {
@@ -65,12 +62,20 @@ struct GlobalOptions: ParsableArguments {
 enum LoggerBootstrap {
     private static let done = Mutex(false)
 
+    static func logger(level: Logger.Level) -> Logger {
+        once(level: level)
+        var logger = Logger(label: "providerd")
+        logger.logLevel = level
+        return logger
+    }
+
     static func once(level: Logger.Level) {
         done.withLock { done in
             guard !done else { return }
             done = true
+            let journal = ProcessInfo.processInfo.environment["JOURNAL_STREAM"]?.isEmpty == false
             LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
+                var handler = JournalLogHandler(label: label, journal: journal)
                 handler.logLevel = level
                 return handler
             }

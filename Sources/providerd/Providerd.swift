@@ -10,6 +10,9 @@ struct Providerd: AsyncParsableCommand {
         abstract: "Keeps provider keys and model choices from PostgreSQL in files PydanticAI agents load.",
         version: ProviderdVersion.current,
         subcommands: [
+            RunCommand.self,
+            RenderCommand.self,
+            CheckCommand.self,
             MigrateCommand.self,
             KeysCommand.self,
             ModelsCommand.self,
@@ -49,7 +52,8 @@ struct Providerd: AsyncParsableCommand {
 
     private static func isParserError(_ error: any Error) -> Bool {
         !(error is InputError || error is KeySourceError || error is ConfigurationError || error is FernetError
-            || error is PostgresError || error is StoreError || error is CommandFailure)
+            || error is PostgresError || error is StoreError || error is CommandFailure || error is SystemError
+            || error is DaemonError || error is StateDirectoryLock.Held)
     }
 }
 

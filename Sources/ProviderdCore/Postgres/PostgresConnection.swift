@@ -146,6 +146,58 @@ public final class PostgresConnection: @unchecked Sendable {
         return PostgresResult(columns: columns, rows: rows, affectedRows: affected)
     }
 
+    /// What ended a wait for notifications.
+    public enum NotificationWait: Sendable, Equatable {
+        /// NOTIFYs arrived on a channel this session LISTENs on (how many).
+        case notified(Int)
+        /// The wake-up descriptor became readable.
+        case woken
+        case timedOut
+    }
+
+    /// Blocks until a NOTIFY arrives, `wakeDescriptor` becomes readable, or the
+    /// timeout passes, without holding any lock: `poll()` on the connection's
+    /// socket. A broken connection throws `.connection`.
+    public func waitForNotifications(timeout: Duration, wakeDescriptor: Int32) throws(PostgresError) -> NotificationWait {
+        var count = try drainNotifications()
+        if count > 0 { return .notified(count) }
+        let socket = PQsocket(handle)
+        guard socket >= 0 else { throw PostgresError(kind: .connection, message: "connection has no socket") }
+        var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
+                   pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = Int32(clamping: max(0, seconds * 1_000 + attoseconds / 1_000_000_000_000_000))
+        let ready = poll(&fds, nfds_t(fds.count), milliseconds)
+        if ready < 0 {
+            if errno == EINTR { return .timedOut }
+            throw PostgresError(kind: .connection, message: "poll failed: \(String(cString: strerror(errno)))")
+        }
+        if fds[0].revents != 0 {
+            guard PQconsumeInput(handle) == 1 else {
+                throw PostgresError(kind: .connection, message: Self.trimmed(PQerrorMessage(handle)))
+            }
+            count = try drainNotifications()
+            if count > 0 { return .notified(count) }
+        }
+        if fds[1].revents != 0 { return .woken }
+        return .timedOut
+    }
+
+    private func drainNotifications() throws(PostgresError) -> Int {
+        guard PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .connection, message: Self.trimmed(PQerrorMessage(handle)))
+        }
+        var count = 0
+        while let notification = PQnotifies(handle) {
+            PQfreemem(notification)
+            count += 1
+        }
+        return count
+    }
+
+    /// Whether libpq still considers the connection usable.
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
     private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown libpq error" }
         return String(String(cString: message).trimmingWhitespace())

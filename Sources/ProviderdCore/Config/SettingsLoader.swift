@@ -1,0 +1,175 @@
+import Configuration
+import Foundation
+import Logging
+import SystemPackage
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads `ProviderdSettings` with swift-configuration: command-line flags first,
+/// then environment variables (`PROVIDERD_*`, `DATABASE_URL`), then the YAML file
+/// (`--config`, default `/etc/providerd/providerd.yaml`; a missing default file is
+/// fine, a file named with `--config` must exist). Called at start and on SIGHUP;
+/// a bad value throws, so a bad reload leaves the running settings in place.
+public struct SettingsLoader: Sendable {
+    /// Dotted key → environment variable.
+    public static let environmentNames: [String: String] = [
+        "database.url": "DATABASE_URL",
+        "database.listen_url": "PROVIDERD_LISTEN_URL",
+        "keys.file": "PROVIDERD_KEY_FILE",
+        "output.env_file": "PROVIDERD_ENV_FILE",
+        "output.model_map": "PROVIDERD_MODEL_MAP",
+        "output.model_map_mode": "PROVIDERD_MODEL_MAP_MODE",
+        "output.owner": "PROVIDERD_OUTPUT_OWNER",
+        "output.group": "PROVIDERD_OUTPUT_GROUP",
+        "state.dir": "PROVIDERD_STATE_DIR",
+        "poll.interval": "PROVIDERD_POLL_INTERVAL",
+        "startup.wait": "PROVIDERD_STARTUP_WAIT",
+        "usage.socket": "PROVIDERD_SOCKET",
+        "usage.socket_mode": "PROVIDERD_SOCKET_MODE",
+        "usage.socket_group": "PROVIDERD_SOCKET_GROUP",
+        "usage.allow_uids": "PROVIDERD_ALLOW_UIDS",
+        "usage.allow_gids": "PROVIDERD_ALLOW_GIDS",
+        "usage.flush_interval": "PROVIDERD_FLUSH_INTERVAL",
+        "usage.spool_max_bytes": "PROVIDERD_SPOOL_MAX_BYTES",
+        "usage.id_window": "PROVIDERD_ID_WINDOW",
+        "usage.timestamp_window": "PROVIDERD_TIMESTAMP_WINDOW",
+        "usage.max_line_bytes": "PROVIDERD_MAX_LINE_BYTES",
+        "usage.stop_flush_timeout": "PROVIDERD_STOP_FLUSH_TIMEOUT",
+        "prices.file": "PROVIDERD_PRICES",
+        "prices.unknown": "PROVIDERD_UNKNOWN_PRICE",
+        "log.level": "PROVIDERD_LOG_LEVEL",
+    ]
+
+    public static let defaultConfigFile = "/etc/providerd/providerd.yaml"
+
+    /// Dotted key → value given on the command line.
+    public var flags: [String: String]
+    public var environment: [String: String]
+    /// `--config`, when given (it must then exist).
+    public var configFile: String?
+
+    public init(flags: [String: String] = [:], environment: [String: String], configFile: String? = nil) {
+        self.flags = flags
+        self.environment = environment
+        self.configFile = configFile
+    }
+
+    public func load() async throws -> ProviderdSettings {
+        let path = configFile ?? Self.defaultConfigFile
+        let file: FileProvider<YAMLSnapshot>
+        do {
+            file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path), allowMissing: configFile == nil)
+        } catch {
+            throw ConfigurationError("config file \(path): \(error)")
+        }
+        var flagValues: [AbsoluteConfigKey: ConfigValue] = [:]
+        for (key, value) in flags {
+            flagValues[AbsoluteConfigKey(key.split(separator: ".").map(String.init))] = ConfigValue(.string(value), isSecret: false)
+        }
+        let names = Self.environmentNames
+        let environmentProvider = KeyMappingProvider(
+            upstream: EnvironmentVariablesProvider(environmentVariables: environment),
+            keyMapper: { key in AbsoluteConfigKey([names[key.components.joined(separator: ".")] ?? "PROVIDERD_UNMAPPED"]) })
+        let reader = ConfigReader(providers: [
+            InMemoryProvider(name: "flags", values: flagValues), environmentProvider, file,
+        ])
+        return try Self.settings(from: reader, configPath: path)
+    }
+
+    static func settings(from reader: ConfigReader, configPath: String) throws -> ProviderdSettings {
+        var settings = ProviderdSettings()
+        func text(_ key: String) -> String? {
+            guard let value = reader.string(forKey: ConfigKey(key.split(separator: ".").map(String.init))) else { return nil }
+            return value.isEmpty ? nil : value
+        }
+        func bad(_ key: String, _ rule: String) -> ConfigurationError {
+            ConfigurationError("\(key) (\(environmentNames[key] ?? key)): \(rule)")
+        }
+        func seconds(_ key: String, _ range: ClosedRange<Double>) throws -> Double? {
+            guard let value = text(key) else { return nil }
+            guard let number = Double(value), number.isFinite, range.contains(number) else {
+                throw bad(key, "'\(value)' is not a number of seconds from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        func integer(_ key: String, _ range: ClosedRange<Int>) throws -> Int? {
+            guard let value = text(key) else { return nil }
+            guard let number = Int(value), range.contains(number) else {
+                throw bad(key, "'\(value)' is not an integer from \(range.lowerBound) to \(range.upperBound)")
+            }
+            return number
+        }
+        func mode(_ key: String) throws -> mode_t? {
+            guard let value = text(key) else { return nil }
+            guard let number = mode_t(value, radix: 8), number <= 0o777 else {
+                throw bad(key, "'\(value)' is not an octal file mode such as 0644")
+            }
+            return number
+        }
+        func path(_ key: String) throws -> String? {
+            guard let value = text(key) else { return nil }
+            guard value.hasPrefix("/") else { throw bad(key, "'\(value)' must be an absolute path") }
+            return value
+        }
+
+        settings.databaseURL = text("database.url")
+        settings.listenURL = text("database.listen_url")
+        settings.keyFile = try path("keys.file")
+        settings.envFile = try path("output.env_file") ?? settings.envFile
+        settings.modelMap = try path("output.model_map") ?? settings.modelMap
+        settings.modelMapMode = try mode("output.model_map_mode") ?? settings.modelMapMode
+        if let owner = text("output.owner") { settings.outputOwner = try UserDatabase.uid(owner, key: "output.owner") }
+        if let group = text("output.group") { settings.outputGroup = try UserDatabase.gid(group, key: "output.group") }
+        if let entries = reader.stringArray(forKey: ConfigKey(["output", "env_names"])) {
+            settings.envNameOverrides = try EnvNameTable.parseOverrides(entries)
+        }
+        settings.stateDir = try path("state.dir") ?? settings.stateDir
+        settings.pollInterval = try seconds("poll.interval", 0.1...86_400) ?? settings.pollInterval
+        settings.startupWait = try seconds("startup.wait", 0...86_400) ?? settings.startupWait
+        settings.socket = try path("usage.socket") ?? settings.socket
+        settings.socketMode = try mode("usage.socket_mode") ?? settings.socketMode
+        if let group = text("usage.socket_group") { settings.socketGroup = try UserDatabase.gid(group, key: "usage.socket_group") }
+        if let list = text("usage.allow_uids") {
+            settings.allowUIDs = try list.split(separator: ",").map { try UserDatabase.uid(String($0.trimmingWhitespace()), key: "usage.allow_uids") }
+        }
+        if let list = text("usage.allow_gids") {
+            settings.allowGIDs = try list.split(separator: ",").map { try UserDatabase.gid(String($0.trimmingWhitespace()), key: "usage.allow_gids") }
+        }
+        settings.flushInterval = try seconds("usage.flush_interval", 0.01...3_600) ?? settings.flushInterval
+        settings.spoolMaxBytes = try integer("usage.spool_max_bytes", 1 << 20...(1 << 50)) ?? settings.spoolMaxBytes
+        settings.idWindow = try seconds("usage.id_window", 0...(86_400 * 365)) ?? settings.idWindow
+        settings.timestampWindow = try seconds("usage.timestamp_window", 0...(86_400 * 3_650)) ?? settings.timestampWindow
+        settings.maxLineBytes = try integer("usage.max_line_bytes", 1_024...(1 << 30)) ?? settings.maxLineBytes
+        settings.stopFlushTimeout = try seconds("usage.stop_flush_timeout", 0...600) ?? settings.stopFlushTimeout
+        settings.pricesFile = try path("prices.file")
+        if let policy = text("prices.unknown") {
+            guard let value = ProviderdSettings.UnknownPricePolicy(rawValue: policy) else {
+                throw bad("prices.unknown", "'\(policy)' must be seed-fallback or zero")
+            }
+            settings.unknownPrice = value
+        }
+        if let level = text("log.level") {
+            guard let value = Logger.Level(rawValue: level.lowercased()) else {
+                throw bad("log.level", "'\(level)' must be trace, debug, info, notice, warning, error or critical")
+            }
+            settings.logLevel = value
+        }
+        return settings
+    }
+}
+
+/// User and group names or numbers, resolved through NSS (`getpwnam`, `getgrnam`).
+public enum UserDatabase {
+    public static func uid(_ text: String, key: String) throws -> uid_t {
+        if let number = uid_t(text) { return number }
+        guard let entry = getpwnam(text) else { throw ConfigurationError("\(key): no user named '\(text)'") }
+        return entry.pointee.pw_uid
+    }
+
+    public static func gid(_ text: String, key: String) throws -> gid_t {
+        if let number = gid_t(text) { return number }
+        guard let entry = getgrnam(text) else { throw ConfigurationError("\(key): no group named '\(text)'") }
+        return entry.pointee.gr_gid
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// One line of `providerd check`.
+public struct CheckItem: Sendable, Codable, Equatable {
+    public enum Status: String, Sendable, Codable { case ok, warning, error }
+    public var check: String
+    public var status: Status
+    public var detail: String
+
+    public init(_ check: String, _ status: Status, _ detail: String) {
+        self.check = check
+        self.status = status
+        self.detail = detail
+    }
+}
+
+/// `providerd check`: configuration, keys, database, role, migrations, every
+/// active key (decrypts, with which key id; can be written to the env file) and
+/// every model string. Never shows a secret.
+public struct ConfigCheck: Sendable {
+    public var settings: ProviderdSettings
+    public var environment: [String: String]
+
+    public init(settings: ProviderdSettings, environment: [String: String]) {
+        self.settings = settings
+        self.environment = environment
+    }
+
+    public func run() -> [CheckItem] {
+        var items: [CheckItem] = []
+        var keyring: FernetKeyring?
+        do {
+            let loaded = try KeyringLoader(keyFile: settings.keyFile, environment: environment).load()
+            keyring = loaded.keyring
+            items.append(CheckItem("encryption keys", .ok,
+                                   "\(loaded.keyring.keys.count) from \(loaded.source); key ids \(loaded.keyring.keyIDs.joined(separator: ", ")) (first encrypts)"))
+        } catch {
+            items.append(CheckItem("encryption keys", .error, "\(error)"))
+        }
+        items += outputChecks()
+
+        let connection: PostgresConnection
+        do {
+            connection = try PostgresConnection(settings.connectionOptions)
+        } catch {
+            items.append(CheckItem("database", .error, "\(error)"))
+            return items
+        }
+        do {
+            items += try databaseChecks(connection, keyring: keyring)
+        } catch {
+            items.append(CheckItem("database", .error, "\(error)"))
+        }
+        return items
+    }
+
+    func outputChecks() -> [CheckItem] {
+        var items: [CheckItem] = []
+        for (name, path) in [("env file", settings.envFile), ("model map", settings.modelMap), ("state directory", settings.stateDir + "/x")] {
+            let directory = AtomicFileWriter.directory(of: path)
+            if access(directory, W_OK) == 0 {
+                items.append(CheckItem(name, .ok, name == "state directory" ? directory : "\(path) (directory writable)"))
+            } else {
+                items.append(CheckItem(name, .warning, "\(directory) is missing or not writable by this user"))
+            }
+        }
+        return items
+    }
+
+    func databaseChecks(_ connection: PostgresConnection, keyring: FernetKeyring?) throws -> [CheckItem] {
+        var items: [CheckItem] = []
+        let info = try connection.query("""
+            SELECT current_user AS role, current_database() AS db, current_setting('server_version') AS version,
+                   (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) AS bypass,
+                   COALESCE((SELECT pg_get_userbyid(relowner) = current_user FROM pg_class WHERE oid = to_regclass('public.api_keys')), false) AS owner
+            """).rows[0]
+        let role = try info.string("role")
+        items.append(CheckItem("database", .ok, "connected to \(try info.string("db")) as \(role) (PostgreSQL \(try info.string("version")))"))
+        let bypasses = try info.optionalBool("bypass") == true || info.optionalBool("owner") == true
+        items.append(CheckItem("role", .ok, bypasses
+            ? "\(role) bypasses row-level security (owner or superuser)"
+            : "\(role) is subject to row-level security: it sees only rows its policies allow"))
+
+        let applied = Set(try MigrationRunner.appliedVersions(on: connection))
+        let pending = Migration.all.filter { !applied.contains($0.version) }.map(\.name)
+        if pending.isEmpty {
+            items.append(CheckItem("migrations", .ok, "all \(Migration.all.count) applied"))
+        } else {
+            let hasTables = try connection.query("SELECT to_regclass('public.api_keys') IS NOT NULL AS present").rows[0].optionalBool("present") == true
+            items.append(CheckItem("migrations", hasTables ? .warning : .error,
+                                   "not applied: \(pending.joined(separator: ", ")); run `providerd migrate`"))
+            if !hasTables { return items }
+        }
+
+        let (snapshot, _) = try ConfigSnapshotQuery.read(on: connection)
+        if snapshot.keys.isEmpty {
+            items.append(CheckItem("api_keys", .warning, bypasses
+                ? "no rows: store keys with `providerd keys set PROVIDER`"
+                : "no rows visible to \(role): row-level security may hide them; connect as the tables' owner or grant a policy"))
+        }
+        if let keyring {
+            let candidates = ProviderDecryptor.decrypt(snapshot.keys, keyring: keyring)
+            var renderer = ConfigRenderer(table: EnvNameTable(overrides: settings.envNameOverrides))
+            let result = renderer.render(candidates: candidates, services: snapshot.services)
+            for row in snapshot.keys {
+                let check = "key \(row.provider)"
+                guard row.isActive else {
+                    items.append(CheckItem(check, .ok, "inactive (not rendered)"))
+                    continue
+                }
+                let problems = result.problems.filter { $0.provider == row.provider }.map(\.reason)
+                if !problems.isEmpty {
+                    items.append(CheckItem(check, .error, problems.joined(separator: "; ")))
+                } else if case .success = candidates[row.provider], let opened = try? keyring.decrypt(row.encryptedKey) {
+                    items.append(CheckItem(check, .ok, "decrypts with key id \(opened.keyID)\(opened.keyIndex > 0 ? " (not the primary: run `providerd reencrypt`)" : "")"))
+                }
+            }
+        }
+        for service in snapshot.services {
+            let check = "model \(service.service)"
+            guard let model = try? ModelString(service.model) else {
+                items.append(CheckItem(check, .error, "'\(service.model.prefix(100))' is not provider:model"))
+                continue
+            }
+            switch model.finding {
+            case .ok: items.append(CheckItem(check, .ok, model.value))
+            case .warning(let text): items.append(CheckItem(check, .warning, "\(model.value): \(text)"))
+            case .error(let text): items.append(CheckItem(check, .error, "\(model.value): \(text)"))
+            }
+        }
+        return items
+    }
+}

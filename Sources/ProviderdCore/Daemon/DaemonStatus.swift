@@ -1,0 +1,37 @@
+import Foundation
+
+/// The one-line STATUS= summary systemd shows in `systemctl status`.
+public struct DaemonStatus: Sendable, Equatable {
+    public var generation = 0
+    public var providers = 0
+    public var services = 0
+    /// Unix seconds of the last successful read of the database.
+    public var lastContact: Double?
+    /// Set while the files come from the sealed state or the database is unreachable.
+    public var staleSince: Double?
+    public var databaseError: String?
+    /// Providers whose current row could not be used.
+    public var degradedProviders: [String] = []
+
+    public init() {}
+
+    public var line: String {
+        var parts = ["generation \(generation): \(providers) provider\(providers == 1 ? "" : "s"), \(services) services"]
+        if let staleSince {
+            parts.append("STALE since \(Self.timestamp(staleSince))")
+        }
+        if let databaseError {
+            parts.append("database unreachable: \(databaseError)")
+        } else if let lastContact {
+            parts.append("database ok at \(Self.timestamp(lastContact))")
+        }
+        if !degradedProviders.isEmpty {
+            parts.append("degraded: \(degradedProviders.joined(separator: ", "))")
+        }
+        return parts.joined(separator: "; ")
+    }
+
+    static func timestamp(_ seconds: Double) -> String {
+        Date(timeIntervalSince1970: seconds).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
+    }
+}

@@ -1,0 +1,117 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Replaces a file so that a reader sees the old bytes or the new bytes, never a
+/// partial or missing file: temp file in the same directory, created with its
+/// final mode from the first byte (whatever the umask), owner/group set before
+/// the rename, fsync, rename over the target, fsync of the directory.
+///
+/// (NIO's FileSystem "atomic replace" removes the old file before linking the new
+/// one, leaving a moment with no file; this does not.)
+public struct AtomicFileWriter: Sendable {
+    public var mode: mode_t
+    public var owner: uid_t?
+    public var group: gid_t?
+
+    public init(mode: mode_t, owner: uid_t? = nil, group: gid_t? = nil) {
+        self.mode = mode
+        self.owner = owner
+        self.group = group
+    }
+
+    /// The file's bytes, or nil when it does not exist.
+    public static func read(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw SystemError("open", path: path)
+        }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw SystemError("read", path: path)
+            }
+            if count == 0 { return bytes }
+            bytes += buffer[0..<count]
+            if bytes.count > limit { throw SystemError("read", path: path, code: EFBIG) }
+        }
+    }
+
+    /// Writes `bytes` to `path` unless the file already holds exactly them, and
+    /// fixes mode and owner when they differ. Returns whether bytes were written.
+    @discardableResult
+    public func writeIfChanged(_ bytes: [UInt8], to path: String) throws(SystemError) -> Bool {
+        if let current = try Self.read(path), current == bytes {
+            try fixAttributes(path)
+            return false
+        }
+        try write(bytes, to: path)
+        return true
+    }
+
+    public func write(_ bytes: [UInt8], to path: String) throws(SystemError) {
+        let directory = Self.directory(of: path)
+        var template = Array("\(path).tmp-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw SystemError("create temporary file for", path: path) }
+        let temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        var renamed = false
+        defer {
+            if !renamed { unlink(temporary) }
+        }
+        do {
+            defer { close(fd) }
+            // Mode and owner before the first byte: the secret is never readable by others.
+            guard fchmod(fd, mode) == 0 else { throw SystemError("chmod", path: temporary) }
+            if owner != nil || group != nil {
+                guard fchown(fd, owner ?? uid_t.max, group ?? gid_t.max) == 0 else {
+                    throw SystemError("chown", path: temporary)
+                }
+            }
+            var offset = 0
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError("write", path: temporary)
+                }
+                offset += written
+            }
+            guard fsync(fd) == 0 else { throw SystemError("fsync", path: temporary) }
+        }
+        guard rename(temporary, path) == 0 else { throw SystemError("rename to", path: path) }
+        renamed = true
+        try Self.syncDirectory(directory)
+    }
+
+    private func fixAttributes(_ path: String) throws(SystemError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SystemError("stat", path: path) }
+        if info.st_mode & 0o7777 != mode {
+            guard chmod(path, mode) == 0 else { throw SystemError("chmod", path: path) }
+        }
+        let wantOwner = owner ?? info.st_uid, wantGroup = group ?? info.st_gid
+        if info.st_uid != wantOwner || info.st_gid != wantGroup {
+            guard chown(path, wantOwner, wantGroup) == 0 else { throw SystemError("chown", path: path) }
+        }
+    }
+
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Makes a rename durable.
+    public static func syncDirectory(_ directory: String) throws(SystemError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open directory", path: directory) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SystemError("fsync directory", path: directory) }
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+
+/// swift-log handler for stderr. Under systemd (`JOURNAL_STREAM` set) each line
+/// starts with an sd-daemon priority prefix (`<3>` error ... `<7>` debug) so the
+/// journal records the level; otherwise lines carry a timestamp and the level.
+public struct JournalLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    let label: String
+    let journal: Bool
+
+    public init(label: String, journal: Bool) {
+        self.label = label
+        self.journal = journal
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    public func log(event: LogEvent) {
+        var merged = metadata
+        if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
+        if let extra = event.metadata { merged.merge(extra) { $1 } }
+        let fields = merged.keys.sorted().map { "\($0)=\(merged[$0]!)" }.joined(separator: " ")
+        let message = fields.isEmpty ? "\(event.message)" : "\(event.message) \(fields)"
+        let line: String
+        if journal {
+            line = "<\(Self.priority(event.level))>\(message)\n"
+        } else {
+            let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
+            line = "\(stamp) \(event.level) \(label): \(message)\n"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}

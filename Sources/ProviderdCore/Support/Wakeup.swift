@@ -1,0 +1,44 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A self-pipe that interrupts a thread blocked in `poll()` (the LISTEN wait)
+/// from async code: shutdown, reload.
+///
+/// `@unchecked Sendable`: wraps two file descriptors fixed at init; pipe reads and
+/// writes are atomic in the kernel, so any thread may signal while another polls.
+public final class Wakeup: @unchecked Sendable {
+    /// Poll this for readability.
+    public let descriptor: Int32
+    private let writeEnd: Int32
+
+    public init() throws(SystemError) {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw SystemError("pipe", path: "-") }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        descriptor = fds[0]
+        writeEnd = fds[1]
+    }
+
+    deinit {
+        close(descriptor)
+        close(writeEnd)
+    }
+
+    public func signal() {
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Clears pending signals; returns whether there were any.
+    @discardableResult
+    public func drain() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        var any = false
+        while buffer.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 { any = true }
+        return any
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import Logging
+import NIOPosix
+import ProviderdCore
+import ServiceLifecycle
+import UnixSignals
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: keep the env file and model map in step with PostgreSQL.")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async throws {
+        let loader = try options.loader()
+        let settings = try await loader.load()
+        let logger = LoggerBootstrap.logger(level: settings.logLevel)
+        let environment = options.environment
+        let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: environment).load().keyring
+        let state = try StateDirectory(path: settings.stateDir)
+        let lock = try StateDirectoryLock(directory: state)
+        // SIGHUP's default action kills the process: trap it before anything else.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let notifier = SystemdNotifier()
+        let beacon = ProgressBeacon()
+        let watchdog = notifier.watchdogInterval()
+        let service = try ConfigRenderService(settings: settings, keyring: keyring, state: state, pool: pool,
+                                              notifier: notifier, beacon: beacon, watchdogInterval: watchdog, logger: logger)
+        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: service)]
+        if let watchdog {
+            services.append(.init(service: WatchdogService(beacon: beacon, notifier: notifier, interval: watchdog),
+                                  successTerminationBehavior: .ignore))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        logger.info("starting", metadata: ["version": "\(ProviderdVersion.current)", "state_dir": "\(settings.stateDir)",
+                                           "key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                for await _ in hangups {
+                    notifier.reloading()
+                    do {
+                        let next = try await loader.load()
+                        let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment).load().keyring
+                        await service.reload(settings: next, keyring: nextKeys)
+                    } catch {
+                        await service.reloadFailed(error)
+                    }
+                }
+            }
+            try await tasks.next()
+            tasks.cancelAll()
+        }
+        try await pool.shutdownGracefully()
+        withExtendedLifetime(lock) {}
+    }
+}
+
+struct RenderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "render",
+        abstract: "Render the env file and model map once and exit (ExecStartPre, cron).")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async throws {
+        let settings = try await options.loader().load()
+        let logger = LoggerBootstrap.logger(level: settings.logLevel)
+        let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: options.environment).load().keyring
+        let state = try StateDirectory(path: settings.stateDir)
+        let lock = try StateDirectoryLock(directory: state)
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let service = try ConfigRenderService(settings: settings, keyring: keyring, state: state, pool: pool,
+                                              notifier: SystemdNotifier(), beacon: ProgressBeacon(), watchdogInterval: nil, logger: logger)
+        let result = try await service.renderOnce()
+        try await pool.shutdownGracefully()
+        withExtendedLifetime(lock) {}
+        if !result.problems.isEmpty {
+            throw CommandFailure(message: "rendered, but \(result.problems.count) provider(s) were refused: "
+                + result.problems.map(\.provider).joined(separator: ", "), status: ExitStatus.problem)
+        }
+    }
+}
+
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Check configuration, keys, database, role, migrations, every key and model. Exit 1 on any problem.")
+
+    @OptionGroup var options: DaemonOptions
+
+    func run() async throws {
+        let settings = try await options.loader().load()
+        _ = LoggerBootstrap.logger(level: settings.logLevel)
+        let items = ConfigCheck(settings: settings, environment: options.environment).run()
+        let failed = items.contains { $0.status == .error }
+        if options.json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            struct Report: Encodable { let ok: Bool; let checks: [CheckItem] }
+            print(String(decoding: try encoder.encode(Report(ok: !failed, checks: items)), as: UTF8.self))
+        } else {
+            var table = TextTable(["CHECK", "STATUS", "DETAIL"])
+            for item in items { table.append([item.check, item.status.rawValue, item.detail]) }
+            print(table.render(), terminator: "")
+        }
+        if failed { throw ExitCode(ExitStatus.problem) }
+    }
+}
