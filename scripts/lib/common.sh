@@ -15,14 +15,14 @@ as_root() {
 # System packages: the C libraries, pkg-config and the PostgreSQL server.
 install_system_packages() {
     local missing=()
-    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv; do
+    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ] || [ ! -x "$PG_BIN/initdb" ]; then
         log "installing ${missing[*]:-postgresql}"
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv >/dev/null
+            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash >/dev/null
     fi
 }
 
@@ -66,12 +66,26 @@ pg_start() {
     "${run[@]}" "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 \
         || { cat "$dir/initdb.log" >&2; return 1; }
     PG_PORT=$(free_port)
-    "${run[@]}" "$PG_BIN/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 30 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$sockets -c fsync=off" start >/dev/null \
-        || { cat "$dir/server.log" >&2; return 1; }
+    # Settings go into the cluster's own file, so pg_resume restarts it the same way.
+    cat >>"$data/postgresql.conf" <<CONF
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$sockets'
+fsync = off
+max_connections = 200
+CONF
     PG_CLUSTER_DIR=$dir
+    pg_resume || return 1
     DATABASE_URL="postgresql://postgres@127.0.0.1:$PG_PORT/postgres"
     export PG_CLUSTER_DIR PG_PORT DATABASE_URL
+}
+
+# Starts the cluster in $PG_CLUSTER_DIR (again, after pg_stop).
+pg_resume() {
+    local run=()
+    [ "$(id -u)" = 0 ] && run=(runuser -u postgres --)
+    "${run[@]}" "$PG_BIN/pg_ctl" -D "$PG_CLUSTER_DIR/data" -l "$PG_CLUSTER_DIR/server.log" -w -t 30 start >/dev/null \
+        || { cat "$PG_CLUSTER_DIR/server.log" >&2; return 1; }
 }
 
 pg_stop() {

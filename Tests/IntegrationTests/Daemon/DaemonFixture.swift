@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+/// One daemon under test: its own database (or cluster), key, run and state
+/// directories, and a real NOTIFY_SOCKET.
+final class DaemonFixture: @unchecked Sendable {
+    // @unchecked: used from one test at a time.
+    let database: TestDatabase?
+    let cluster: TestCluster?
+    let url: String
+    let key: FernetKey
+    let directory: TemporaryDirectory
+    let notify: NotifySocket
+    var daemon: DaemonProcess?
+    var extraEnvironment: [String: String] = [:]
+
+    var envFile: String { directory.file("run/providers.env") }
+    var modelMap: String { directory.file("run/models.json") }
+    var stateDir: String { directory.file("state") }
+    var cli: ProviderdCLI { ProviderdCLI(databaseURL: url, encryptionKey: key.base64) }
+
+    init(ownCluster: Bool = false) throws {
+        if ownCluster {
+            cluster = try TestCluster()
+            database = nil
+            url = cluster!.url
+        } else {
+            database = try TestDatabase()
+            cluster = nil
+            url = database!.url
+        }
+        key = try FernetKey.generate()
+        directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("run"), withIntermediateDirectories: true)
+        notify = try NotifySocket(path: directory.file("notify.sock"), watching: [directory.file("run/providers.env"),
+                                                                                     directory.file("run/models.json")])
+        try cli.succeed(["migrate"])
+    }
+
+    var environment: [String: String] {
+        var env = ProviderdCLI(databaseURL: url, encryptionKey: key.base64).environment
+        env["NOTIFY_SOCKET"] = notify.path
+        env["PROVIDERD_ENV_FILE"] = envFile
+        env["PROVIDERD_MODEL_MAP"] = modelMap
+        env["PROVIDERD_STATE_DIR"] = stateDir
+        env["PROVIDERD_POLL_INTERVAL"] = "60"
+        env["PROVIDERD_LOG_LEVEL"] = "debug"
+        env.merge(extraEnvironment) { $1 }
+        return env
+    }
+
+    @discardableResult
+    func start(_ arguments: [String] = []) throws -> DaemonProcess {
+        let process = try DaemonProcess(arguments: arguments, environment: environment,
+                                        logPath: directory.file("daemon-\(UUID().uuidString.prefix(6)).log"))
+        daemon = process
+        return process
+    }
+
+    func waitReady(after: Int = 0) throws -> NotifySocket.Message {
+        try notify.wait(after: after) { $0.fields["READY"] == "1" }.message
+    }
+
+    func envText() -> String { (try? String(contentsOfFile: envFile, encoding: .utf8)) ?? "" }
+    func mapText() -> String { (try? String(contentsOfFile: modelMap, encoding: .utf8)) ?? "" }
+
+    func envFileEventually(contains text: String, timeout: Double = 10) -> Bool {
+        DaemonProcess.eventually(timeout: timeout) { envText().contains(text) }
+    }
+
+    static func mode(_ path: String) -> mode_t {
+        var info = stat()
+        stat(path, &info)
+        return info.st_mode & 0o7777
+    }
+}
