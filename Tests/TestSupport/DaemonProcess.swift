@@ -1,40 +1,30 @@
 import Foundation
 
-/// `providerd run` as a real child process, with its stderr in a file for log
-/// assertions and signals sent with kill(2).
+/// `providerd run` as a real child process, with its stdout and stderr in a file
+/// for log assertions and signals sent with kill(2).
 public final class DaemonProcess: @unchecked Sendable {
-    // @unchecked: the Process is only touched from the test's own task.
-    public let process = Process()
+    // @unchecked: only touched from the test's own task.
+    let child: ChildProcess
     public let logPath: String
 
     public init(arguments: [String], environment: [String: String], logPath: String) throws {
         self.logPath = logPath
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: TestEnvironment.providerdBinary)
-        process.arguments = ["run"] + arguments
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        try process.run()
+        child = try ChildProcess(TestEnvironment.providerdBinary, ["run"] + arguments, environment: environment,
+                                 stdin: "/dev/null", stdout: logPath, stderr: logPath)
     }
 
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    public var pid: Int32 { process.processIdentifier }
-    public var isRunning: Bool { process.isRunning }
-    public func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+    public var pid: Int32 { child.pid }
+    public var isRunning: Bool { child.poll() == nil }
+    public func signal(_ signal: Int32) { kill(child.pid, signal) }
 
     /// Waits for exit; returns the status, or nil on timeout.
     public func waitForExit(timeout: Double = 15) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        return process.isRunning ? nil : process.terminationStatus
+        while Date() < deadline {
+            if let status = child.poll() { return status }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return child.poll()
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -21,23 +21,12 @@ public enum ProcessRunner {
         _ = FileManager.default.createFile(atPath: inPath, contents: Data(stdin))
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var env = environment ?? ProcessInfo.processInfo.environment
         for name in removing { env.removeValue(forKey: name) }
-        process.environment = env
-        let input = try FileHandle(forReadingFrom: URL(fileURLWithPath: inPath))
-        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let error = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer { try? input.close(); try? output.close(); try? error.close() }
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        process.waitUntilExit()
+        let child = try ChildProcess(executable, arguments, environment: env, stdin: inPath, stdout: outPath, stderr: errPath)
+        let status = child.wait()
         return ProcessOutput(
-            status: process.terminationStatus,
+            status: status,
             stdout: [UInt8](try Data(contentsOf: URL(fileURLWithPath: outPath))),
             stderr: [UInt8](try Data(contentsOf: URL(fileURLWithPath: errPath))))
     }
