@@ -32,6 +32,6 @@ public struct DaemonStatus: Sendable, Equatable {
     }
 
     static func timestamp(_ seconds: Double) -> String {
-        Date(timeIntervalSince1970: seconds).formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
+        Date(timeIntervalSince1970: seconds).formatted(.iso8601)
     }
 }

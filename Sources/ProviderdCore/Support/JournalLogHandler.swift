@@ -42,7 +42,7 @@ public struct JournalLogHandler: LogHandler {
         if journal {
             line = "<\(Self.priority(event.level))>\(message)\n"
         } else {
-            let stamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false))
+            let stamp = Date().formatted(.iso8601)
             line = "\(stamp) \(event.level) \(label): \(message)\n"
         }
         FileHandle.standardError.write(Data(line.utf8))

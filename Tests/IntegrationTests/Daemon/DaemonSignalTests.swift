@@ -40,10 +40,11 @@ struct DaemonSignalTests {
         #expect(daemon.waitForExit() == 0)
     }
 
-    @Test("watchdog: WATCHDOG=1 at half of WATCHDOG_USEC while the loop runs")
+    @Test("watchdog: WATCHDOG=1 at half of WATCHDOG_USEC while the loop runs; journal priority prefixes")
     func watchdog() throws {
         let fixture = try DaemonFixture()
         fixture.extraEnvironment["WATCHDOG_USEC"] = "400000"
+        fixture.extraEnvironment["JOURNAL_STREAM"] = "8:12345"
         let daemon = try fixture.start()
         _ = try fixture.waitReady()
         Thread.sleep(forTimeInterval: 1.5)
@@ -51,6 +52,10 @@ struct DaemonSignalTests {
         #expect(pings.count >= 4, "got \(pings.count) pings")
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
+        let lines = daemon.log.split(separator: "\n")
+        #expect(!lines.isEmpty)
+        #expect(lines.allSatisfy { $0.hasPrefix("<") && $0.dropFirst(2).hasPrefix(">") })
+        #expect(lines.contains { $0.hasPrefix("<6>ready") })
     }
 
     @Test("SIGTERM and SIGINT: STOPPING=1, exit 0 within a few seconds, files left in place", arguments: [SIGTERM, SIGINT])

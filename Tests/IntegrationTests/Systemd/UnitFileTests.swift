@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+import TestSupport
+
+@Suite("systemd units")
+struct UnitFileTests {
+    static let units = TestCluster.repositoryRoot.appendingPathComponent("systemd")
+
+    @Test("systemd-analyze security rates providerd.service 2.0 or lower, with no PrivateUsers= and chown allowed")
+    func exposure() throws {
+        let unit = Self.units.appendingPathComponent("providerd.service").path
+        let output = try ProcessRunner.run("/usr/bin/systemd-analyze", ["security", "--offline=yes", "--no-pager", unit])
+        let line = output.stdoutText.split(separator: "\n").first { $0.contains("Overall exposure level") }
+        let value = line?.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
+        #expect(value != nil, "\(output.stdoutText) \(output.stderrText)")
+        #expect((value ?? 99) <= 2.0)
+        let text = try String(contentsOfFile: unit, encoding: .utf8)
+        #expect(!text.contains("\nPrivateUsers="))
+        #expect(text.contains("Type=notify"))
+        #expect(text.contains("ExecReload=/bin/kill -HUP $MAINPID"))
+        #expect(text.contains("RuntimeDirectoryPreserve=yes"))
+        #expect(text.contains("LoadCredential=providerd.keys:"))
+        #expect(text.contains("@chown"))
+    }
+
+    @Test("the example agent orders after providerd without binding to it")
+    func agent() throws {
+        let text = try String(contentsOf: Self.units.appendingPathComponent("example-agent.service"), encoding: .utf8)
+        #expect(text.contains("Wants=providerd.service"))
+        #expect(text.contains("After=providerd.service"))
+        #expect(!text.contains("BindsTo=") && !text.contains("Requires=") && !text.contains("PartOf="))
+        #expect(text.contains("EnvironmentFile=-/run/providerd/providers.env"))
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+@Suite("Settings: flags over environment over the YAML file")
+struct SettingsLoaderTests {
+    @Test("defaults when nothing is set and the default file is missing")
+    func defaults() async throws {
+        let settings = try await SettingsLoader(environment: [:], configFile: nil).load()
+        #expect(settings == ProviderdSettings())
+        #expect(settings.envFile == "/run/providerd/providers.env")
+        #expect(settings.pollInterval == 30)
+    }
+
+    @Test("precedence: flag, then environment, then file")
+    func precedence() async throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.file("providerd.yaml")
+        try """
+            # comments are fine
+            database:
+              url: postgresql://file-host/db
+            poll:
+              interval: 45
+            output:
+              env_file: /file/providers.env
+              model_map_mode: "0640"
+              env_names:
+                - acme=ACME_TOKEN
+            usage:
+              allow_uids: "0,1"
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let settings = try await SettingsLoader(
+            flags: ["output.env_file": "/flag/providers.env"],
+            environment: ["PROVIDERD_POLL_INTERVAL": "12.5", "PROVIDERD_ENV_FILE": "/env/providers.env"],
+            configFile: file).load()
+        #expect(settings.envFile == "/flag/providers.env")
+        #expect(settings.pollInterval == 12.5)
+        #expect(settings.databaseURL == "postgresql://file-host/db")
+        #expect(settings.modelMapMode == 0o640)
+        #expect(settings.envNameOverrides == ["acme": "ACME_TOKEN"])
+        #expect(settings.allowUIDs == [0, 1])
+        let envWins = try await SettingsLoader(environment: ["PROVIDERD_ENV_FILE": "/env/providers.env"], configFile: file).load()
+        #expect(envWins.envFile == "/env/providers.env")
+    }
+
+    @Test("bad values are errors naming the key and its variable")
+    func badValues() async throws {
+        let cases: [([String: String], String)] = [
+            (["PROVIDERD_POLL_INTERVAL": "soon"], "poll.interval (PROVIDERD_POLL_INTERVAL): 'soon'"),
+            (["PROVIDERD_POLL_INTERVAL": "-1"], "poll.interval"),
+            (["PROVIDERD_MODEL_MAP_MODE": "0999"], "output.model_map_mode"),
+            (["PROVIDERD_ENV_FILE": "relative.env"], "must be an absolute path"),
+            (["PROVIDERD_UNKNOWN_PRICE": "free"], "prices.unknown"),
+            (["PROVIDERD_LOG_LEVEL": "loud"], "log.level"),
+            (["PROVIDERD_OUTPUT_OWNER": "no-such-user-here"], "no user named"),
+            (["PROVIDERD_SPOOL_MAX_BYTES": "12"], "usage.spool_max_bytes"),
+        ]
+        for (environment, message) in cases {
+            do {
+                _ = try await SettingsLoader(environment: environment).load()
+                Issue.record("accepted \(environment)")
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+        await #expect(throws: ConfigurationError.self) {
+            try await SettingsLoader(environment: [:], configFile: "/nonexistent/providerd.yaml").load()
+        }
+    }
+}

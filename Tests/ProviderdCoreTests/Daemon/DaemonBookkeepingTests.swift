@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+@Suite("Daemon bookkeeping: generation, sealed state, backoff, repeated failures, status")
+struct DaemonBookkeepingTests {
+    @Test("the generation rises only when the content digest changes, and survives a restart")
+    func generation() throws {
+        let directory = try TemporaryDirectory()
+        let state = try StateDirectory(path: directory.file("state"))
+        var store = try GenerationStore(directory: state)
+        #expect(try store.generation(for: "a") == 1)
+        #expect(try store.generation(for: "a") == 1)
+        #expect(try store.generation(for: "b") == 2)
+        var reopened = try GenerationStore(directory: state)
+        #expect(reopened.generation == 2)
+        #expect(try reopened.generation(for: "b") == 2)
+        #expect(try reopened.generation(for: "a") == 3)
+    }
+
+    @Test("the sealed state opens with the key that sealed it, never holds clear text, and refuses another key")
+    func sealed() throws {
+        let directory = try TemporaryDirectory()
+        let state = try StateDirectory(path: directory.file("state"))
+        let keyring = FernetKeyring(keys: [try FernetKey.generate()])
+        let sealed = SealedState(providers: [ProviderSecrets(provider: "openai", apiKey: "sk-sealed-secret")],
+                                 services: [ServiceConfig(service: "a", model: "openai:gpt-4o", temperature: nil, maxTokens: nil)],
+                                 lastContact: 1_700_000_000)
+        #expect(try SealedState.unseal(with: keyring, from: state) == nil)
+        try sealed.seal(with: keyring, into: state)
+        #expect(try SealedState.unseal(with: keyring, from: state) == sealed)
+        let raw = try String(contentsOfFile: state.file(SealedState.fileName), encoding: .utf8)
+        #expect(!raw.contains("sk-sealed-secret"))
+        #expect(throws: FernetError.self) {
+            try SealedState.unseal(with: FernetKeyring(keys: [try FernetKey.generate()]), from: state)
+        }
+    }
+
+    @Test("backoff grows, is capped, and jitters; the poll interval jitters by ±10%")
+    func backoff() {
+        var backoff = Backoff(base: 1, cap: 8)
+        let delays = (0..<8).map { _ in backoff.next() }
+        #expect(delays.allSatisfy { $0 <= 8 && $0 >= 0.5 })
+        #expect(delays.suffix(3).allSatisfy { $0 >= 4 })
+        backoff.reset()
+        #expect(backoff.next() <= 1)
+        for _ in 0..<100 {
+            let value = Backoff.jittered(30)
+            #expect(value >= 27 && value <= 33)
+        }
+    }
+
+    @Test("a repeating failure logs when it starts, then once a minute, and when it ends")
+    func repeatingFailure() {
+        var log = RepeatingFailureLog(interval: 60)
+        #expect(log.failed(at: 0) == (true, 0))
+        #expect(log.failed(at: 10).log == false)
+        #expect(log.failed(at: 59).log == false)
+        #expect(log.failed(at: 61) == (true, 2))
+        #expect(log.recovered(at: 70) == 70)
+        #expect(log.recovered(at: 80) == nil)
+        #expect(log.failed(at: 81).log)
+    }
+
+    @Test("STATUS says generation, counts, database contact, staleness and degraded providers on one line")
+    func status() {
+        var status = DaemonStatus()
+        status.generation = 7
+        status.providers = 2
+        status.services = 10
+        status.lastContact = 0
+        #expect(status.line == "generation 7: 2 providers, 10 services; database ok at 1970-01-01T00:00:00Z")
+        status.staleSince = 0
+        status.databaseError = "connection refused"
+        status.degradedProviders = ["openai"]
+        #expect(status.line == "generation 7: 2 providers, 10 services; STALE since 1970-01-01T00:00:00Z; database unreachable: connection refused; degraded: openai")
+        #expect(!status.line.contains("\n"))
+    }
+}
