@@ -41,9 +41,11 @@ struct DaemonRenderTests {
         #expect(DaemonProcess.eventually { !fixture.envText().contains("GROQ_API_KEY") })
         try fixture.cli.succeed(["models", "set", "rag_agent", "groq:llama-3.1-8b-instant"])
         #expect(DaemonProcess.eventually { fixture.mapText().contains("\"model\" : \"groq:llama-3.1-8b-instant\"") })
-        // Same generation in both files.
-        let generation = fixture.envText().split(separator: "\n").last!.split(separator: "=").last!
-        #expect(fixture.mapText().contains("\"generation\" : \(generation)"))
+        // Same generation in both files (the map is written first, the env file a moment later).
+        #expect(DaemonProcess.eventually {
+            let generation = fixture.envText().split(separator: "\n").last?.split(separator: "=").last ?? ""
+            return fixture.mapText().contains("\"generation\" : \(generation)\n")
+        })
         let map = try JSONSerialization.jsonObject(with: Data(fixture.mapText().utf8)) as! [String: Any]
         let rag = (map["services"] as! [String: [String: Any]])["rag_agent"]!
         #expect(rag["api_key_configured"] as? Bool == false)  // groq deactivated

@@ -13,6 +13,14 @@ struct SettingsLoaderTests {
         #expect(settings.pollInterval == 30)
     }
 
+    @Test("the commented example etc/providerd.yaml parses and states the defaults")
+    func example() async throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("etc/providerd.yaml").path
+        let settings = try await SettingsLoader(environment: [:], configFile: path).load()
+        #expect(settings == ProviderdSettings())
+    }
+
     @Test("precedence: flag, then environment, then file")
     func precedence() async throws {
         let directory = try TemporaryDirectory()
