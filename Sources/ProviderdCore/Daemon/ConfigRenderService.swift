@@ -178,13 +178,13 @@ public actor ConfigRenderService: Service {
     }
 
     /// A burst of changes (a script updating many rows) becomes one render: keep
-    /// collecting while NOTIFYs arrive within 20 ms of each other, for at most 200 ms.
+    /// collecting while NOTIFYs arrive within 10 ms of each other, for at most 200 ms.
     private func debounce(_ session: DatabaseSession) async throws {
         let deadline = Self.now() + 0.2
         let wakeDescriptor = wakeup.descriptor
         while Self.now() < deadline {
             let outcome = try await pool.runIfActive {
-                try session.listener.waitForNotifications(timeout: .milliseconds(20), wakeDescriptor: wakeDescriptor)
+                try session.listener.waitForNotifications(timeout: .milliseconds(10), wakeDescriptor: wakeDescriptor)
             }
             guard case .notified = outcome else { return }
         }
