@@ -45,6 +45,7 @@ public actor ConfigRenderService: Service {
     private var databaseFailures = RepeatingFailureLog()
     private var publishFailures = RepeatingFailureLog()
     private var pendingReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
+    private var lastStatusSent = ""
 
     public init(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, pool: NIOThreadPool,
                 notifier: SystemdNotifier, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger) throws {
@@ -80,7 +81,7 @@ public actor ConfigRenderService: Service {
     /// SIGHUP whose configuration did not load: the running one stays.
     public func reloadFailed(_ error: any Error) {
         logger.error("reload refused; keeping the running configuration", metadata: ["error": "\(error)"])
-        notifier.ready(status: status.line)
+        sendReady()
     }
 
     public var isReady: Bool { ready }
@@ -109,7 +110,7 @@ public actor ConfigRenderService: Service {
             if let reload = pendingReload {
                 pendingReload = nil
                 apply(reload)
-                if !ready { notifier.status(status.line) } else { notifier.ready(status: status.line) }
+                if !ready { sendStatus(status.line) } else { sendReady() }
             }
             let settings = self.settings
             let session: DatabaseSession
@@ -147,7 +148,7 @@ public actor ConfigRenderService: Service {
                 apply(reload)
                 if reconnect { return }
                 try await fullRender(session)
-                notifier.ready(status: status.line)
+                sendReady()
                 nextPoll = Self.now() + Backoff.jittered(settings.pollInterval)
                 continue
             }
@@ -171,7 +172,7 @@ public actor ConfigRenderService: Service {
                 if version == nil || version != seenVersion || publishFailed {
                     try await fullRender(session)
                 } else {
-                    notifier.status(status.line)
+                    sendStatus(status.line)
                 }
             }
         }
@@ -259,17 +260,17 @@ public actor ConfigRenderService: Service {
             }
             if !ready {
                 ready = true
-                notifier.ready(status: status.line)
+                sendReady()
                 logger.info("ready", metadata: ["generation": "\(generation)", "stale": "\(status.staleSince != nil)"])
             } else {
-                notifier.status(status.line)
+                sendStatus(status.line)
             }
         } catch {
             publishFailed = true
             let (log, skipped) = publishFailures.failed(at: now)
             if log { logger.error("cannot write the output files", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
             status.degradedProviders = status.degradedProviders
-            notifier.status(status.line + "; cannot write files: \(error)")
+            sendStatus(status.line + "; cannot write files: \(error)")
         }
     }
 
@@ -312,7 +313,7 @@ public actor ConfigRenderService: Service {
             notifier.extendTimeout(seconds: Int(delay) + 30, status: "waiting for the database (\(Int(waited)) s): \(error)")
             return
         }
-        notifier.status(status.line)
+        sendStatus(status.line)
     }
 
     private func contact() {
@@ -335,6 +336,18 @@ public actor ConfigRenderService: Service {
         keyring = reload.keyring
         renderer.table = EnvNameTable(overrides: next.envNameOverrides)
         logger.info("configuration reloaded", metadata: ["key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
+    }
+
+    private func sendReady() {
+        lastStatusSent = status.line
+        notifier.ready(status: status.line)
+    }
+
+    /// STATUS= only when the line changed.
+    private func sendStatus(_ line: String) {
+        guard line != lastStatusSent else { return }
+        lastStatusSent = line
+        notifier.status(line)
     }
 
     static func now() -> Double { Date().timeIntervalSince1970 }

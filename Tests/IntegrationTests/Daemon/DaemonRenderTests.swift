@@ -44,7 +44,7 @@ struct DaemonRenderTests {
         // Same generation in both files (the map is written first, the env file a moment later).
         #expect(DaemonProcess.eventually {
             let generation = fixture.envText().split(separator: "\n").last?.split(separator: "=").last ?? ""
-            return fixture.mapText().contains("\"generation\" : \(generation)\n")
+            return fixture.mapText().contains("\"generation\" : \(generation),")
         })
         let map = try JSONSerialization.jsonObject(with: Data(fixture.mapText().utf8)) as! [String: Any]
         let rag = (map["services"] as! [String: [String: Any]])["rag_agent"]!

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+@Suite("providerd render and providerd check", .enabled(if: TestEnvironment.databaseTestsEnabled))
+struct RenderAndCheckCommandTests {
+    func cli(_ fixture: DaemonFixture) -> ProviderdCLI {
+        var cli = fixture.cli
+        cli.environment["PROVIDERD_ENV_FILE"] = fixture.envFile
+        cli.environment["PROVIDERD_MODEL_MAP"] = fixture.modelMap
+        cli.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
+        return cli
+    }
+
+    @Test("render writes both files once and exits 0; refuses while run holds the state directory")
+    func render() throws {
+        let fixture = try DaemonFixture()
+        let cli = cli(fixture)
+        try cli.succeed(["keys", "set", "deepseek"], stdin: "ds-render")
+        try cli.succeed(["render"])
+        #expect(fixture.envText() == "DEEPSEEK_API_KEY=ds-render\nPROVIDERD_GENERATION=1\n")
+        #expect(fixture.mapText().contains("\"generation\" : 1"))
+        try cli.succeed(["render"])
+        #expect(fixture.envText().hasSuffix("PROVIDERD_GENERATION=1\n"))
+
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let locked = try cli.run(["render"])
+        #expect(locked.status == 1)
+        #expect(locked.stderrText.contains("another providerd"))
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+
+        // A database that cannot be reached: exit 1, files untouched.
+        var down = cli
+        down.environment["DATABASE_URL"] = "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
+        let failed = try down.run(["render"])
+        #expect(failed.status == 1)
+        #expect(fixture.envText() == "DEEPSEEK_API_KEY=ds-render\nPROVIDERD_GENERATION=1\n")
+        #expect(!failed.stderrText.contains("ds-render"))
+    }
+
+    @Test("check: a table of ok lines and exit 0 on a healthy setup; JSON on request")
+    func healthy() throws {
+        let fixture = try DaemonFixture()
+        let cli = cli(fixture)
+        try FileManager.default.createDirectory(atPath: fixture.stateDir, withIntermediateDirectories: true)
+        try cli.succeed(["keys", "set", "openai"], stdin: "sk-check-ok")
+        let output = try cli.succeed(["check"])
+        #expect(output.stdoutText.contains("key openai"))
+        #expect(output.stdoutText.contains("decrypts with key id \(fixture.key.id)"))
+        #expect(output.stdoutText.contains("migrations"))
+        #expect(!output.stdoutText.contains("sk-check-ok") && !output.stderrText.contains("sk-check-ok"))
+        let document = try cli.json(["check"]) as? [String: Any]
+        #expect(document?["ok"] as? Bool == true)
+        let checks = document?["checks"] as? [[String: String]] ?? []
+        #expect(checks.contains { $0["check"] == "role" && $0["detail"]?.contains("bypasses row-level security") == true })
+    }
+
+    @Test("check: a key that does not decrypt, a value no line carries and a bad model string are problems (exit 1)")
+    func problems() throws {
+        let fixture = try DaemonFixture()
+        let cli = cli(fixture)
+        try cli.succeed(["keys", "set", "openai"], stdin: "sk-$mixed'quote")
+        let stranger = try FernetKey.generate()
+        let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try connection.query("INSERT INTO api_keys (provider, encrypted_key) VALUES ('groq', $1)",
+                             [try Fernet.encrypt(Array("gsk-stranger".utf8), key: stranger)])
+        try connection.query("INSERT INTO model_config (service_name, model_string) VALUES ('broken', 'Bad Provider:x'), ('odd', 'acme:y')")
+        let output = try cli.run(["check"])
+        #expect(output.status == 1)
+        let lines = output.stdoutText.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("key groq") && $0.contains("error") && $0.contains(fixture.key.id) })
+        #expect(lines.contains { $0.hasPrefix("key openai") && $0.contains("error") && $0.contains("single quote") })
+        #expect(lines.contains { $0.hasPrefix("model broken") && $0.contains("error") })
+        #expect(lines.contains { $0.hasPrefix("model odd") && $0.contains("warning") && $0.contains("unknown provider") })
+        for secret in ["sk-$mixed", "mixed'quote", "gsk-stranger"] {
+            #expect(!output.stdoutText.contains(secret) && !output.stderrText.contains(secret))
+        }
+    }
+
+    @Test("check on a database without the schema says to migrate")
+    func unmigrated() throws {
+        let database = try TestDatabase()
+        let key = try FernetKey.generate()
+        let output = try ProviderdCLI(databaseURL: database.url, encryptionKey: key.base64).run(["check"])
+        #expect(output.status == 1)
+        #expect(output.stdoutText.contains("run `providerd migrate`"))
+    }
+}
