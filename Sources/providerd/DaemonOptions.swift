@@ -39,18 +39,8 @@ struct DaemonOptions: ParsableArguments {
 
     func loader() throws -> SettingsLoader {
         var flags: [String: String] = [:]
-        if let databaseURL {
-            if try PostgresConnection.conninfoHasPassword(databaseURL) {
-                throw ConfigurationError("--database-url must not contain a password (every user can read a process's arguments); put it in DATABASE_URL, ~/.pgpass or PGPASSFILE instead")
-            }
-            flags["database.url"] = databaseURL
-        }
-        if let listenURL {
-            if try PostgresConnection.conninfoHasPassword(listenURL) {
-                throw ConfigurationError("--listen-url must not contain a password; use PROVIDERD_LISTEN_URL or ~/.pgpass")
-            }
-            flags["database.listen_url"] = listenURL
-        }
+        flags["database.url"] = try databaseURL.map { try DatabaseSettings.checkedFlag($0, name: "--database-url") }
+        flags["database.listen_url"] = try listenURL.map { try DatabaseSettings.checkedFlag($0, name: "--listen-url") }
         flags["keys.file"] = keyFile
         flags["output.env_file"] = envFile
         flags["output.model_map"] = modelMap

@@ -11,16 +11,22 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
 public enum DatabaseSettings {
     public static func connectionOptions(flag: String?, environment: [String: String]) throws -> ConnectionOptions {
         if let flag {
-            if try PostgresConnection.conninfoHasPassword(flag) {
-                throw ConfigurationError(
-                    "--database-url must not contain a password (every user can read a process's arguments); "
-                        + "put it in DATABASE_URL, ~/.pgpass or PGPASSFILE instead")
-            }
-            return ConnectionOptions(conninfo: flag)
+            return ConnectionOptions(conninfo: try checkedFlag(flag, name: "--database-url"))
         }
         if let url = environment["DATABASE_URL"], !url.isEmpty {
             return ConnectionOptions(conninfo: url)
         }
         return ConnectionOptions(conninfo: nil)
+    }
+
+    /// A connection string given on the command line, refused when it carries a
+    /// password: every user can read a process's arguments.
+    public static func checkedFlag(_ value: String, name: String) throws -> String {
+        if try PostgresConnection.conninfoHasPassword(value) {
+            throw ConfigurationError(
+                "\(name) must not contain a password (every user can read a process's arguments); "
+                    + "put it in DATABASE_URL, ~/.pgpass or PGPASSFILE instead")
+        }
+        return value
     }
 }

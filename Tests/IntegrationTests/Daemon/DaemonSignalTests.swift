@@ -95,5 +95,9 @@ struct DaemonSignalTests {
         let missing = try fixture.start(["--config", fixture.directory.file("nope.yaml")])
         #expect(missing.waitForExit() == 2)
         #expect(missing.log.contains("nope.yaml"))
+        let password = try fixture.start(["--database-url", "postgresql://u:hunter2@127.0.0.1/db"])
+        #expect(password.waitForExit() == 2)
+        #expect(password.log.contains("--database-url must not contain a password"))
+        #expect(!password.log.contains("hunter2"))
     }
 }
