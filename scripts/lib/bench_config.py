@@ -11,10 +11,10 @@ def percentile(values, p):
     return ordered[index]
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS:"):
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return 0
 
@@ -119,7 +119,9 @@ def main():
     psql_idle = subprocess.Popen(["psql", url, "-Atq"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
     time.sleep(idle)
     daemon_rss = rss_kib(daemon.pid)
+    daemon_anon = rss_kib(daemon.pid, "RssAnon:")
     psql_rss = rss_kib(psql_idle.pid)
+    psql_anon = rss_kib(psql_idle.pid, "RssAnon:")
     psql_idle.stdin.close()
     psql_idle.wait()
     daemon.terminate()
@@ -183,6 +185,7 @@ def main():
     print(f"{'start -> READY=1, median of 5':44} {ms(statistics.median(ready_times)):>12} {ms(statistics.median(psql_times)):>12} "
           f"{statistics.median(ready_times) / statistics.median(psql_times):>6.1f}x  <= 100 ms")
     print(f"{f'idle RSS after {idle} s':44} {daemon_rss / 1024:>9.1f} MB {psql_rss / 1024:>9.1f} MB {daemon_rss / psql_rss:>6.1f}x  <= 20 MB")
+    print(f"{'  of which private (RssAnon)':44} {daemon_anon / 1024:>9.1f} MB {psql_anon / 1024:>9.1f} MB {daemon_anon / max(psql_anon, 1):>6.1f}x  -")
     print(f"{'statements per idle poll':44} {len(statements) / polls:>12.2f} {'':>12} {'':>7}  1 small query")
     print(f"{f'render with 1,000 keys ({rendered_keys} written), median':44} {ms(statistics.median(render_times)):>12} "
           f"{ms(statistics.median(python_times)):>12} {statistics.median(render_times) / statistics.median(python_times):>6.1f}x  -")

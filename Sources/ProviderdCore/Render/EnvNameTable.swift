@@ -39,20 +39,14 @@ public struct EnvNameTable: Sendable {
     ]
 
     /// Key-name overrides from the config file: provider → variable name.
-    public var overrides: [String: String]
-
-    public init(overrides: [String: String] = [:]) {
-        self.overrides = overrides
-    }
-
-    /// `foo-bar` → `FOO_BAR`.
-    public static func upperSnake(_ provider: String) -> String {
-        provider.uppercased().replacingOccurrences(of: "-", with: "_")
-    }
+    public let overrides: [String: String]
 
     /// Every name the built-in table gives a known provider. An unknown provider
     /// whose derived name lands here is refused rather than overwrite it.
-    public var reservedNames: Set<String> {
+    public let reservedNames: Set<String>
+
+    public init(overrides: [String: String] = [:]) {
+        self.overrides = overrides
         var names = Set<String>()
         for (provider, entry) in Self.builtIn {
             names.formUnion(entry.keys)
@@ -62,7 +56,12 @@ public struct EnvNameTable: Sendable {
             names.insert(Self.upperSnake(provider) + "_EXTRA_HEADERS")
         }
         for (provider, name) in overrides where Self.builtIn[provider] != nil { names.insert(name) }
-        return names
+        reservedNames = names
+    }
+
+    /// `foo-bar` → `FOO_BAR`.
+    public static func upperSnake(_ provider: String) -> String {
+        provider.uppercased().replacingOccurrences(of: "-", with: "_")
     }
 
     public func isKnown(_ provider: String) -> Bool { Self.builtIn[provider] != nil }
@@ -78,8 +77,7 @@ public struct EnvNameTable: Sendable {
         }
         let names = Names(ownKeyNames: [overrides[provider] ?? snake + "_API_KEY"], aliasKeyNames: [],
                           baseURLName: snake + "_BASE_URL", headersName: snake + "_EXTRA_HEADERS")
-        let reserved = reservedNames
-        for name in names.ownKeyNames + [names.baseURLName, names.headersName] where reserved.contains(name) {
+        for name in names.ownKeyNames + [names.baseURLName, names.headersName] where reservedNames.contains(name) {
             throw EnvNameError(provider: provider,
                                message: "its variable \(name) belongs to a known provider; rename the provider or set output.env_names")
         }
