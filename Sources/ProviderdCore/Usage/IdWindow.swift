@@ -35,6 +35,11 @@ public struct IdWindow: Sendable {
         return true
     }
 
+    /// Forgets an id whose record did not become durable (the client will resend).
+    public mutating func remove(_ id: String) {
+        expiry.removeValue(forKey: id)
+    }
+
     public mutating func expire(now: Int64) {
         while head < order.count, order[head].expires <= now { evictOldest() }
         if head > 4096 && head * 2 > order.count {

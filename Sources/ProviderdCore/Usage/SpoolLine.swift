@@ -4,7 +4,9 @@ import Foundation
 /// explicit and the timestamp resolved to Unix seconds, so that a flush after a
 /// restart prices and dates the record exactly as it was accepted.
 public enum SpoolLine {
-    public static func encode(_ record: UsageRecord, timestamp: Int64) -> [UInt8] {
+    /// `acceptedAt` (Unix seconds) is kept with an id, so that the idempotency
+    /// window survives restarts.
+    public static func encode(_ record: UsageRecord, timestamp: Int64, acceptedAt: Int64 = 0) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(160 + record.serviceName.utf8.count + record.modelString.utf8.count)
         out += Array(#"{"s":"#.utf8)
@@ -15,6 +17,7 @@ public enum SpoolLine {
         if let id = record.id {
             out += Array(#","id":"#.utf8)
             appendString(id, to: &out)
+            out += Array(",\"a\":\(acceptedAt)".utf8)
         }
         out += Array("}\n".utf8)
         return out
@@ -30,11 +33,16 @@ public enum SpoolLine {
         let n: Int64
         let t: Int64
         let id: String?
+        let a: Int64?
     }
 
     /// A spooled record and its resolved timestamp; nil for a line that is not one
     /// (a torn last line after a crash: never acknowledged, so safely dropped).
     public static func decode(_ line: some Collection<UInt8>) -> (record: UsageRecord, timestamp: Int64)? {
+        decodeWithAcceptance(line).map { ($0.record, $0.timestamp) }
+    }
+
+    static func decodeWithAcceptance(_ line: some Collection<UInt8>) -> (record: UsageRecord, timestamp: Int64, acceptedAt: Int64)? {
         guard let stored = try? JSONDecoder().decode(Stored.self, from: Data(line)) else { return nil }
         var record = UsageRecord(serviceName: stored.s, modelString: stored.m)
         record.inputTokens = stored.i
@@ -44,7 +52,7 @@ public enum SpoolLine {
         record.requestCount = stored.n
         record.timestamp = stored.t
         record.id = stored.id
-        return (record, stored.t)
+        return (record, stored.t, stored.a ?? stored.t)
     }
 
     /// JSON string literal; only `"`, `\` and control characters need escapes.

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The usage spool on disk: append-only segments `<instance>-<seq>.ndjson` in
+/// `spool/` under the state directory. A record is acknowledged only after the
+/// bytes holding it are written and `fdatasync`ed. Each start opens a new segment,
+/// so a torn last line left by a crash (never acknowledged) is never appended to.
+///
+/// `@unchecked Sendable`: owns an open descriptor and counters; `UsageIntake` calls
+/// it from one thread at a time (its spool thread).
+public final class SpoolFiles: @unchecked Sendable {
+    public let directory: String
+    public let instance: String
+    private var active: Int32 = -1
+    private var activeSequence: UInt64 = 0
+    private var activeSize = 0
+    private var sealedSizes: [String: Int] = [:]
+
+    public init(directory: String, instance: String) throws(SystemError) {
+        self.directory = directory
+        self.instance = instance
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw SystemError("create spool directory", path: directory) }
+        if mkdir(directory + "/quarantine", 0o700) != 0 && errno != EEXIST {
+            throw SystemError("create quarantine directory", path: directory + "/quarantine")
+        }
+        var highest: UInt64 = 0
+        for name in try Self.list(directory) {
+            guard let sequence = Self.sequence(of: name, instance: instance) else { continue }
+            highest = max(highest, sequence)
+            sealedSizes[name] = try Self.size(directory + "/" + name)
+        }
+        try open(sequence: highest + 1)
+    }
+
+    deinit {
+        if active >= 0 { close(active) }
+    }
+
+    /// Bytes in every segment not yet flushed (the spool bound counts these).
+    public var totalBytes: Int { activeSize + sealedSizes.values.reduce(0, +) }
+
+    public var activeName: String { Self.name(instance: instance, sequence: activeSequence) }
+
+    /// Appends and makes durable: write everything, then `fdatasync`. On failure
+    /// the segment is cut back to its previous length, so nothing unacknowledged
+    /// stays behind to be counted later (the client resends it).
+    public func append(_ bytes: [UInt8]) throws(SystemError) {
+        var offset = 0
+        do throws(SystemError) {
+            while offset < bytes.count {
+                let written = bytes[offset...].withUnsafeBytes { write(active, $0.baseAddress, $0.count) }
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError("write", path: directory + "/" + activeName)
+                }
+                offset += written
+            }
+            guard fdatasync(active) == 0 else { throw SystemError("fdatasync", path: directory + "/" + activeName) }
+        } catch {
+            if ftruncate(active, off_t(activeSize)) != 0 { broken = true }
+            throw error
+        }
+        activeSize += bytes.count
+    }
+
+    /// Set when a failed append could not be cut back: nothing more may be
+    /// appended to this segment until a restart opens a new one.
+    public private(set) var broken = false
+
+    /// Closes the active segment (if it holds anything) and starts the next one.
+    /// Returns the sealed segment's name.
+    @discardableResult
+    public func seal() throws(SystemError) -> String? {
+        guard activeSize > 0 else { return nil }
+        let name = activeName
+        close(active)
+        active = -1
+        sealedSizes[name] = activeSize
+        try open(sequence: activeSequence + 1)
+        return name
+    }
+
+    /// Sealed segments waiting for a flush, oldest first.
+    public var sealed: [String] { sealedSizes.keys.sorted() }
+
+    public func read(_ name: String) throws(SystemError) -> [UInt8] {
+        try AtomicFileWriter.read(directory + "/" + name, limit: 1 << 34) ?? []
+    }
+
+    /// After its rows are committed: the segment is gone for good.
+    public func remove(_ name: String) throws(SystemError) {
+        guard unlink(directory + "/" + name) == 0 || errno == ENOENT else { throw SystemError("remove", path: directory + "/" + name) }
+        sealedSizes.removeValue(forKey: name)
+        try AtomicFileWriter.syncDirectory(directory)
+    }
+
+    /// A segment the database refuses for good (a constraint, an overflow) moves
+    /// aside, kept for the operator, and stops blocking the others.
+    public func quarantine(_ name: String) throws(SystemError) {
+        guard rename(directory + "/" + name, directory + "/quarantine/" + name) == 0 else {
+            throw SystemError("quarantine", path: directory + "/" + name)
+        }
+        sealedSizes.removeValue(forKey: name)
+        try AtomicFileWriter.syncDirectory(directory)
+    }
+
+    public var quarantined: [String] { (try? Self.list(directory + "/quarantine")) ?? [] }
+
+    private func open(sequence: UInt64) throws(SystemError) {
+        let path = directory + "/" + Self.name(instance: instance, sequence: sequence)
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        active = fd
+        activeSequence = sequence
+        activeSize = 0
+        try AtomicFileWriter.syncDirectory(directory)
+    }
+
+    static func name(instance: String, sequence: UInt64) -> String {
+        let hex = String(sequence, radix: 16)
+        return "\(instance)-\(String(repeating: "0", count: max(0, 16 - hex.count)))\(hex).ndjson"
+    }
+
+    static func sequence(of name: String, instance: String) -> UInt64? {
+        guard name.hasPrefix(instance + "-"), name.hasSuffix(".ndjson") else { return nil }
+        let middle = name.dropFirst(instance.count + 1).dropLast(".ndjson".count)
+        return UInt64(middle, radix: 16)
+    }
+
+    static func list(_ directory: String) throws(SystemError) -> [String] {
+        guard let handle = opendir(directory) else { throw SystemError("list", path: directory) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." && name.hasSuffix(".ndjson") { names.append(name) }
+        }
+        return names.sorted()
+    }
+
+    static func size(_ path: String) throws(SystemError) -> Int {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw SystemError("stat", path: path) }
+        return Int(info.st_size)
+    }
+}

@@ -1,0 +1,134 @@
+import NIOPosix
+
+/// Takes validated records from every connection, drops resent ids, and makes
+/// them durable in the spool with group commit: while one `fdatasync` runs, new
+/// records queue up and share the next one, so throughput does not hinge on the
+/// disk. `submit` returns only once the records are on disk: that is when a client
+/// may be told `{"ok":true}`.
+public actor UsageIntake {
+    public struct Outcome: Sendable, Equatable {
+        public var accepted: Int
+        public var duplicates: Int
+    }
+
+    public enum Refusal: Error, Equatable, Sendable, CustomStringConvertible {
+        case spoolFull
+        case writeFailed(String)
+        public var description: String {
+            switch self {
+            case .spoolFull: "spool full"
+            case .writeFailed(let reason): "cannot write the spool: \(reason)"
+            }
+        }
+    }
+
+    private let files: SpoolFiles
+    private let pool: NIOThreadPool
+    private let maxBytes: Int
+    private var ids: IdWindow
+    private var pending: [UInt8] = []
+    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [String])] = []
+    private var writing = false
+    private var queuedBytes = 0
+    public private(set) var accepted = 0
+    public private(set) var duplicates = 0
+    /// `fdatasync` rounds so far; far fewer than submissions under load (group commit).
+    public private(set) var commits = 0
+
+    /// Rebuilds the id window from the spool's unflushed segments and the id log
+    /// of flushed ones (`idLog` lines: `acceptedAt id`).
+    public init(files: SpoolFiles, pool: NIOThreadPool, maxBytes: Int, idWindow: Int64, now: Int64,
+                idLog: [(id: String, acceptedAt: Int64)] = []) throws {
+        self.files = files
+        self.pool = pool
+        self.maxBytes = maxBytes
+        var ids = IdWindow(window: idWindow)
+        for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }
+        for segment in files.sealed {
+            for line in try files.read(segment).split(separator: UInt8(ascii: "\n")) {
+                if let stored = SpoolLine.decodeWithAcceptance(line), let id = stored.record.id {
+                    ids.insert(id, acceptedAt: stored.acceptedAt, now: now)
+                }
+            }
+        }
+        self.ids = ids
+    }
+
+    public var spooledBytes: Int { files.totalBytes + queuedBytes }
+
+    /// Spools `records` (all or none); returns how many were new and how many were
+    /// resends of an id already accepted. `timestamp` nil means `now`.
+    public func submit(_ records: [UsageRecord], now: Int64) async throws -> Outcome {
+        var lines: [UInt8] = []
+        var newIDs: [String] = []
+        var outcome = Outcome(accepted: 0, duplicates: 0)
+        var seenHere = Set<String>()
+        for record in records {
+            if let id = record.id {
+                if ids.contains(id, now: now) || !seenHere.insert(id).inserted {
+                    outcome.duplicates += 1
+                    continue
+                }
+                newIDs.append(id)
+            }
+            lines += SpoolLine.encode(record, timestamp: record.timestamp ?? now, acceptedAt: now)
+            outcome.accepted += 1
+        }
+        guard !lines.isEmpty else {
+            duplicates += outcome.duplicates
+            return outcome
+        }
+        guard files.totalBytes + queuedBytes + lines.count <= maxBytes else { throw Refusal.spoolFull }
+        for id in newIDs { ids.insert(id, acceptedAt: now, now: now) }
+        pending += lines
+        queuedBytes += lines.count
+        do {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                waiters.append((continuation, newIDs))
+                if !writing {
+                    writing = true
+                    Task { await self.drain() }
+                }
+            }
+        } catch {
+            throw Refusal.writeFailed("\(error)")
+        }
+        accepted += outcome.accepted
+        duplicates += outcome.duplicates
+        return outcome
+    }
+
+    /// Writes what has queued up, one `fdatasync` per round, until nothing is left.
+    private func drain() async {
+        while !pending.isEmpty {
+            let bytes = pending
+            let batch = waiters
+            pending = []
+            waiters = []
+            let files = self.files
+            do {
+                try await pool.runIfActive { try files.append(bytes) }
+                commits += 1
+                for waiter in batch { waiter.continuation.resume() }
+            } catch {
+                // Not durable: forget the ids so that the client's resend counts.
+                for waiter in batch {
+                    for id in waiter.ids { ids.remove(id) }
+                    waiter.continuation.resume(throwing: error)
+                }
+            }
+            queuedBytes -= bytes.count
+        }
+        writing = false
+    }
+
+    /// Seals the active segment so the flusher can take it; runs on the spool
+    /// thread, so it never interleaves with an append.
+    public func seal() async throws -> [String] {
+        let files = self.files
+        return try await pool.runIfActive {
+            _ = try files.seal()
+            return files.sealed
+        }
+    }
+}
