@@ -34,6 +34,16 @@ public actor UsageIntake {
     public private(set) var duplicates = 0
     /// `fdatasync` rounds so far; far fewer than submissions under load (group commit).
     public private(set) var commits = 0
+    /// Lines answered with an error.
+    public private(set) var refused = 0
+
+    public func noteRefused() { refused += 1 }
+
+    /// The counters `{"op":"stats"}` reports. Flush figures come from the flusher.
+    public func stats() -> [(String, Int64?)] {
+        [("accepted", Int64(accepted)), ("refused", Int64(refused)), ("duplicates", Int64(duplicates)),
+         ("spooled_bytes", Int64(spooledBytes)), ("quarantined", Int64(files.quarantined.count))]
+    }
 
     /// Rebuilds the id window from the spool's unflushed segments and the id log
     /// of flushed ones (`idLog` lines: `acceptedAt id`).
