@@ -31,7 +31,18 @@ struct RunCommand: AsyncParsableCommand {
         let watchdog = notifier.watchdogInterval()
         let service = try ConfigRenderService(settings: settings, keyring: keyring, state: state, pool: pool,
                                               notifier: notifier, beacon: beacon, watchdogInterval: watchdog, logger: logger)
-        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: service)]
+        // Usage: its own spool thread and database thread, one event loop for the socket.
+        let spoolPool = NIOThreadPool(numberOfThreads: 1)
+        spoolPool.start()
+        let flushPool = NIOThreadPool(numberOfThreads: 1)
+        flushPool.start()
+        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let usage = try UsageService.makeIntake(settings: settings, state: state, pool: spoolPool)
+        let flusher = UsageFlusher(intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
+                                   settings: settings, logger: logger)
+        let usageService = UsageService(settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops, logger: logger)
+        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
+                        ServiceGroupConfiguration.ServiceConfiguration(service: service)]
         if let watchdog {
             services.append(.init(service: WatchdogService(beacon: beacon, notifier: notifier, interval: watchdog),
                                   successTerminationBehavior: .ignore))
@@ -49,6 +60,7 @@ struct RunCommand: AsyncParsableCommand {
                         let next = try await loader.load()
                         let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment).load().keyring
                         await service.reload(settings: next, keyring: nextKeys)
+                        await flusher.update(settings: next)
                     } catch {
                         await service.reloadFailed(error)
                     }
@@ -58,6 +70,9 @@ struct RunCommand: AsyncParsableCommand {
             tasks.cancelAll()
         }
         try await pool.shutdownGracefully()
+        try await spoolPool.shutdownGracefully()
+        try await flushPool.shutdownGracefully()
+        try await eventLoops.shutdownGracefully()
         withExtendedLifetime(lock) {}
     }
 }

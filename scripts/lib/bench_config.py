@@ -35,6 +35,7 @@ def main():
                PROVIDERD_ENV_FILE=f"{args.work}/run/providers.env",
                PROVIDERD_MODEL_MAP=f"{args.work}/run/models.json",
                PROVIDERD_STATE_DIR=f"{args.work}/state", PROVIDERD_POLL_INTERVAL="60",
+               PROVIDERD_SOCKET=f"{args.work}/run/usage.sock",
                NOTIFY_SOCKET=f"{args.work}/notify.sock", PROVIDERD_LOG_LEVEL="warning")
     os.makedirs(f"{args.work}/run", exist_ok=True)
     subprocess.run([args.bin, "migrate"], env=env, check=True, capture_output=True)

@@ -106,7 +106,7 @@ public actor ConfigRenderService: Service {
 
     private func mainLoop() async throws {
         var backoff = Backoff()
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if let reload = pendingReload {
                 pendingReload = nil
                 apply(reload)
@@ -140,7 +140,7 @@ public actor ConfigRenderService: Service {
     private func serve(_ session: DatabaseSession) async throws {
         try await fullRender(session)
         var nextPoll = Self.now() + Backoff.jittered(settings.pollInterval)
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if let reload = pendingReload {
                 pendingReload = nil
                 let reconnect = reload.settings.databaseURL != settings.databaseURL
@@ -193,7 +193,7 @@ public actor ConfigRenderService: Service {
 
     private func pause(seconds: Double) async {
         let until = Self.now() + seconds
-        while Self.now() < until, !Task.isShuttingDownGracefully, pendingReload == nil {
+        while Self.now() < until, !Task.isShuttingDownGracefully, !Task.isCancelled, pendingReload == nil {
             try? await cancelWhenGracefulShutdown {
                 try await Task.sleep(for: .milliseconds(Int64(min(self.tick, until - Self.now()) * 1000)))
             }

@@ -25,7 +25,7 @@ public struct WatchdogService: Service {
 
     public func run() async throws {
         var last = beacon.value
-        while !Task.isShuttingDownGracefully {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval / 2) }
             if Task.isShuttingDownGracefully { return }
             let now = beacon.value

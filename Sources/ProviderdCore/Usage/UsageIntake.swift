@@ -39,10 +39,15 @@ public actor UsageIntake {
 
     public func noteRefused() { refused += 1 }
 
+    private var flushCounters: [(String, Int64?)] = [("flushed", 0), ("unpriced", 0), ("last_flush", nil)]
+
+    /// The flusher reports its counters here after each pass.
+    public func updateFlushCounters(_ counters: [(String, Int64?)]) { flushCounters = counters }
+
     /// The counters `{"op":"stats"}` reports. Flush figures come from the flusher.
     public func stats() -> [(String, Int64?)] {
         [("accepted", Int64(accepted)), ("refused", Int64(refused)), ("duplicates", Int64(duplicates)),
-         ("spooled_bytes", Int64(spooledBytes)), ("quarantined", Int64(files.quarantined.count))]
+         ("spooled_bytes", Int64(spooledBytes)), ("quarantined", Int64(files.quarantined.count))] + flushCounters
     }
 
     /// Rebuilds the id window from the spool's unflushed segments and the id log
@@ -130,6 +135,22 @@ public actor UsageIntake {
             queuedBytes -= bytes.count
         }
         writing = false
+    }
+
+    /// The spool files are touched only on the spool thread: these run there too.
+    public func readSegment(_ name: String) async throws -> [UInt8] {
+        let files = self.files
+        return try await pool.runIfActive { try files.read(name) }
+    }
+
+    public func removeSegment(_ name: String) async throws {
+        let files = self.files
+        try await pool.runIfActive { try files.remove(name) }
+    }
+
+    public func quarantineSegment(_ name: String) async throws {
+        let files = self.files
+        try await pool.runIfActive { try files.quarantine(name) }
     }
 
     /// Seals the active segment so the flusher can take it; runs on the spool

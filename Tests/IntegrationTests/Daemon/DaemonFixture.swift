@@ -19,6 +19,7 @@ final class DaemonFixture: @unchecked Sendable {
     var envFile: String { directory.file("run/providers.env") }
     var modelMap: String { directory.file("run/models.json") }
     var stateDir: String { directory.file("state") }
+    var socket: String { directory.file("run/usage.sock") }
     var cli: ProviderdCLI { ProviderdCLI(databaseURL: url, encryptionKey: key.base64) }
 
     init(ownCluster: Bool = false) throws {
@@ -45,6 +46,8 @@ final class DaemonFixture: @unchecked Sendable {
         env["PROVIDERD_ENV_FILE"] = envFile
         env["PROVIDERD_MODEL_MAP"] = modelMap
         env["PROVIDERD_STATE_DIR"] = stateDir
+        env["PROVIDERD_SOCKET"] = socket
+        env["PROVIDERD_FLUSH_INTERVAL"] = "0.2"
         env["PROVIDERD_POLL_INTERVAL"] = "60"
         env["PROVIDERD_LOG_LEVEL"] = "debug"
         env.merge(extraEnvironment) { $1 }

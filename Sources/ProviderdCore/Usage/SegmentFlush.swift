@@ -1,0 +1,61 @@
+import Foundation
+
+/// Writes one sealed spool segment into `model_usage`: its records aggregated
+/// per (service, model, UTC day), rows in key order, plus a `providerd_flush_log`
+/// row naming (instance, segment), all in one transaction. A segment already in
+/// the flush log (a crash between commit and removal) is not counted again.
+/// Blocking: runs on the flusher's database thread.
+public enum SegmentFlush {
+    public struct Result: Sendable {
+        public var aggregate: UsageAggregate
+        public var ids: [(id: String, acceptedAt: Int64)]
+        public var alreadyFlushed: Bool
+        public var skippedLines: Int
+    }
+
+    public static func flush(segment: String, bytes: [UInt8], instance: String, prices: SeedPrices,
+                             on connection: PostgresConnection) throws -> Result {
+        var aggregate = UsageAggregate()
+        var ids: [(id: String, acceptedAt: Int64)] = []
+        var skipped = 0
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let stored = SpoolLine.decodeWithAcceptance(line) else {
+                skipped += 1  // a torn last line: never acknowledged
+                continue
+            }
+            aggregate.add(stored.record, timestamp: stored.timestamp, prices: prices)
+            if let id = stored.record.id { ids.append((id, stored.acceptedAt)) }
+        }
+        let already = try connection.transaction { connection in
+            let done = try connection.query(
+                "SELECT 1 FROM public.providerd_flush_log WHERE instance_id = $1::uuid AND segment = $2 FOR UPDATE",
+                [instance, segment])
+            guard done.rows.isEmpty else { return true }
+            for (key, totals) in aggregate.sorted {
+                try connection.query("""
+                    INSERT INTO public.model_usage AS u (service_name, model_string, period_start, period_end,
+                        request_count, total_tokens, estimated_cost, input_tokens, output_tokens,
+                        cache_read_tokens, cache_write_tokens, unpriced_requests)
+                    VALUES ($1, $2, to_timestamp($3::bigint), to_timestamp($3::bigint) + INTERVAL '1 day',
+                        $4::bigint, $5::bigint, $6::numeric, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint)
+                    ON CONFLICT (service_name, model_string, period_start) DO UPDATE SET
+                        request_count = u.request_count + EXCLUDED.request_count,
+                        total_tokens = u.total_tokens + EXCLUDED.total_tokens,
+                        estimated_cost = u.estimated_cost + EXCLUDED.estimated_cost,
+                        input_tokens = u.input_tokens + EXCLUDED.input_tokens,
+                        output_tokens = u.output_tokens + EXCLUDED.output_tokens,
+                        cache_read_tokens = u.cache_read_tokens + EXCLUDED.cache_read_tokens,
+                        cache_write_tokens = u.cache_write_tokens + EXCLUDED.cache_write_tokens,
+                        unpriced_requests = u.unpriced_requests + EXCLUDED.unpriced_requests
+                    """, [key.service, key.model, key.day, totals.requests, totals.totalTokens, "\(totals.cost)",
+                          totals.inputTokens, totals.outputTokens, totals.cacheReadTokens, totals.cacheWriteTokens,
+                          totals.unpricedRequests])
+            }
+            try connection.query(
+                "INSERT INTO public.providerd_flush_log (instance_id, segment, records) VALUES ($1::uuid, $2, $3)",
+                [instance, segment, aggregate.records])
+            return false
+        }
+        return Result(aggregate: aggregate, ids: ids, alreadyFlushed: already, skippedLines: skipped)
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import Logging
+import NIOPosix
+import ServiceLifecycle
+
+/// Moves spooled usage into `model_usage`: every `usage.flush_interval` it seals
+/// the active segment and writes each sealed one (oldest first) in its own
+/// transaction. Connection loss, serialization failures and deadlocks are retried
+/// with backoff; a segment the database refuses for good (a constraint, a
+/// permission, an overflow) is quarantined and the rest flows on. A segment
+/// leaves the spool only after its transaction committed.
+public actor UsageFlusher {
+    private let intake: UsageIntake
+    private let idLog: IdLog
+    private let instance: String
+    private let pool: NIOThreadPool
+    private let logger: Logger
+    private var settings: ProviderdSettings
+    private var prices: SeedPrices
+    private var connection: PostgresConnection?
+    private var failures = RepeatingFailureLog()
+    private var backoff = Backoff(base: 0.5, cap: 30)
+    private var warnedUnpriced: Set<String> = []
+
+    public private(set) var flushedRecords: Int64 = 0
+    public private(set) var unpricedRecords: Int64 = 0
+    public private(set) var quarantinedSegments = 0
+    public private(set) var lastFlush: Int64?
+
+    public init(intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings, logger: Logger) {
+        self.intake = intake
+        self.idLog = idLog
+        self.instance = instance
+        self.pool = pool
+        self.settings = settings
+        self.prices = SeedPrices(unknown: settings.unknownPrice == .zero ? .zero : .seedFallback)
+        self.logger = logger
+    }
+
+    public func update(settings: ProviderdSettings) {
+        self.settings = settings
+        prices = SeedPrices(unknown: settings.unknownPrice == .zero ? .zero : .seedFallback)
+    }
+
+    /// Flush counters for `{"op":"stats"}`.
+    public func stats() -> [(String, Int64?)] {
+        [("flushed", flushedRecords), ("unpriced", unpricedRecords), ("last_flush", lastFlush)]
+    }
+
+    /// Flushes until graceful shutdown; waits `flush_interval`, or the backoff after
+    /// a database failure, between passes.
+    public func run() async {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let ok = await flushAll(fresh: false)
+            let delay = ok ? settings.flushInterval : backoff.next()
+            if ok { backoff.reset() }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
+        }
+    }
+
+    /// The last attempt at shutdown: a fresh connection, no backoff, bounded by
+    /// `usage.stop_flush_timeout`. What it cannot write stays spooled for the next start.
+    public func finalFlush() async {
+        let timeout = settings.stopFlushTimeout
+        let done = await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.flushAll(fresh: true) }
+            group.addTask {
+                try? await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        if !done { logger.warning("usage not fully flushed at shutdown; it stays spooled for the next start") }
+    }
+
+    /// One pass over the spool. Returns false when the database failed.
+    public func flushAll(fresh: Bool) async -> Bool {
+        let segments: [String]
+        do {
+            segments = try await intake.seal()
+        } catch {
+            logger.error("cannot seal the usage spool", metadata: ["error": "\(error)"])
+            return false
+        }
+        for segment in segments {
+            if Task.isCancelled { return false }
+            do {
+                let connection = try await connect(fresh: fresh)
+                let bytes = try await intake.readSegment(segment)
+                let instance = self.instance, prices = self.prices
+                let result = try await pool.runIfActive {
+                    try SegmentFlush.flush(segment: segment, bytes: bytes, instance: instance, prices: prices, on: connection)
+                }
+                try idLog.append(result.ids)
+                try await intake.removeSegment(segment)
+                record(result, segment: segment)
+            } catch let error as PostgresError where error.isRetryable {
+                connection = nil
+                let now = ConfigRenderService.now()
+                let (log, skipped) = failures.failed(at: now)
+                if log { logger.error("cannot flush usage; retrying", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
+                return false
+            } catch let error as PostgresError {
+                logger.error("database refused a usage segment; quarantined", metadata: [
+                    "segment": "\(segment)", "error": "\(error)", "sqlstate": "\(error.sqlState ?? "-")",
+                ])
+                quarantinedSegments += 1
+                try? await intake.quarantineSegment(segment)
+            } catch {
+                logger.error("cannot flush usage", metadata: ["segment": "\(segment)", "error": "\(error)"])
+                return false
+            }
+        }
+        await intake.updateFlushCounters(stats())
+        if let duration = failures.recovered(at: ConfigRenderService.now()) {
+            logger.notice("usage flushing again", metadata: ["after_seconds": "\(Int(duration))"])
+        }
+        return true
+    }
+
+    private func record(_ result: SegmentFlush.Result, segment: String) {
+        lastFlush = Int64(ConfigRenderService.now())
+        if result.alreadyFlushed {
+            logger.notice("segment already in the flush log; removed without counting it again", metadata: ["segment": "\(segment)"])
+            return
+        }
+        flushedRecords += Int64(result.aggregate.records)
+        for (_, totals) in result.aggregate.rows { unpricedRecords += totals.unpricedRequests }
+        for model in result.aggregate.unpricedModels where warnedUnpriced.insert(model).inserted {
+            logger.warning("no price for model; counted as unpriced", metadata: [
+                "model": "\(model)", "priced_as": "\(settings.unknownPrice.rawValue)",
+            ])
+        }
+        logger.debug("flushed usage", metadata: ["segment": "\(segment)", "records": "\(result.aggregate.records)"])
+    }
+
+    private func connect(fresh: Bool) async throws -> PostgresConnection {
+        if !fresh, let connection, connection.isHealthy { return connection }
+        let options = settings.connectionOptions
+        let connection = try await pool.runIfActive { try PostgresConnection(options) }
+        self.connection = connection
+        return connection
+    }
+}
