@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+@Suite("providerd run takes usage: durable, exactly once", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
+struct DaemonUsageTests {
+    /// Sends `count` records (ids `prefix-n`) pipelined on one connection in chunks;
+    /// returns how many were acknowledged `{"ok":true}` (stops at end of stream).
+    static func send(path: String, prefix: String, range: Range<Int>, service: String = "svc") throws -> Set<Int> {
+        let client = try UnixSocketClient(path: path)
+        var acked = Set<Int>()
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let end = min(start + 500, range.upperBound)
+            var payload = ""
+            for n in start..<end {
+                payload += "{\"service_name\":\"\(service)\",\"model_string\":\"openai:gpt-4o-mini\",\"input_tokens\":\(n % 100 + 1),\"output_tokens\":2,\"id\":\"\(prefix)-\(n)\"}\n"
+            }
+            do { try client.send(payload) } catch { return acked }
+            for n in start..<end {
+                guard let reply = try? client.readLine() else { return acked }
+                if reply == #"{"ok":true}"# || reply == #"{"ok":true,"duplicate":true}"# { acked.insert(n) }
+            }
+            start = end
+        }
+        return acked
+    }
+
+    static func totals(_ url: String, service: String = "svc") throws -> (requests: Int, input: Int, output: Int) {
+        let connection = try PostgresConnection(ConnectionOptions(conninfo: url))
+        let row = try connection.query("""
+            SELECT COALESCE(SUM(request_count), 0) AS r, COALESCE(SUM(input_tokens), 0) AS i, COALESCE(SUM(output_tokens), 0) AS o
+            FROM model_usage WHERE service_name = $1
+            """, [service]).rows[0]
+        return (try row.int("r"), try row.int("i"), try row.int("o"))
+    }
+
+    static func expectedInput(_ range: Range<Int>) -> Int { range.reduce(0) { $0 + $1 % 100 + 1 } }
+
+    @Test("100,000 records over four pipelined connections: all acknowledged, exactly in model_usage")
+    func load() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        let acked = try await withThrowingTaskGroup(of: Int.self) { group in
+            for connection in 0..<4 {
+                group.addTask {
+                    try await onThread { try Self.send(path: socket, prefix: "c\(connection)", range: connection * 25_000..<(connection + 1) * 25_000).count }
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(acked == 100_000)
+        #expect(DaemonProcess.eventually(timeout: 60) { (try? Self.totals(fixture.url).requests) == 100_000 })
+        let totals = try Self.totals(fixture.url)
+        #expect(totals.input == Self.expectedInput(0..<100_000))
+        #expect(totals.output == 200_000)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
+
+    @Test("SIGKILL in the middle of a load, then a resend of everything unacknowledged: nothing lost, nothing doubled")
+    func killAndResend() async throws {
+        let fixture = try DaemonFixture()
+        let first = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        let sender = Task { try await onThread { try Self.send(path: socket, prefix: "k", range: 0..<30_000) } }
+        try await Task.sleep(for: .milliseconds(300))
+        first.signal(SIGKILL)
+        _ = first.waitForExit()
+        let acked = try await sender.value
+        #expect(acked.count < 30_000)
+
+        let mark = fixture.notify.all.count
+        let second = try fixture.start()
+        _ = try fixture.waitReady(after: mark)
+        // The client resends every record it has no ack for, with the same ids; and, to
+        // be sure duplicates are caught, also a few it did get an ack for.
+        let missing = (0..<30_000).filter { !acked.contains($0) }
+        let resend = Array(acked.prefix(100)) + missing
+        try await onThread {
+            let client = try UnixSocketClient(path: socket)
+            for chunk in stride(from: 0, to: resend.count, by: 500) {
+                let part = resend[chunk..<min(chunk + 500, resend.count)]
+                try client.send(part.map { n in
+                    "{\"service_name\":\"svc\",\"model_string\":\"openai:gpt-4o-mini\",\"input_tokens\":\(n % 100 + 1),\"output_tokens\":2,\"id\":\"k-\(n)\"}\n"
+                }.joined())
+                for _ in part { _ = try client.readLine() }
+            }
+        }
+        #expect(DaemonProcess.eventually(timeout: 60) { (try? Self.totals(fixture.url).requests) == 30_000 })
+        let totals = try Self.totals(fixture.url)
+        #expect(totals.input == Self.expectedInput(0..<30_000))
+        second.signal(SIGTERM)
+        #expect(second.waitForExit() == 0)
+    }
+
+    @Test("PostgreSQL down in the middle of a load: acks go on; totals exact once it is back")
+    func databaseOutage() async throws {
+        let fixture = try DaemonFixture(ownCluster: true)
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        #expect(try await onThread { try Self.send(path: socket, prefix: "a", range: 0..<5_000).count } == 5_000)
+        try fixture.cluster!.stop()
+        #expect(try await onThread { try Self.send(path: socket, prefix: "b", range: 5_000..<10_000).count } == 5_000)
+        try fixture.cluster!.resume()
+        #expect(DaemonProcess.eventually(timeout: 60) { (try? Self.totals(fixture.url).requests) == 10_000 })
+        #expect(try Self.totals(fixture.url).input == Self.expectedInput(0..<10_000))
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
+
+    @Test("SIGTERM flushes what was acknowledged before exiting")
+    func stopFlushes() async throws {
+        let fixture = try DaemonFixture()
+        fixture.extraEnvironment["PROVIDERD_FLUSH_INTERVAL"] = "3600"
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        #expect(try await onThread { try Self.send(path: socket, prefix: "t", range: 0..<1_000).count } == 1_000)
+        #expect(try Self.totals(fixture.url).requests == 0)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+        #expect(try Self.totals(fixture.url).requests == 1_000)
+    }
+}
