@@ -20,6 +20,7 @@ struct Providerd: AsyncParsableCommand {
             EncryptCommand.self,
             DecryptCommand.self,
             ReencryptCommand.self,
+            UsageCommand.self,
         ]
     )
 

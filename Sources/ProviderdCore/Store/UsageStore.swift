@@ -1,0 +1,93 @@
+import Foundation
+
+/// The seed's UsageTracker reports over `model_usage`.
+public struct UsageStore {
+    let connection: PostgresConnection
+
+    public init(connection: PostgresConnection) {
+        self.connection = connection
+    }
+
+    public struct Line: Sendable, Codable, Equatable {
+        public var key: String
+        public var requests: Int64
+        public var tokens: Int64
+        public var cost: String
+    }
+
+    public struct Summary: Sendable, Codable, Equatable {
+        public var since: String
+        public var until: String
+        public var totalRequests: Int64
+        public var totalTokens: Int64
+        public var totalCost: String
+        public var byService: [Line]
+        public var byModel: [Line]
+
+        enum CodingKeys: String, CodingKey {
+            case since, until
+            case totalRequests = "total_requests", totalTokens = "total_tokens", totalCost = "total_cost"
+            case byService = "by_service", byModel = "by_model"
+        }
+    }
+
+    /// Days from `since` through `until` (both included, UTC), optionally one service.
+    public func summary(since: String, until: String, service: String?) throws -> Summary {
+        let filter = """
+            FROM public.model_usage
+            WHERE period_start >= $1::date AND period_start < $2::date + 1 AND ($3::text IS NULL OR service_name = $3)
+            """
+        func lines(_ column: String) throws -> [Line] {
+            try connection.query("""
+                SELECT \(column) AS key, SUM(request_count)::bigint AS r, SUM(total_tokens)::bigint AS t, SUM(estimated_cost)::text AS c
+                \(filter) GROUP BY \(column) ORDER BY SUM(estimated_cost) DESC, \(column)
+                """, [since, until, service]).rows.map { row throws(PostgresError) in
+                Line(key: try row.string("key"), requests: Int64(try row.int("r")), tokens: Int64(try row.int("t")),
+                     cost: try row.string("c"))
+            }
+        }
+        let total = try connection.query("""
+            SELECT COALESCE(SUM(request_count), 0)::bigint AS r, COALESCE(SUM(total_tokens), 0)::bigint AS t,
+                   COALESCE(SUM(estimated_cost), 0)::text AS c \(filter)
+            """, [since, until, service]).rows[0]
+        return Summary(since: since, until: until, totalRequests: Int64(try total.int("r")), totalTokens: Int64(try total.int("t")),
+                       totalCost: try total.string("c"), byService: try lines("service_name"), byModel: try lines("model_string"))
+    }
+
+    /// Cost per day for the last `days` days, today included, oldest first; days
+    /// without usage are listed with 0.
+    public func daily(days: Int) throws -> [(day: String, cost: String)] {
+        try connection.query("""
+            SELECT d::date::text AS day, COALESCE(SUM(u.estimated_cost), 0)::text AS cost
+            FROM generate_series((now() AT TIME ZONE 'UTC')::date - ($1::int - 1), (now() AT TIME ZONE 'UTC')::date, interval '1 day') AS d
+            LEFT JOIN public.model_usage u ON u.period_start >= d::date AND u.period_start < d::date + 1
+            GROUP BY d ORDER BY d
+            """, [days]).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("cost")) }
+    }
+
+    /// The seed's monthly estimate: the average cost of the days with usage among
+    /// the last 7, times 30.
+    public func monthlyEstimate() throws -> (estimate: String, daysWithUsage: Int) {
+        let row = try connection.query("""
+            WITH days AS (
+                SELECT period_start::date AS d, SUM(estimated_cost) AS c FROM public.model_usage
+                WHERE period_start >= (now() AT TIME ZONE 'UTC')::date - 6 GROUP BY 1 HAVING SUM(estimated_cost) > 0)
+            SELECT COALESCE(AVG(c) * 30, 0)::numeric(20, 6)::text AS estimate, COUNT(*)::int AS n FROM days
+            """).rows[0]
+        return (try row.string("estimate"), try row.int("n"))
+    }
+
+    /// `YYYY-MM-DD`, checked.
+    public static func validateDay(_ text: String, flag: String) throws -> String {
+        guard RFC3339.unixSeconds(text + "T00:00:00Z") != nil, text.count == 10 else {
+            throw InputError(flag, "'\(text)' must be a date YYYY-MM-DD")
+        }
+        return text
+    }
+
+    public static func today(offsetDays: Int = 0) -> String {
+        let seconds = Int64(Date().timeIntervalSince1970) + Int64(offsetDays) * 86_400
+        let date = Date(timeIntervalSince1970: TimeInterval(seconds - seconds % 86_400))
+        return String(date.formatted(.iso8601).prefix(10))
+    }
+}

@@ -1,0 +1,57 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A blocking client for the usage socket (`providerd usage push`): one line out,
+/// one reply line back.
+public enum UsageClient {
+    /// The request line for one record, as the protocol names the fields.
+    public static func line(for record: UsageRecord, timestamp: String?) -> [UInt8] {
+        var line: [UInt8] = Array(#"{"service_name":"#.utf8)
+        SpoolLine.appendString(record.serviceName, to: &line)
+        line += Array(#","model_string":"#.utf8)
+        SpoolLine.appendString(record.modelString, to: &line)
+        line += Array(",\"input_tokens\":\(record.inputTokens),\"output_tokens\":\(record.outputTokens),\"cache_read_tokens\":\(record.cacheReadTokens),\"cache_write_tokens\":\(record.cacheWriteTokens),\"request_count\":\(record.requestCount)".utf8)
+        if let id = record.id {
+            line += Array(#","id":"#.utf8)
+            SpoolLine.appendString(id, to: &line)
+        }
+        if let timestamp {
+            line += Array(#","timestamp":"#.utf8)
+            SpoolLine.appendString(timestamp, to: &line)
+        }
+        return line + Array("}".utf8)
+    }
+
+    public static func send(line: String, socket path: String) throws -> String {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw SystemError("socket", path: path) }
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { throw SystemError("connect", path: path, code: ENAMETOOLONG) }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in bytes.enumerated() { raw[index] = byte }
+        }
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard connected == 0 else { throw SystemError("connect to the usage socket", path: path) }
+        let payload = Array((line + "\n").utf8)
+        var offset = 0
+        while offset < payload.count {
+            let count = payload[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard count > 0 else { throw SystemError("send", path: path) }
+            offset += count
+        }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !reply.contains(UInt8(ascii: "\n")) {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard count > 0 else { break }
+            reply += buffer[0..<count]
+        }
+        return String(decoding: reply.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,118 @@
+import ArgumentParser
+import Foundation
+import ProviderdCore
+
+struct UsageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "usage",
+        abstract: "Report usage through the socket, and read usage and cost from model_usage.",
+        subcommands: [Push.self, Summary.self, Daily.self, Estimate.self])
+
+    struct Push: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Send one usage record to providerd's socket; print the reply.")
+
+        @Option var service: String
+        @Option var model: String
+        @Option var input: Int64 = 0
+        @Option var output: Int64 = 0
+        @Option(name: .customLong("cache-read")) var cacheRead: Int64 = 0
+        @Option(name: .customLong("cache-write")) var cacheWrite: Int64 = 0
+        @Option var requests: Int64 = 1
+        @Option(help: "Idempotency key: a resend with the same id counts once.") var id: String?
+        @Option(help: "RFC 3339 time of the usage (default: now).") var timestamp: String?
+        @Option(help: "Usage socket (default: PROVIDERD_SOCKET, else /run/providerd/usage.sock).") var socket: String?
+        @Flag(name: .customLong("json"), help: "Print the reply as received.") var json = false
+
+        func run() throws {
+            var record = UsageRecord(serviceName: service, modelString: model)
+            record.inputTokens = input
+            record.outputTokens = output
+            record.cacheReadTokens = cacheRead
+            record.cacheWriteTokens = cacheWrite
+            record.requestCount = requests
+            record.id = id
+            let line = UsageClient.line(for: record, timestamp: timestamp)
+            // The same rules as the daemon, before anything is sent.
+            do {
+                _ = try UsageLineParser(limits: UsageLimits(now: Int64(Date().timeIntervalSince1970), windowBack: 86_400 * 3_650)).parse(line)
+            } catch {
+                throw InputError("usage", error.message)
+            }
+            let path = socket ?? ProcessInfo.processInfo.environment["PROVIDERD_SOCKET"] ?? ProviderdSettings().socket
+            let reply = try UsageClient.send(line: String(decoding: line, as: UTF8.self), socket: path)
+            print(reply)
+            if !reply.hasPrefix(#"{"ok":true"#) { throw ExitCode(ExitStatus.problem) }
+        }
+    }
+
+    struct Summary: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Totals, by service and by model (default: the last 30 days).")
+
+        @Option(help: "First day, YYYY-MM-DD (default: 29 days ago).") var since: String?
+        @Option(help: "Last day, included, YYYY-MM-DD (default: today).") var until: String?
+        @Option var service: String?
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            _ = try options.logger()
+            let first = try UsageStore.validateDay(since ?? UsageStore.today(offsetDays: -29), flag: "--since")
+            let last = try UsageStore.validateDay(until ?? UsageStore.today(), flag: "--until")
+            let summary = try UsageStore(connection: try options.connect()).summary(since: first, until: last, service: service)
+            if options.json {
+                try options.printJSON(summary)
+                return
+            }
+            print("\(summary.since) to \(summary.until): \(summary.totalRequests) requests, \(summary.totalTokens) tokens, $\(summary.totalCost)\n")
+            for (title, lines) in [("SERVICE", summary.byService), ("MODEL", summary.byModel)] {
+                var table = TextTable([title, "REQUESTS", "TOKENS", "COST (USD)"])
+                for line in lines { table.append([line.key, String(line.requests), String(line.tokens), line.cost]) }
+                print(table.render())
+            }
+        }
+    }
+
+    struct Daily: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cost per day, with a bar chart.")
+
+        @Option var days: Int = 7
+        @OptionGroup var options: GlobalOptions
+
+        func validate() throws {
+            guard (1...3_650).contains(days) else { throw ValidationError("--days must be from 1 to 3650") }
+        }
+
+        func run() throws {
+            _ = try options.logger()
+            let rows = try UsageStore(connection: try options.connect()).daily(days: days)
+            if options.json {
+                struct Day: Encodable { let date: String; let cost: String }
+                try options.printJSON(["days": rows.map { Day(date: $0.day, cost: $0.cost) }])
+                return
+            }
+            let maximum = rows.compactMap { Double($0.cost) }.max() ?? 0
+            for row in rows {
+                let value = Double(row.cost) ?? 0
+                let width = maximum > 0 ? Int((value / maximum * 40).rounded()) : 0
+                print("\(row.day)  \(String(repeating: "█", count: width))\(String(repeating: " ", count: 40 - width))  $\(row.cost)")
+            }
+        }
+    }
+
+    struct Estimate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The seed's monthly projection: average cost of the days with usage among the last 7, times 30.")
+
+        @OptionGroup var options: GlobalOptions
+
+        func run() throws {
+            _ = try options.logger()
+            let (estimate, days) = try UsageStore(connection: try options.connect()).monthlyEstimate()
+            if options.json {
+                struct Report: Encodable { let monthly_estimate: String; let days_with_usage: Int }
+                try options.printJSON(Report(monthly_estimate: estimate, days_with_usage: days))
+            } else {
+                print("monthly estimate: $\(estimate) (from \(days) day(s) with usage in the last 7)")
+            }
+        }
+    }
+}

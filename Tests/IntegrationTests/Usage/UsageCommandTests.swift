@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+@Suite("providerd usage push/summary/daily/estimate", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
+struct UsageCommandTests {
+    @Test("push through the daemon's socket; the seed's reports read it back")
+    func pushAndReports() throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        var cli = fixture.cli
+        cli.environment["PROVIDERD_SOCKET"] = fixture.socket
+        #expect(try cli.succeed(["usage", "push", "--service", "rag_agent", "--model", "openai:gpt-4o", "--input", "1000",
+                                 "--output", "500", "--id", "p1"]).stdoutText == "{\"ok\":true}\n")
+        #expect(try cli.succeed(["usage", "push", "--service", "rag_agent", "--model", "openai:gpt-4o", "--input", "1000",
+                                 "--output", "500", "--id", "p1"]).stdoutText == "{\"ok\":true,\"duplicate\":true}\n")
+        try cli.succeed(["usage", "push", "--service", "doc", "--model", "openai:gpt-4o-mini", "--input", "2000", "--output", "1000",
+                         "--requests", "2"])
+        let bad = try cli.run(["usage", "push", "--service", "doc", "--model", "gpt-4o"])
+        #expect(bad.status == 2)
+        #expect(bad.stderrText.contains("model_string must be provider:model"))
+        let down = try ProviderdCLI().run(["usage", "push", "--service", "x", "--model", "a:b", "--socket", fixture.directory.file("none.sock")])
+        #expect(down.status == 1)
+        #expect(down.stderrText.contains("connect to the usage socket"))
+
+        #expect(DaemonProcess.eventually(timeout: 20) {
+            ((try? cli.json(["usage", "summary"]) as? [String: Any])?["total_requests"] as? Int) == 3
+        })
+        let summary = try #require(try cli.json(["usage", "summary"]) as? [String: Any])
+        // Seed prices: gpt-4o 0.0025/0.01 per 1K, gpt-4o-mini 0.00015/0.0006 per 1K.
+        #expect(summary["total_cost"] as? String == "0.0084")
+        #expect(summary["total_tokens"] as? Int == 4_500)
+        let services = summary["by_service"] as? [[String: Any]] ?? []
+        #expect(services.map { $0["key"] as? String } == ["rag_agent", "doc"])
+        #expect(services.first?["cost"] as? String == "0.0075")
+        let docOnly = try #require(try cli.json(["usage", "summary", "--service", "doc"]) as? [String: Any])
+        #expect(docOnly["total_cost"] as? String == "0.0009")
+        let today = UsageStore.today()
+        let none = try #require(try cli.json(["usage", "summary", "--since", "2020-01-01", "--until", "2020-01-31"]) as? [String: Any])
+        #expect(none["total_requests"] as? Int == 0)
+        let byDay = try #require(try cli.json(["usage", "summary", "--since", today, "--until", today]) as? [String: Any])
+        #expect(byDay["total_requests"] as? Int == 3)
+        #expect(try cli.run(["usage", "summary", "--since", "yesterday"]).status == 2)
+
+        let daily = try #require(try cli.json(["usage", "daily", "--days", "3"]) as? [String: Any])
+        let days = daily["days"] as? [[String: String]] ?? []
+        #expect(days.count == 3)
+        #expect(days.last?["date"] == today)
+        #expect(days.last?["cost"] == "0.0084")
+        #expect(try cli.succeed(["usage", "daily"]).stdoutText.contains("█"))
+        let estimate = try #require(try cli.json(["usage", "estimate"]) as? [String: Any])
+        #expect(estimate["monthly_estimate"] as? String == "0.252000")
+        #expect(estimate["days_with_usage"] as? Int == 1)
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
+}
