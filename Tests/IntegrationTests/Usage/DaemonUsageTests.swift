@@ -127,4 +127,26 @@ struct DaemonUsageTests {
         #expect(daemon.waitForExit() == 0)
         #expect(try Self.totals(fixture.url).requests == 1_000)
     }
+
+    @Test("socket activation: the socket systemd hands over is served; no socket file of its own")
+    func socketActivation() async throws {
+        let fixture = try DaemonFixture()
+        let activated = fixture.directory.file("activated.sock")
+        var arguments = ["-l", activated]
+        for (name, value) in fixture.environment where name != "PATH" { arguments += ["-E", "\(name)=\(value)"] }
+        arguments += [TestEnvironment.providerdBinary, "run"]
+        let log = fixture.directory.file("activate.log")
+        let launcher = try ChildProcess("/usr/bin/systemd-socket-activate", arguments, environment: ["PATH": "/usr/bin:/bin"],
+                                        stdin: "/dev/null", stdout: log, stderr: log)
+        #expect(DaemonProcess.eventually { FileManager.default.fileExists(atPath: activated) })
+        let reply = try await onThread { () throws -> String? in
+            let client = try UnixSocketClient(path: activated)
+            return try client.request(#"{"service_name":"activated","model_string":"openai:gpt-4o","input_tokens":7}"#)
+        }
+        #expect(reply == #"{"ok":true}"#)
+        #expect(!FileManager.default.fileExists(atPath: fixture.socket))
+        #expect(DaemonProcess.eventually(timeout: 20) { (try? Self.totals(fixture.url, service: "activated").requests) == 1 })
+        kill(launcher.pid, SIGTERM)
+        #expect(launcher.wait() == 0)
+    }
 }
