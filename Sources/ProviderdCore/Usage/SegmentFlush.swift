@@ -11,10 +11,15 @@ public enum SegmentFlush {
         public var ids: [(id: String, acceptedAt: Int64)]
         public var alreadyFlushed: Bool
         public var skippedLines: Int
+        /// Rows the database refused for good (a constraint, an overflow); their
+        /// records went to the quarantine file instead.
+        public var quarantined: [(key: UsageAggregate.Key, error: PostgresError)] = []
     }
 
+    /// `quarantine` receives the spool lines of refused rows before the commit.
     public static func flush(segment: String, bytes: [UInt8], instance: String, prices: SeedPrices,
-                             on connection: PostgresConnection) throws -> Result {
+                             on connection: PostgresConnection,
+                             quarantine: ([UInt8]) throws -> Void = { _ in }) throws -> Result {
         var aggregate = UsageAggregate()
         var ids: [(id: String, acceptedAt: Int64)] = []
         var skipped = 0
@@ -23,16 +28,21 @@ public enum SegmentFlush {
                 skipped += 1  // a torn last line: never acknowledged
                 continue
             }
-            aggregate.add(stored.record, timestamp: stored.timestamp, prices: prices)
+            aggregate.add(stored.record, timestamp: stored.timestamp, prices: prices, line: Array(line) + [UInt8(ascii: "\n")])
             if let id = stored.record.id { ids.append((id, stored.acceptedAt)) }
         }
+        var refused: [(key: UsageAggregate.Key, error: PostgresError)] = []
         let already = try connection.transaction { connection in
             let done = try connection.query(
                 "SELECT 1 FROM public.providerd_flush_log WHERE instance_id = $1::uuid AND segment = $2 FOR UPDATE",
                 [instance, segment])
             guard done.rows.isEmpty else { return true }
             for (key, totals) in aggregate.sorted {
-                try connection.query("""
+                // Each row under a savepoint: one row the database refuses for good
+                // is set aside; the others are written.
+                try connection.query("SAVEPOINT providerd_row")
+                do {
+                    try connection.query("""
                     INSERT INTO public.model_usage AS u (service_name, model_string, period_start, period_end,
                         request_count, total_tokens, estimated_cost, input_tokens, output_tokens,
                         cache_read_tokens, cache_write_tokens, unpriced_requests)
@@ -50,12 +60,21 @@ public enum SegmentFlush {
                     """, [key.service, key.model, key.day, totals.requests, totals.totalTokens, "\(totals.cost)",
                           totals.inputTokens, totals.outputTokens, totals.cacheReadTokens, totals.cacheWriteTokens,
                           totals.unpricedRequests])
+                    try connection.query("RELEASE SAVEPOINT providerd_row")
+                } catch let error as PostgresError where !error.isRetryable {
+                    try connection.query("ROLLBACK TO SAVEPOINT providerd_row")
+                    refused.append((key, error))
+                }
+            }
+            if !refused.isEmpty {
+                try quarantine(refused.flatMap { aggregate.lines[$0.key] ?? [] }.flatMap { $0 })
             }
             try connection.query(
                 "INSERT INTO public.providerd_flush_log (instance_id, segment, records) VALUES ($1::uuid, $2, $3)",
                 [instance, segment, aggregate.records])
             return false
         }
-        return Result(aggregate: aggregate, ids: ids, alreadyFlushed: already, skippedLines: skipped)
+        return Result(aggregate: aggregate, ids: ids, alreadyFlushed: already, skippedLines: skipped,
+                      quarantined: already ? [] : refused)
     }
 }

@@ -90,8 +90,11 @@ public actor UsageFlusher {
                 let connection = try await connect(fresh: fresh)
                 let bytes = try await intake.readSegment(segment)
                 let instance = self.instance, prices = self.prices
+                let quarantinePath = intake.quarantineDirectory + "/" + segment
                 let result = try await pool.runIfActive {
-                    try SegmentFlush.flush(segment: segment, bytes: bytes, instance: instance, prices: prices, on: connection)
+                    try SegmentFlush.flush(segment: segment, bytes: bytes, instance: instance, prices: prices, on: connection) {
+                        try AtomicFileWriter(mode: 0o600).write($0, to: quarantinePath)
+                    }
                 }
                 try idLog.append(result.ids)
                 try await intake.removeSegment(segment)
@@ -126,7 +129,14 @@ public actor UsageFlusher {
             logger.notice("segment already in the flush log; removed without counting it again", metadata: ["segment": "\(segment)"])
             return
         }
-        flushedRecords += Int64(result.aggregate.records)
+        for (key, error) in result.quarantined {
+            quarantinedSegments += 1
+            logger.error("database refused usage rows; their records are quarantined", metadata: [
+                "service": "\(key.service)", "model": "\(key.model)", "error": "\(error)",
+                "sqlstate": "\(error.sqlState ?? "-")", "file": "\(intake.quarantineDirectory)/\(segment)",
+            ])
+        }
+        flushedRecords += Int64(result.aggregate.records - result.quarantined.reduce(0) { $0 + (result.aggregate.rows[$1.key]?.records ?? 0) })
         for (_, totals) in result.aggregate.rows { unpricedRecords += totals.unpricedRequests }
         for model in result.aggregate.unpricedModels where warnedUnpriced.insert(model).inserted {
             logger.warning("no price for model; counted as unpriced", metadata: [

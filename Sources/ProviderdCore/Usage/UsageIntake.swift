@@ -24,6 +24,8 @@ public actor UsageIntake {
 
     private let files: SpoolFiles
     private let pool: NIOThreadPool
+    /// Where refused records are kept for the operator (`spool/quarantine`).
+    public nonisolated let quarantineDirectory: String
     private let maxBytes: Int
     private var ids: IdWindow
     private var pending: [UInt8] = []
@@ -56,6 +58,7 @@ public actor UsageIntake {
                 idLog: [(id: String, acceptedAt: Int64)] = []) throws {
         self.files = files
         self.pool = pool
+        self.quarantineDirectory = files.directory + "/quarantine"
         self.maxBytes = maxBytes
         var ids = IdWindow(window: idWindow)
         for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }

@@ -149,4 +149,37 @@ struct DaemonUsageTests {
         kill(launcher.pid, SIGTERM)
         #expect(launcher.wait() == 0)
     }
+
+    @Test("rows the database refuses for good are quarantined record by record; the rest flows on")
+    func quarantine() async throws {
+        let fixture = try DaemonFixture()
+        let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try connection.query("ALTER TABLE model_usage ADD CONSTRAINT no_poison CHECK (service_name <> 'poison')")
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        let replies = try await onThread { () throws -> [String?] in
+            let client = try UnixSocketClient(path: socket)
+            try client.send("""
+                {"service_name":"good","model_string":"openai:gpt-4o","input_tokens":10}
+                {"service_name":"poison","model_string":"openai:gpt-4o","input_tokens":20,"id":"p-1"}
+                {"service_name":"good","model_string":"openai:gpt-4o","input_tokens":30}
+
+                """)
+            return try (0..<3).map { _ in try client.readLine() }
+        }
+        #expect(replies == [#"{"ok":true}"#, #"{"ok":true}"#, #"{"ok":true}"#])
+        #expect(DaemonProcess.eventually(timeout: 20) { (try? Self.totals(fixture.url, service: "good").input) == 40 })
+        #expect(try Self.totals(fixture.url, service: "poison").requests == 0)
+        let quarantineDirectory = fixture.stateDir + "/spool/quarantine"
+        #expect(DaemonProcess.eventually { ((try? FileManager.default.contentsOfDirectory(atPath: quarantineDirectory)) ?? []).count == 1 })
+        let file = try FileManager.default.contentsOfDirectory(atPath: quarantineDirectory)[0]
+        let kept = try String(contentsOfFile: quarantineDirectory + "/" + file, encoding: .utf8)
+        #expect(kept.contains("\"s\":\"poison\"") && !kept.contains("\"s\":\"good\""))
+        #expect(daemon.log.contains("quarantined") && daemon.log.contains("23514"))
+        let stats = try await onThread { try UnixSocketClient(path: socket).request(#"{"op":"stats"}"#) }
+        #expect(stats?.contains("\"quarantined\":1") == true, "\(stats ?? "nil")")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
 }
