@@ -4,7 +4,7 @@
 
 PG_BIN=/usr/lib/postgresql/15/bin
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-PY_PACKAGES=(cryptography cryptography-vectors python-dotenv 'psycopg[binary]')
+PY_PACKAGES=(cryptography cryptography-vectors python-dotenv 'psycopg[binary]' 'pydantic-ai-slim[openai]')
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -34,7 +34,7 @@ setup_python() {
         log "creating Python virtual environment in $venv"
         python3 -m venv "$venv"
     fi
-    if ! "$venv/bin/python" -c 'import cryptography, cryptography_vectors, dotenv, psycopg' 2>/dev/null; then
+    if ! "$venv/bin/python" -c 'import cryptography, cryptography_vectors, dotenv, psycopg, pydantic_ai' 2>/dev/null; then
         log "installing ${PY_PACKAGES[*]}"
         "$venv/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
     fi
