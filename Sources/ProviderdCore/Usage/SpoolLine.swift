@@ -8,19 +8,51 @@ public enum SpoolLine {
     /// window survives restarts.
     public static func encode(_ record: UsageRecord, timestamp: Int64, acceptedAt: Int64 = 0) -> [UInt8] {
         var out: [UInt8] = []
-        out.reserveCapacity(160 + record.serviceName.utf8.count + record.modelString.utf8.count)
-        out += Array(#"{"s":"#.utf8)
-        appendString(record.serviceName, to: &out)
-        out += Array(#","m":"#.utf8)
-        appendString(record.modelString, to: &out)
-        out += Array(",\"i\":\(record.inputTokens),\"o\":\(record.outputTokens),\"cr\":\(record.cacheReadTokens),\"cw\":\(record.cacheWriteTokens),\"n\":\(record.requestCount),\"t\":\(timestamp)".utf8)
-        if let id = record.id {
-            out += Array(#","id":"#.utf8)
-            appendString(id, to: &out)
-            out += Array(",\"a\":\(acceptedAt)".utf8)
-        }
-        out += Array("}\n".utf8)
+        encode(record, timestamp: timestamp, acceptedAt: acceptedAt, into: &out)
         return out
+    }
+
+    /// Appends the line to `out` (the intake's hot path: no temporary arrays).
+    public static func encode(_ record: UsageRecord, timestamp: Int64, acceptedAt: Int64, into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"s":"#.utf8)
+        appendString(record.serviceName, to: &out)
+        out.append(contentsOf: #","m":"#.utf8)
+        appendString(record.modelString, to: &out)
+        appendField(",\"i\":", record.inputTokens, to: &out)
+        appendField(",\"o\":", record.outputTokens, to: &out)
+        appendField(",\"cr\":", record.cacheReadTokens, to: &out)
+        appendField(",\"cw\":", record.cacheWriteTokens, to: &out)
+        appendField(",\"n\":", record.requestCount, to: &out)
+        appendField(",\"t\":", timestamp, to: &out)
+        if let id = record.id {
+            out.append(contentsOf: #","id":"#.utf8)
+            appendString(id, to: &out)
+            appendField(",\"a\":", acceptedAt, to: &out)
+        }
+        out.append(contentsOf: "}\n".utf8)
+    }
+
+    @inline(__always)
+    static func appendField(_ name: StaticString, _ value: Int64, to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        if value == 0 {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var n = value.magnitude
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            while n > 0 {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(n % 10)
+                n /= 10
+                count += 1
+            }
+            if value < 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: buffer[(20 - count)...])
+        }
     }
 
     struct Stored: Decodable {
@@ -58,6 +90,12 @@ public enum SpoolLine {
     /// JSON string literal; only `"`, `\` and control characters need escapes.
     static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
+        // Fast path: nothing to escape.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out.append(contentsOf: text.utf8)
+            out.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]

@@ -74,20 +74,60 @@ final class UsageConnectionHandler: ChannelInboundHandler {
         context.fireChannelActive()
     }
 
+    /// One request line of the current read burst, parsed.
+    enum Item: Sendable {
+        case reply([UInt8])
+        case records([UsageRecord], batch: Bool)
+        case stats
+    }
+
+    /// Lines parsed since the last `channelReadComplete`: submitted together, so
+    /// a burst of pipelined lines costs one task, one actor call and one write.
+    private var burst: [Item] = []
+    private var refusedInBurst = 0
+    private var closeAfterBurst = false
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard !closeAfterBurst else { return }
+        switch unwrapInboundIn(data) {
+        case .tooLong:
+            closeAfterBurst = true
+            refusedInBurst += 1
+            burst.append(.reply(UsageReply.error("line longer than \(maxLineBytes) bytes; closing the connection")))
+        case .line(let buffer):
+            let parser = UsageLineParser(limits: limits())
+            do {
+                let request = try buffer.withUnsafeReadableBytes { raw throws(UsageLineError) in
+                    try parser.parse(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
+                }
+                switch request {
+                case .ping: burst.append(.reply(UsageReply.pong))
+                case .stats: burst.append(.stats)
+                case .batch(let records) where records.isEmpty: burst.append(.reply(UsageReply.count(0, duplicates: 0)))
+                case .batch(let records): burst.append(.records(records, batch: true))
+                case .record(let record): burst.append(.records([record], batch: false))
+                }
+            } catch {
+                refusedInBurst += 1
+                burst.append(.reply(UsageReply.error(error.message)))
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        guard !burst.isEmpty else { return }
+        let items = burst, refused = refusedInBurst, closeAfter = closeAfterBurst
+        burst = []
+        refusedInBurst = 0
         let channel = context.channel
         let eventLoop = context.eventLoop
-        var closeAfter = false
-        let frame = unwrapInboundIn(data)
-        if case .tooLong = frame { closeAfter = true }
-        let intake = self.intake, limits = self.limits, maxLineBytes = self.maxLineBytes
+        let intake = self.intake
+        let now = limits().now
+        // Nothing is submitted before the peer passed the allow-list.
         let reply = (admitted ?? eventLoop.makeSucceededVoidFuture()).flatMap { () -> EventLoopFuture<[UInt8]> in
-            switch frame {
-            case .tooLong:
-                return Self.refuse("line longer than \(maxLineBytes) bytes; closing the connection", intake: intake, on: eventLoop)
-            case .line(let buffer):
-                return Self.answer(buffer, intake: intake, limits: limits(), on: eventLoop)
-            }
+            let promise = eventLoop.makePromise(of: [UInt8].self)
+            promise.completeWithTask { await Self.answer(items, refused: refused, intake: intake, now: now) }
+            return promise.futureResult
         }
         let previous = tail ?? eventLoop.makeSucceededVoidFuture()
         tail = previous.flatMap { reply }
@@ -97,59 +137,37 @@ final class UsageConnectionHandler: ChannelInboundHandler {
             .flatMap { closeAfter ? channel.close(mode: .output) : eventLoop.makeSucceededVoidFuture() }
     }
 
-    private static func refuse(_ message: String, intake: UsageIntake, on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]> {
-        Task { await intake.noteRefused() }
-        return eventLoop.makeSucceededFuture(UsageReply.error(message))
-    }
-
-    private static func answer(_ buffer: ByteBuffer, intake: UsageIntake, limits: UsageLimits,
-                               on eventLoop: any EventLoop) -> EventLoopFuture<[UInt8]> {
-        let parser = UsageLineParser(limits: limits)
-        let request: UsageRequest
-        do {
-            request = try buffer.withUnsafeReadableBytes { raw throws(UsageLineError) in
-                try parser.parse(UnsafeBufferPointer(start: raw.baseAddress?.assumingMemoryBound(to: UInt8.self), count: raw.count))
-            }
-        } catch {
-            return refuse(error.message, intake: intake, on: eventLoop)
-        }
-        let now = parser.limits.now
-        switch request {
-        case .ping:
-            return eventLoop.makeSucceededFuture(UsageReply.pong)
-        case .batch(let records) where records.isEmpty:
-            return eventLoop.makeSucceededFuture(UsageReply.count(0, duplicates: 0))
-        default:
-            break
-        }
-        let promise = eventLoop.makePromise(of: [UInt8].self)
-        switch request {
-        case .ping:
-            promise.succeed(UsageReply.pong)
-        case .stats:
-            promise.completeWithTask { UsageReply.stats(await intake.stats()) }
-        case .batch(let records):
-            promise.completeWithTask {
-                do {
-                    let outcome = try await intake.submit(records, now: now)
-                    return UsageReply.count(records.count, duplicates: outcome.duplicates)
-                } catch {
-                    await intake.noteRefused()
-                    return UsageReply.error("\(error)")
+    /// The replies of one burst, in line order.
+    static func answer(_ items: [Item], refused: Int, intake: UsageIntake, now: Int64) async -> [UInt8] {
+        var groups: [[UsageRecord]] = []
+        for case .records(let records, _) in items { groups.append(records) }
+        let results = groups.isEmpty ? [] : await intake.submit(lines: groups, now: now)
+        var refusedTotal = refused
+        var out: [UInt8] = []
+        var next = 0
+        for item in items {
+            switch item {
+            case .reply(let bytes):
+                out += bytes
+            case .stats:
+                out += UsageReply.stats(await intake.stats())
+            case .records(let records, let batch):
+                switch results[next] {
+                case .success(let outcome):
+                    if batch {
+                        out += UsageReply.count(records.count, duplicates: outcome.duplicates)
+                    } else {
+                        out += outcome.duplicates > 0 ? UsageReply.duplicate : UsageReply.ok
+                    }
+                case .failure(let refusal):
+                    refusedTotal += 1
+                    out += UsageReply.error(refusal.description)
                 }
-            }
-        case .record(let record):
-            promise.completeWithTask {
-                do {
-                    let outcome = try await intake.submit([record], now: now)
-                    return outcome.duplicates > 0 ? UsageReply.duplicate : UsageReply.ok
-                } catch {
-                    await intake.noteRefused()
-                    return UsageReply.error("\(error)")
-                }
+                next += 1
             }
         }
-        return promise.futureResult
+        if refusedTotal > 0 { await intake.noteRefused(refusedTotal) }
+        return out
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -39,7 +39,7 @@ public actor UsageIntake {
     /// Lines answered with an error.
     public private(set) var refused = 0
 
-    public func noteRefused() { refused += 1 }
+    public func noteRefused(_ count: Int = 1) { refused += count }
 
     private var flushCounters: [(String, Int64?)] = [("flushed", 0), ("unpriced", 0), ("last_flush", nil)]
 
@@ -77,29 +77,48 @@ public actor UsageIntake {
     /// Spools `records` (all or none); returns how many were new and how many were
     /// resends of an id already accepted. `timestamp` nil means `now`.
     public func submit(_ records: [UsageRecord], now: Int64) async throws -> Outcome {
-        var lines: [UInt8] = []
+        switch await submit(lines: [records], now: now)[0] {
+        case .success(let outcome): return outcome
+        case .failure(let refusal): throw refusal
+        }
+    }
+
+    /// Spools the records of many request lines with one write and one `fdatasync`;
+    /// each line is all or nothing on its own. Results are in the order of `lines`.
+    public func submit(lines: [[UsageRecord]], now: Int64) async -> [Result<Outcome, Refusal>] {
+        var results: [Result<Outcome, Refusal>] = []
+        results.reserveCapacity(lines.count)
+        var bytes: [UInt8] = []
         var newIDs: [String] = []
-        var outcome = Outcome(accepted: 0, duplicates: 0)
-        var seenHere = Set<String>()
-        for record in records {
-            if let id = record.id {
-                if ids.contains(id, now: now) || !seenHere.insert(id).inserted {
-                    outcome.duplicates += 1
-                    continue
+        var written: [Int] = []  // indices of lines whose records are in `bytes`
+        for records in lines {
+            var outcome = Outcome(accepted: 0, duplicates: 0)
+            let start = bytes.count, idStart = newIDs.count
+            var seenHere = Set<String>()
+            for record in records {
+                if let id = record.id {
+                    if ids.contains(id, now: now) || !seenHere.insert(id).inserted {
+                        outcome.duplicates += 1
+                        continue
+                    }
+                    newIDs.append(id)
                 }
-                newIDs.append(id)
+                SpoolLine.encode(record, timestamp: record.timestamp ?? now, acceptedAt: now, into: &bytes)
+                outcome.accepted += 1
             }
-            lines += SpoolLine.encode(record, timestamp: record.timestamp ?? now, acceptedAt: now)
-            outcome.accepted += 1
+            if files.totalBytes + queuedBytes + bytes.count > maxBytes {
+                bytes.removeSubrange(start...)
+                newIDs.removeSubrange(idStart...)
+                results.append(.failure(.spoolFull))
+                continue
+            }
+            for id in newIDs[idStart...] { ids.insert(id, acceptedAt: now, now: now) }
+            if outcome.accepted > 0 { written.append(results.count) }
+            results.append(.success(outcome))
         }
-        guard !lines.isEmpty else {
-            duplicates += outcome.duplicates
-            return outcome
-        }
-        guard files.totalBytes + queuedBytes + lines.count <= maxBytes else { throw Refusal.spoolFull }
-        for id in newIDs { ids.insert(id, acceptedAt: now, now: now) }
-        pending += lines
-        queuedBytes += lines.count
+        guard !bytes.isEmpty else { return count(results) }
+        pending += bytes
+        queuedBytes += bytes.count
         do {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 waiters.append((continuation, newIDs))
@@ -109,11 +128,19 @@ public actor UsageIntake {
                 }
             }
         } catch {
-            throw Refusal.writeFailed("\(error)")
+            for index in written { results[index] = .failure(.writeFailed("\(error)")) }
         }
-        accepted += outcome.accepted
-        duplicates += outcome.duplicates
-        return outcome
+        return count(results)
+    }
+
+    private func count(_ results: [Result<Outcome, Refusal>]) -> [Result<Outcome, Refusal>] {
+        for result in results {
+            if case .success(let outcome) = result {
+                accepted += outcome.accepted
+                duplicates += outcome.duplicates
+            }
+        }
+        return results
     }
 
     /// Writes what has queued up, one `fdatasync` per round, until nothing is left.
