@@ -53,6 +53,8 @@ PY
 }
 
 # Starts a throwaway cluster under $1 (a new directory) and exports
+# (fsync is off for speed unless PG_FSYNC=on, as benchmarks against the seed's
+# commit-per-record path set it)
 # DATABASE_URL (superuser "postgres", database "postgres") and PG_CLUSTER_DIR.
 pg_start() {
     local dir=$1
@@ -71,7 +73,7 @@ pg_start() {
 listen_addresses = '127.0.0.1'
 port = $PG_PORT
 unix_socket_directories = '$sockets'
-fsync = off
+fsync = ${PG_FSYNC:-off}
 max_connections = 200
 CONF
     PG_CLUSTER_DIR=$dir

@@ -2,6 +2,9 @@ import Foundation
 import Logging
 import NIOPosix
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Moves spooled usage into `model_usage`: every `usage.flush_interval` it seals
 /// the active segment and writes each sealed one (oldest first) in its own
@@ -117,6 +120,10 @@ public actor UsageFlusher {
             }
         }
         await intake.updateFlushCounters(stats())
+        if !segments.isEmpty, await intake.spooledBytes == 0 {
+            // A burst is over: hand the allocator's free pages back to the system.
+            MemoryTrim.now()
+        }
         if let duration = failures.recovered(at: ConfigRenderService.now()) {
             logger.notice("usage flushing again", metadata: ["after_seconds": "\(Int(duration))"])
         }
