@@ -16,14 +16,19 @@ public enum ProviderName {
     ])
 
     public static func isValid(_ name: some StringProtocol) -> Bool {
-        let bytes = Array(name.utf8)
-        guard (1...64).contains(bytes.count), (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(bytes[0]) else {
-            return false
+        var count = 0
+        for byte in name.utf8 {
+            let lower = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")
+            if count == 0 {
+                guard lower else { return false }
+            } else {
+                guard lower || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
+                        || byte == UInt8(ascii: "-") else { return false }
+            }
+            count += 1
+            if count > 64 { return false }
         }
-        return bytes.dropFirst().allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-        }
+        return count > 0
     }
 
     /// Throws unless `name` is a valid provider name.

@@ -85,19 +85,89 @@ public struct UsageLineParser: Sendable {
         case serviceName, modelString, inputTokens, outputTokens, cacheReadTokens, cacheWriteTokens
         case requestCount, requests, requestTokens, responseTokens, timestamp, id, op
 
-        static let byName: [String: Field] = [
-            "service_name": .serviceName, "model_string": .modelString, "input_tokens": .inputTokens,
-            "output_tokens": .outputTokens, "cache_read_tokens": .cacheReadTokens, "cache_write_tokens": .cacheWriteTokens,
-            "request_count": .requestCount, "requests": .requests, "request_tokens": .requestTokens,
-            "response_tokens": .responseTokens, "timestamp": .timestamp, "id": .id, "op": .op,
-        ]
+        var name: String {
+            switch self {
+            case .serviceName: "service_name"
+            case .modelString: "model_string"
+            case .inputTokens: "input_tokens"
+            case .outputTokens: "output_tokens"
+            case .cacheReadTokens: "cache_read_tokens"
+            case .cacheWriteTokens: "cache_write_tokens"
+            case .requestCount: "request_count"
+            case .requests: "requests"
+            case .requestTokens: "request_tokens"
+            case .responseTokens: "response_tokens"
+            case .timestamp: "timestamp"
+            case .id: "id"
+            case .op: "op"
+            }
+        }
+
+        var isString: Bool {
+            switch self {
+            case .serviceName, .modelString, .timestamp, .id, .op: true
+            default: false
+            }
+        }
+
+        static let byName: [String: Field] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.name, $0) })
+    }
+
+    /// The fields of one object, on the stack: no dictionary per record.
+    private struct Values {
+        var serviceName: String?
+        var modelString: String?
+        var timestamp: String?
+        var id: String?
+        var op: String?
+        var integers: (Int64?, Int64?, Int64?, Int64?, Int64?, Int64?, Int64?, Int64?) = (nil, nil, nil, nil, nil, nil, nil, nil)
+
+        subscript(integer field: Field) -> Int64? {
+            get {
+                switch field {
+                case .inputTokens: integers.0
+                case .outputTokens: integers.1
+                case .cacheReadTokens: integers.2
+                case .cacheWriteTokens: integers.3
+                case .requestCount: integers.4
+                case .requests: integers.5
+                case .requestTokens: integers.6
+                case .responseTokens: integers.7
+                default: nil
+                }
+            }
+            set {
+                switch field {
+                case .inputTokens: integers.0 = newValue
+                case .outputTokens: integers.1 = newValue
+                case .cacheReadTokens: integers.2 = newValue
+                case .cacheWriteTokens: integers.3 = newValue
+                case .requestCount: integers.4 = newValue
+                case .requests: integers.5 = newValue
+                case .requestTokens: integers.6 = newValue
+                case .responseTokens: integers.7 = newValue
+                default: break
+                }
+            }
+        }
+
+        mutating func set(string field: Field, _ value: String) {
+            switch field {
+            case .serviceName: serviceName = value
+            case .modelString: modelString = value
+            case .timestamp: timestamp = value
+            case .id: id = value
+            case .op: op = value
+            default: break
+            }
+        }
     }
 
     private func object(_ scanner: inout JSONScanner, depth: Int) throws(UsageLineError) -> Parsed {
         scanner.index += 1
-        var seen = Set<String>()
-        var strings: [Field: String] = [:]
-        var integers: [Field: Int64] = [:]
+        var seenFields: UInt16 = 0
+        var otherKeys: [String] = []  // allocated only when a record carries unknown fields
+        var values = Values()
         scanner.skipWhitespace()
         if scanner.peek == UInt8(ascii: "}") {
             scanner.index += 1
@@ -105,19 +175,25 @@ public struct UsageLineParser: Sendable {
             while true {
                 scanner.skipWhitespace()
                 let key = try scanner.string()
-                guard seen.insert(key).inserted else { throw UsageLineError("key \(quoted(key)) is given twice") }
+                let field = Field.byName[key]
+                if let field {
+                    guard seenFields & (1 << field.rawValue) == 0 else { throw UsageLineError("key \(quoted(key)) is given twice") }
+                    seenFields |= 1 << field.rawValue
+                } else {
+                    guard !otherKeys.contains(key) else { throw UsageLineError("key \(quoted(key)) is given twice") }
+                    otherKeys.append(key)
+                }
                 try scanner.expect(UInt8(ascii: ":"), "':'")
                 scanner.skipWhitespace()
-                if let field = Field.byName[key] {
-                    switch field {
-                    case .serviceName, .modelString, .timestamp, .id, .op:
+                if let field {
+                    if field.isString {
                         guard scanner.peek == UInt8(ascii: "\"") else {
                             try scanner.skipValue(depth: depth + 1)
                             throw UsageLineError("\(key) must be a string")
                         }
-                        strings[field] = try scanner.string()
-                    default:
-                        integers[field] = try integer(&scanner, name: key, depth: depth)
+                        values.set(string: field, try scanner.string())
+                    } else {
+                        values[integer: field] = try integer(&scanner, name: key, depth: depth)
                     }
                 } else {
                     try scanner.skipValue(depth: depth + 1)
@@ -128,14 +204,14 @@ public struct UsageLineParser: Sendable {
                 break
             }
         }
-        if let op = strings[.op] {
+        if let op = values.op {
             switch op {
             case "ping": return .op(.ping)
             case "stats": return .op(.stats)
             default: throw UsageLineError("op must be \"ping\" or \"stats\"")
             }
         }
-        return .record(try record(strings: strings, integers: integers))
+        return .record(try record(values))
     }
 
     private func integer(_ scanner: inout JSONScanner, name: String, depth: Int) throws(UsageLineError) -> Int64 {
@@ -152,27 +228,27 @@ public struct UsageLineParser: Sendable {
         return value
     }
 
-    private func record(strings: [Field: String], integers: [Field: Int64]) throws(UsageLineError) -> UsageRecord {
-        guard let service = strings[.serviceName] else { throw UsageLineError("service_name is required") }
+    private func record(_ values: Values) throws(UsageLineError) -> UsageRecord {
+        guard let service = values.serviceName else { throw UsageLineError("service_name is required") }
         guard !service.isEmpty, service.utf8.count <= 256 else { throw UsageLineError("service_name must be 1 to 256 bytes") }
         guard !hasControl(service) else { throw UsageLineError("service_name must not contain control characters") }
-        guard let model = strings[.modelString] else { throw UsageLineError("model_string is required") }
+        guard let model = values.modelString else { throw UsageLineError("model_string is required") }
         guard model.utf8.count <= 256 else { throw UsageLineError("model_string must be at most 256 bytes") }
-        guard let colon = model.firstIndex(of: ":"), ProviderName.isValid(model[..<colon]),
-              model.index(after: colon) != model.endIndex, !hasControl(model)
+        guard let colon = model.utf8.firstIndex(of: UInt8(ascii: ":")), ProviderName.isValid(model[..<colon]),
+              model.utf8.index(after: colon) != model.utf8.endIndex, !hasControl(model)
         else {
             throw UsageLineError("model_string must be provider:model with provider matching ^[a-z][a-z0-9_-]{0,63}$ and a non-empty model")
         }
         var record = UsageRecord(serviceName: service, modelString: model)
-        record.inputTokens = try alias(integers, .inputTokens, "input_tokens", .requestTokens, "request_tokens") ?? 0
-        record.outputTokens = try alias(integers, .outputTokens, "output_tokens", .responseTokens, "response_tokens") ?? 0
-        record.requestCount = try alias(integers, .requestCount, "request_count", .requests, "requests") ?? 1
-        record.cacheReadTokens = integers[.cacheReadTokens] ?? 0
-        record.cacheWriteTokens = integers[.cacheWriteTokens] ?? 0
+        record.inputTokens = try alias(values, .inputTokens, .requestTokens) ?? 0
+        record.outputTokens = try alias(values, .outputTokens, .responseTokens) ?? 0
+        record.requestCount = try alias(values, .requestCount, .requests) ?? 1
+        record.cacheReadTokens = values[integer: .cacheReadTokens] ?? 0
+        record.cacheWriteTokens = values[integer: .cacheWriteTokens] ?? 0
         guard record.cacheReadTokens + record.cacheWriteTokens <= record.inputTokens else {
             throw UsageLineError("cache_read_tokens + cache_write_tokens must not exceed input_tokens (input includes cache tokens)")
         }
-        if let text = strings[.timestamp] {
+        if let text = values.timestamp {
             guard let seconds = RFC3339.unixSeconds(text) else {
                 throw UsageLineError("timestamp must be an RFC 3339 date-time such as 2026-11-25T14:03:07Z")
             }
@@ -181,24 +257,28 @@ public struct UsageLineParser: Sendable {
             }
             record.timestamp = seconds
         }
-        if let id = strings[.id] {
+        if let id = values.id {
             guard !id.isEmpty, id.utf8.count <= 128 else { throw UsageLineError("id must be a string of 1 to 128 bytes") }
             record.id = id
         }
         return record
     }
 
-    private func alias(_ integers: [Field: Int64], _ field: Field, _ name: String, _ other: Field, _ otherName: String)
-        throws(UsageLineError) -> Int64?
-    {
-        if integers[field] != nil && integers[other] != nil {
-            throw UsageLineError("\(name) and \(otherName) are the same field; give one")
+    private func alias(_ values: Values, _ field: Field, _ other: Field) throws(UsageLineError) -> Int64? {
+        if values[integer: field] != nil && values[integer: other] != nil {
+            throw UsageLineError("\(field.name) and \(other.name) are the same field; give one")
         }
-        return integers[field] ?? integers[other]
+        return values[integer: field] ?? values[integer: other]
     }
 
     private func hasControl(_ text: String) -> Bool {
-        text.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }
+        // C0 and DEL are single bytes; C1 (U+0080-U+009F) is encoded as C2 80-9F.
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
+            previous = byte
+        }
+        return false
     }
 
     private func quoted(_ key: String) -> String {
