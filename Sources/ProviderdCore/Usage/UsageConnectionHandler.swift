@@ -77,7 +77,8 @@ final class UsageConnectionHandler: ChannelInboundHandler {
     /// One request line of the current read burst, parsed.
     enum Item: Sendable {
         case reply([UInt8])
-        case records([UsageRecord], batch: Bool)
+        case record(UsageRecord)
+        case batch([UsageRecord])
         case stats
     }
 
@@ -104,8 +105,8 @@ final class UsageConnectionHandler: ChannelInboundHandler {
                 case .ping: burst.append(.reply(UsageReply.pong))
                 case .stats: burst.append(.stats)
                 case .batch(let records) where records.isEmpty: burst.append(.reply(UsageReply.count(0, duplicates: 0)))
-                case .batch(let records): burst.append(.records(records, batch: true))
-                case .record(let record): burst.append(.records([record], batch: false))
+                case .batch(let records): burst.append(.batch(records))
+                case .record(let record): burst.append(.record(record))
                 }
             } catch {
                 refusedInBurst += 1
@@ -139,8 +140,15 @@ final class UsageConnectionHandler: ChannelInboundHandler {
 
     /// The replies of one burst, in line order.
     static func answer(_ items: [Item], refused: Int, intake: UsageIntake, now: Int64) async -> [UInt8] {
-        var groups: [[UsageRecord]] = []
-        for case .records(let records, _) in items { groups.append(records) }
+        var groups: [UsageIntake.Line] = []
+        groups.reserveCapacity(items.count)
+        for item in items {
+            switch item {
+            case .record(let record): groups.append(.one(record))
+            case .batch(let records): groups.append(.many(records))
+            default: break
+            }
+        }
         let results = groups.isEmpty ? [] : await intake.submit(lines: groups, now: now)
         var refusedTotal = refused
         var out: [UInt8] = []
@@ -151,10 +159,10 @@ final class UsageConnectionHandler: ChannelInboundHandler {
                 out += bytes
             case .stats:
                 out += UsageReply.stats(await intake.stats())
-            case .records(let records, let batch):
+            case .record, .batch:
                 switch results[next] {
                 case .success(let outcome):
-                    if batch {
+                    if case .batch(let records) = item {
                         out += UsageReply.count(records.count, duplicates: outcome.duplicates)
                     } else {
                         out += outcome.duplicates > 0 ? UsageReply.duplicate : UsageReply.ok

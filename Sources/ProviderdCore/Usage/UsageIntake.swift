@@ -77,34 +77,49 @@ public actor UsageIntake {
     /// Spools `records` (all or none); returns how many were new and how many were
     /// resends of an id already accepted. `timestamp` nil means `now`.
     public func submit(_ records: [UsageRecord], now: Int64) async throws -> Outcome {
-        switch await submit(lines: [records], now: now)[0] {
+        switch await submit(lines: [.many(records)], now: now)[0] {
         case .success(let outcome): return outcome
         case .failure(let refusal): throw refusal
         }
     }
 
+    /// The records of one request line: one record (no array to allocate), or a batch.
+    public enum Line: Sendable {
+        case one(UsageRecord)
+        case many([UsageRecord])
+    }
+
     /// Spools the records of many request lines with one write and one `fdatasync`;
     /// each line is all or nothing on its own. Results are in the order of `lines`.
-    public func submit(lines: [[UsageRecord]], now: Int64) async -> [Result<Outcome, Refusal>] {
+    public func submit(lines: [Line], now: Int64) async -> [Result<Outcome, Refusal>] {
         var results: [Result<Outcome, Refusal>] = []
         results.reserveCapacity(lines.count)
         var bytes: [UInt8] = []
         var newIDs: [String] = []
         var written: [Int] = []  // indices of lines whose records are in `bytes`
-        for records in lines {
+        for line in lines {
             var outcome = Outcome(accepted: 0, duplicates: 0)
             let start = bytes.count, idStart = newIDs.count
-            var seenHere = Set<String>()
-            for record in records {
+            func take(_ record: UsageRecord, seenHere: inout Set<String>?) {
                 if let id = record.id {
-                    if ids.contains(id, now: now) || !seenHere.insert(id).inserted {
+                    let repeated = seenHere.map { $0.contains(id) } ?? false
+                    if repeated || ids.contains(id, now: now) {
                         outcome.duplicates += 1
-                        continue
+                        return
                     }
+                    seenHere?.insert(id)
                     newIDs.append(id)
                 }
                 SpoolLine.encode(record, timestamp: record.timestamp ?? now, acceptedAt: now, into: &bytes)
                 outcome.accepted += 1
+            }
+            switch line {
+            case .one(let record):
+                var none: Set<String>? = nil
+                take(record, seenHere: &none)
+            case .many(let records):
+                var seen: Set<String>? = Set()
+                for record in records { take(record, seenHere: &seen) }
             }
             if files.totalBytes + queuedBytes + bytes.count > maxBytes {
                 bytes.removeSubrange(start...)
