@@ -41,7 +41,7 @@ public enum ProviderKeyInput {
         }
     }
 
-    /// `NAME=VALUE` header arguments as the JSON object stored in `api_keys.headers`
+    /// `--header NAME=VALUE` values as the JSON object stored in the headers column
     /// (compact, keys sorted).
     public static func headersJSON(_ arguments: [String]) throws(InputError) -> String? {
         guard !arguments.isEmpty else { return nil }
