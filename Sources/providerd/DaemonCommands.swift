@@ -40,6 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         let usage = try UsageService.makeIntake(settings: settings, state: state, pool: spoolPool)
         let flusher = UsageFlusher(intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
                                    settings: settings, logger: logger)
+        await flusher.reportStatus { text in await service.setUsageStatus(text) }
         let usageService = UsageService(settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops, logger: logger)
         var services = [ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
                         ServiceGroupConfiguration.ServiceConfiguration(service: service)]

@@ -86,6 +86,13 @@ public actor ConfigRenderService: Service {
 
     public var isReady: Bool { ready }
 
+    /// The usage flusher's summary for STATUS (quarantined records must show there).
+    public func setUsageStatus(_ text: String) {
+        guard status.usage != text else { return }
+        status.usage = text
+        if ready { sendStatus(status.line) }
+    }
+
     /// `providerd render`: one connection, one full read, both files, then return.
     /// Throws when the database cannot be read or the files cannot be written.
     public func renderOnce() async throws -> RenderResult {

@@ -12,6 +12,8 @@ public struct DaemonStatus: Sendable, Equatable {
     public var databaseError: String?
     /// Providers whose current row could not be used.
     public var degradedProviders: [String] = []
+    /// The usage half's summary (spooled, flushed, quarantined), from the flusher.
+    public var usage: String?
 
     public init() {}
 
@@ -28,6 +30,7 @@ public struct DaemonStatus: Sendable, Equatable {
         if !degradedProviders.isEmpty {
             parts.append("degraded: \(degradedProviders.joined(separator: ", "))")
         }
+        if let usage { parts.append(usage) }
         return parts.joined(separator: "; ")
     }
 

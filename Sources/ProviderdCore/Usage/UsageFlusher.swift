@@ -24,6 +24,7 @@ public actor UsageFlusher {
     private var failures = RepeatingFailureLog()
     private var backoff = Backoff(base: 0.5, cap: 30)
     private var warnedUnpriced: Set<String> = []
+    private var statusSink: (@Sendable (String) async -> Void)?
 
     public private(set) var flushedRecords: Int64 = 0
     public private(set) var unpricedRecords: Int64 = 0
@@ -38,6 +39,11 @@ public actor UsageFlusher {
         self.settings = settings
         self.prices = SeedPrices(unknown: settings.unknownPrice == .zero ? .zero : .seedFallback)
         self.logger = logger
+    }
+
+    /// Where a one-line usage summary goes after each pass (the daemon's STATUS).
+    public func reportStatus(to sink: @escaping @Sendable (String) async -> Void) {
+        statusSink = sink
     }
 
     public func update(settings: ProviderdSettings) {
@@ -120,6 +126,12 @@ public actor UsageFlusher {
             }
         }
         await intake.updateFlushCounters(stats())
+        if let statusSink {
+            let spooled = await intake.spooledBytes
+            var text = "usage: \(flushedRecords) flushed, \(spooled) bytes spooled"
+            if quarantinedSegments > 0 { text += ", QUARANTINED \(quarantinedSegments) (see spool/quarantine)" }
+            await statusSink(text)
+        }
         if !segments.isEmpty, await intake.spooledBytes == 0 {
             // A burst is over: hand the allocator's free pages back to the system.
             MemoryTrim.now()

@@ -179,6 +179,9 @@ struct DaemonUsageTests {
         #expect(daemon.log.contains("quarantined") && daemon.log.contains("23514"))
         let stats = try await onThread { try UnixSocketClient(path: socket).request(#"{"op":"stats"}"#) }
         #expect(stats?.contains("\"quarantined\":1") == true, "\(stats ?? "nil")")
+        #expect(DaemonProcess.eventually {
+            fixture.notify.all.contains { $0.fields["STATUS"]?.contains("QUARANTINED 1") == true }
+        })
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
     }
