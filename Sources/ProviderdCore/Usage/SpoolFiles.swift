@@ -46,6 +46,7 @@ public final class SpoolFiles: @unchecked Sendable {
     /// the segment is cut back to its previous length, so nothing unacknowledged
     /// stays behind to be counted later (the client resends it).
     public func append(_ bytes: [UInt8]) throws(SystemError) {
+        guard !broken else { throw SystemError("append (a failed write could not be undone; restart providerd)", path: directory + "/" + activeName, code: EIO) }
         var offset = 0
         do throws(SystemError) {
             while offset < bytes.count {
