@@ -56,13 +56,18 @@ public struct ConfigCheck: Sendable {
 
     func outputChecks() -> [CheckItem] {
         var items: [CheckItem] = []
-        for (name, path) in [("env file", settings.envFile), ("model map", settings.modelMap), ("state directory", settings.stateDir + "/x")] {
+        for (name, path) in [("env file", settings.envFile), ("model map", settings.modelMap)] {
             let directory = AtomicFileWriter.directory(of: path)
             if access(directory, W_OK) == 0 {
-                items.append(CheckItem(name, .ok, name == "state directory" ? directory : "\(path) (directory writable)"))
+                items.append(CheckItem(name, .ok, "\(path) (directory writable)"))
             } else {
                 items.append(CheckItem(name, .warning, "\(directory) is missing or not writable by this user"))
             }
+        }
+        if access(settings.stateDir, W_OK) == 0 {
+            items.append(CheckItem("state directory", .ok, settings.stateDir))
+        } else {
+            items.append(CheckItem("state directory", .warning, "\(settings.stateDir) is missing or not writable by this user"))
         }
         return items
     }

@@ -28,7 +28,7 @@ public enum SegmentFlush {
                 skipped += 1  // a torn last line: never acknowledged
                 continue
             }
-            aggregate.add(stored.record, timestamp: stored.timestamp, prices: prices, line: Array(line) + [UInt8(ascii: "\n")])
+            aggregate.add(stored.record, timestamp: stored.timestamp, prices: prices)
             if let id = stored.record.id { ids.append((id, stored.acceptedAt)) }
         }
         var refused: [(key: UsageAggregate.Key, error: PostgresError)] = []
@@ -67,7 +67,7 @@ public enum SegmentFlush {
                 }
             }
             if !refused.isEmpty {
-                try quarantine(refused.flatMap { aggregate.lines[$0.key] ?? [] }.flatMap { $0 })
+                try quarantine(linesOf(Set(refused.map(\.key)), in: bytes))
             }
             try connection.query(
                 "INSERT INTO public.providerd_flush_log (instance_id, segment, records) VALUES ($1::uuid, $2, $3)",
@@ -76,5 +76,18 @@ public enum SegmentFlush {
         }
         return Result(aggregate: aggregate, ids: ids, alreadyFlushed: already, skippedLines: skipped,
                       quarantined: already ? [] : refused)
+    }
+
+    /// The spool lines of the refused rows, found again in the segment (refusals
+    /// are rare: no copy of every line is kept for them).
+    static func linesOf(_ keys: Set<UsageAggregate.Key>, in bytes: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+            guard let stored = SpoolLine.decode(line),
+                  keys.contains(UsageAggregate.key(for: stored.record, timestamp: stored.timestamp)) else { continue }
+            out += line
+            out.append(UInt8(ascii: "\n"))
+        }
+        return out
     }
 }

@@ -27,18 +27,20 @@ public struct UsageAggregate: Sendable, Equatable {
     }
 
     public private(set) var rows: [Key: Totals] = [:]
-    /// The spool lines behind each row, kept so that a row the database refuses
-    /// can be quarantined record by record.
-    public private(set) var lines: [Key: [[UInt8]]] = [:]
     public private(set) var records = 0
     public private(set) var unpricedModels: Set<String> = []
 
     public init() {}
 
     /// Adds one record, priced per record (tiers apply per request).
-    public mutating func add(_ record: UsageRecord, timestamp: Int64, prices: SeedPrices, line: [UInt8]? = nil) {
+    /// The row a record belongs to: its service, model and UTC day.
+    public static func key(for record: UsageRecord, timestamp: Int64) -> Key {
         let day = timestamp - ((timestamp % 86_400) + 86_400) % 86_400
-        let key = Key(service: record.serviceName, model: record.modelString, day: day)
+        return Key(service: record.serviceName, model: record.modelString, day: day)
+    }
+
+    public mutating func add(_ record: UsageRecord, timestamp: Int64, prices: SeedPrices) {
+        let key = Self.key(for: record, timestamp: timestamp)
         var totals = rows[key] ?? Totals()
         let (cost, priced) = prices.cost(of: record)
         totals.requests += record.requestCount
@@ -53,7 +55,6 @@ public struct UsageAggregate: Sendable, Equatable {
             unpricedModels.insert(record.modelString)
         }
         rows[key] = totals
-        if let line { lines[key, default: []].append(line) }
         records += 1
     }
 

@@ -105,7 +105,8 @@ public actor UsageFlusher {
                         try AtomicFileWriter(mode: 0o600).write($0, to: quarantinePath)
                     }
                 }
-                try idLog.append(result.ids)
+                let idLog = self.idLog
+                try await pool.runIfActive { try idLog.append(result.ids) }  // fsync: off the cooperative threads
                 try await intake.removeSegment(segment)
                 record(result, segment: segment)
             } catch let error as PostgresError where error.isRetryable {
