@@ -34,12 +34,23 @@ setup_python() {
         log "creating Python virtual environment in $venv"
         python3 -m venv "$venv"
     fi
-    if ! "$venv/bin/python" -c 'import cryptography, cryptography_vectors, dotenv, psycopg, pydantic_ai' 2>/dev/null; then
-        log "installing ${PY_PACKAGES[*]}"
-        "$venv/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}"
+    # genai-prices is the price oracle: pinned to the version etc/prices.json names.
+    local prices_version
+    prices_version=$(prices_version)
+    if ! "$venv/bin/python" -c "
+import cryptography, cryptography_vectors, dotenv, psycopg, pydantic_ai, genai_prices
+assert genai_prices.__version__ == '$prices_version'" 2>/dev/null; then
+        log "installing ${PY_PACKAGES[*]} genai-prices==$prices_version"
+        "$venv/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}" "genai-prices==$prices_version"
     fi
     PYTHON=$venv/bin/python
     export PYTHON
+}
+
+# The genai-prices version etc/prices.json was generated from.
+prices_version() {
+    python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["source"]["version"])' \
+        "$REPO_ROOT/etc/prices.json"
 }
 
 free_port() {
