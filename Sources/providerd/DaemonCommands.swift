@@ -19,6 +19,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = LoggerBootstrap.logger(level: settings.logLevel)
         let environment = options.environment
         let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: environment).load().keyring
+        let prices = try PriceTable.load(file: settings.pricesFile)
         let state = try StateDirectory(path: settings.stateDir)
         let lock = try StateDirectoryLock(directory: state)
         // SIGHUP's default action kills the process: trap it before anything else.
@@ -39,7 +40,7 @@ struct RunCommand: AsyncParsableCommand {
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let usage = try UsageService.makeIntake(settings: settings, state: state, pool: spoolPool)
         let flusher = UsageFlusher(intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
-                                   settings: settings, logger: logger)
+                                   settings: settings, prices: prices, logger: logger)
         await flusher.reportStatus { text in await service.setUsageStatus(text) }
         let usageService = UsageService(settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops, logger: logger)
         var services = [ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
@@ -51,7 +52,8 @@ struct RunCommand: AsyncParsableCommand {
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         logger.info("starting", metadata: ["version": "\(ProviderdVersion.current)", "state_dir": "\(settings.stateDir)",
-                                           "key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
+                                           "key_ids": "\(keyring.keyIDs.joined(separator: ","))",
+                                           "prices": "\(prices.origin): \(prices.source), \(prices.modelCount) models"])
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
@@ -60,8 +62,11 @@ struct RunCommand: AsyncParsableCommand {
                     do {
                         let next = try await loader.load()
                         let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment).load().keyring
+                        let nextPrices = try PriceTable.load(file: next.pricesFile)
                         await service.reload(settings: next, keyring: nextKeys)
-                        await flusher.update(settings: next)
+                        await flusher.update(settings: next, prices: nextPrices)
+                        logger.info("prices loaded", metadata: ["from": "\(nextPrices.origin)",
+                                                                "source": "\(nextPrices.source)"])
                     } catch {
                         await service.reloadFailed(error)
                     }

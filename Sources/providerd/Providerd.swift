@@ -54,7 +54,7 @@ struct Providerd: AsyncParsableCommand {
     private static func isParserError(_ error: any Error) -> Bool {
         !(error is InputError || error is KeySourceError || error is ConfigurationError || error is FernetError
             || error is PostgresError || error is StoreError || error is CommandFailure || error is SystemError
-            || error is DaemonError || error is StateDirectoryLock.Held)
+            || error is DaemonError || error is StateDirectoryLock.Held || error is PriceTableError)
     }
 }
 

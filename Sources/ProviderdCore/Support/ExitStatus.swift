@@ -7,7 +7,7 @@ public enum ExitStatus {
 
     public static func forError(_ error: any Error) -> Int32 {
         switch error {
-        case is InputError, is KeySourceError, is ConfigurationError:
+        case is InputError, is KeySourceError, is ConfigurationError, is PriceTableError:
             return usage
         case let error as FernetError:
             if case .invalidKey = error { return usage }

@@ -17,7 +17,7 @@ public enum SegmentFlush {
     }
 
     /// `quarantine` receives the spool lines of refused rows before the commit.
-    public static func flush(segment: String, bytes: [UInt8], instance: String, prices: SeedPrices,
+    public static func flush(segment: String, bytes: [UInt8], instance: String, pricer: inout UsagePricer,
                              on connection: PostgresConnection,
                              quarantine: ([UInt8]) throws -> Void = { _ in }) throws -> Result {
         var aggregate = UsageAggregate()
@@ -28,7 +28,7 @@ public enum SegmentFlush {
                 skipped += 1  // a torn last line: never acknowledged
                 continue
             }
-            aggregate.add(stored.record, timestamp: stored.timestamp, prices: prices)
+            aggregate.add(stored.record, timestamp: stored.timestamp, pricer: &pricer)
             if let id = stored.record.id { ids.append((id, stored.acceptedAt)) }
         }
         var refused: [(key: UsageAggregate.Key, error: PostgresError)] = []

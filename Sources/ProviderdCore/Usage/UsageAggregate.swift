@@ -32,17 +32,18 @@ public struct UsageAggregate: Sendable, Equatable {
 
     public init() {}
 
-    /// Adds one record, priced per record (tiers apply per request).
     /// The row a record belongs to: its service, model and UTC day.
     public static func key(for record: UsageRecord, timestamp: Int64) -> Key {
         let day = timestamp - ((timestamp % 86_400) + 86_400) % 86_400
         return Key(service: record.serviceName, model: record.modelString, day: day)
     }
 
-    public mutating func add(_ record: UsageRecord, timestamp: Int64, prices: SeedPrices) {
+    /// Adds one record, priced per record at its own timestamp (tiers apply per
+    /// record, time-of-day prices by its time).
+    public mutating func add(_ record: UsageRecord, timestamp: Int64, pricer: inout UsagePricer) {
         let key = Self.key(for: record, timestamp: timestamp)
         var totals = rows[key] ?? Totals()
-        let (cost, priced) = prices.cost(of: record)
+        let (cost, priced) = pricer.price(record, at: timestamp)
         totals.requests += record.requestCount
         totals.inputTokens += record.inputTokens
         totals.outputTokens += record.outputTokens

@@ -19,7 +19,7 @@ public actor UsageFlusher {
     private let pool: NIOThreadPool
     private let logger: Logger
     private var settings: ProviderdSettings
-    private var prices: SeedPrices
+    private var prices: PriceTable
     private var connection: PostgresConnection?
     private var failures = RepeatingFailureLog()
     private var backoff = Backoff(base: 0.5, cap: 30)
@@ -31,13 +31,14 @@ public actor UsageFlusher {
     public private(set) var quarantinedSegments = 0
     public private(set) var lastFlush: Int64?
 
-    public init(intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings, logger: Logger) {
+    public init(intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings,
+                prices: PriceTable, logger: Logger) {
         self.intake = intake
         self.idLog = idLog
         self.instance = instance
         self.pool = pool
         self.settings = settings
-        self.prices = SeedPrices(unknown: settings.unknownPrice == .zero ? .zero : .seedFallback)
+        self.prices = prices
         self.logger = logger
     }
 
@@ -46,9 +47,12 @@ public actor UsageFlusher {
         statusSink = sink
     }
 
-    public func update(settings: ProviderdSettings) {
+    /// SIGHUP: new settings and prices apply from the next segment on. Unknown
+    /// models are warned about again, since the new table may price them.
+    public func update(settings: ProviderdSettings, prices: PriceTable) {
         self.settings = settings
-        prices = SeedPrices(unknown: settings.unknownPrice == .zero ? .zero : .seedFallback)
+        self.prices = prices
+        warnedUnpriced = []
     }
 
     /// Flush counters for `{"op":"stats"}`.
@@ -99,9 +103,12 @@ public actor UsageFlusher {
                 let connection = try await connect(fresh: fresh)
                 let bytes = try await intake.readSegment(segment)
                 let instance = self.instance, prices = self.prices
+                let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
                 let quarantinePath = intake.quarantineDirectory + "/" + segment
                 let result = try await pool.runIfActive {
-                    try SegmentFlush.flush(segment: segment, bytes: bytes, instance: instance, prices: prices, on: connection) {
+                    var pricer = UsagePricer(table: prices, unknown: unknown)
+                    return try SegmentFlush.flush(segment: segment, bytes: bytes, instance: instance, pricer: &pricer,
+                                                  on: connection) {
                         try AtomicFileWriter(mode: 0o600).write($0, to: quarantinePath)
                     }
                 }

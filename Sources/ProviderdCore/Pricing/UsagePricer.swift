@@ -1,0 +1,47 @@
+import Foundation
+
+/// Prices records with a `PriceTable`, remembering each model string's lookup.
+/// One pricer per flush pass, used on one thread (it owns a `RegexCache`).
+///
+/// A model the table does not know is still counted: it is reported unpriced and
+/// costs the seed's fallback (0.001 / 0.002 USD per 1,000 input / output tokens,
+/// as the replaced UsageTracker charged) or nothing, by `prices.unknown`.
+public struct UsagePricer {
+    public enum UnknownPolicy: Sendable { case seedFallback, zero }
+
+    /// The seed's fallback, USD per token.
+    static let fallbackInput = Decimal(sign: .plus, exponent: -6, significand: 1)
+    static let fallbackOutput = Decimal(sign: .plus, exponent: -6, significand: 2)
+
+    public let table: PriceTable
+    public let unknown: UnknownPolicy
+    private let regexes = RegexCache()
+    private var resolved: [String: PriceTable.Resolution] = [:]
+
+    public init(table: PriceTable, unknown: UnknownPolicy) {
+        self.table = table
+        self.unknown = unknown
+    }
+
+    public mutating func resolution(of modelString: String) -> PriceTable.Resolution {
+        if let known = resolved[modelString] { return known }
+        let found = table.resolve(modelString, regexes: regexes)
+        resolved[modelString] = found
+        return found
+    }
+
+    /// The cost of one record at its timestamp (Unix seconds), and whether its
+    /// model had a price.
+    public mutating func price(_ record: UsageRecord, at timestamp: Int64) -> (cost: Decimal, priced: Bool) {
+        switch resolution(of: record.modelString) {
+        case .priced(_, _, let schedule, _):
+            return (schedule.rates(at: timestamp).cost(of: record), true)
+        case .local:
+            return (0, true)
+        case .unknown:
+            guard unknown == .seedFallback else { return (0, false) }
+            return (Decimal(record.inputTokens) * Self.fallbackInput + Decimal(record.outputTokens) * Self.fallbackOutput,
+                    false)
+        }
+    }
+}
