@@ -38,6 +38,14 @@ public struct ConfigCheck: Sendable {
             items.append(CheckItem("encryption keys", .error, "\(error)"))
         }
         items += outputChecks()
+        var prices: PriceTable?
+        do {
+            let table = try PriceTable.load(file: settings.pricesFile)
+            prices = table
+            items.append(CheckItem("prices", .ok, "\(table.source), \(table.modelCount) models, from \(table.origin)"))
+        } catch {
+            items.append(CheckItem("prices", .error, "\(error)"))
+        }
 
         let connection: PostgresConnection
         do {
@@ -47,7 +55,7 @@ public struct ConfigCheck: Sendable {
             return items
         }
         do {
-            items += try databaseChecks(connection, keyring: keyring)
+            items += try databaseChecks(connection, keyring: keyring, prices: prices)
         } catch {
             items.append(CheckItem("database", .error, "\(error)"))
         }
@@ -72,7 +80,8 @@ public struct ConfigCheck: Sendable {
         return items
     }
 
-    func databaseChecks(_ connection: PostgresConnection, keyring: FernetKeyring?) throws -> [CheckItem] {
+    func databaseChecks(_ connection: PostgresConnection, keyring: FernetKeyring?, prices: PriceTable?) throws -> [CheckItem] {
+        let regexes = RegexCache()
         var items: [CheckItem] = []
         let info = try connection.query("""
             SELECT current_user AS role, current_database() AS db, current_setting('server_version') AS version,
@@ -128,6 +137,9 @@ public struct ConfigCheck: Sendable {
                 continue
             }
             switch model.finding {
+            case .ok where prices?.resolve(model.value, regexes: regexes) == .unknown:
+                items.append(CheckItem(check, .warning, "\(model.value): no price in \(prices!.source); its usage is "
+                                       + "counted as unpriced (prices.unknown: \(settings.unknownPrice.rawValue))"))
             case .ok: items.append(CheckItem(check, .ok, model.value))
             case .warning(let text): items.append(CheckItem(check, .warning, "\(model.value): \(text)"))
             case .error(let text): items.append(CheckItem(check, .error, "\(model.value): \(text)"))

@@ -29,7 +29,7 @@ struct UsageCommandTests {
             ((try? cli.json(["usage", "summary"]) as? [String: Any])?["total_requests"] as? Int) == 3
         })
         let summary = try #require(try cli.json(["usage", "summary"]) as? [String: Any])
-        // Seed prices: gpt-4o 0.0025/0.01 per 1K, gpt-4o-mini 0.00015/0.0006 per 1K.
+        // genai-prices: gpt-4o 2.5/10 USD per million tokens, gpt-4o-mini 0.15/0.6 (as the seed priced them).
         #expect(summary["total_cost"] as? String == "0.0084")
         #expect(summary["total_tokens"] as? Int == 4_500)
         let services = summary["by_service"] as? [[String: Any]] ?? []
