@@ -1,5 +1,5 @@
 """scripts/bench-usage's measurements. Prints one table; see the script's header."""
-import argparse, os, socket, statistics, subprocess, sys, threading, time
+import argparse, multiprocessing, os, socket, statistics, subprocess, sys, threading, time
 from datetime import datetime, timezone
 
 import psycopg
@@ -12,6 +12,13 @@ def rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     return 0
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, from /proc/PID/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values, p):
@@ -50,21 +57,63 @@ def main():
         time.sleep(0.05)
     time.sleep(0.5)
 
-    # Four connections, each with its payload prepared before timing.
+    # Four client processes (agents are separate processes; threads would share
+    # one GIL), one connection each, payload prepared before timing. Each keeps at
+    # most 8 chunks of 1,000 records in flight and checks every reply: a chunk's
+    # replies are compared in one piece against 1,000 `{"ok":true}` lines.
     per = args.records // 4
     chunk = 1000
-    payloads = []
-    for c in range(4):
+    ok_line = b'{"ok":true}\n'
+    ctx = multiprocessing.get_context("fork")
+    go = ctx.Event()
+    results = ctx.Queue()
+
+    def client(c):
         chunks = []
         for start in range(0, per, chunk):
             lines = "".join(
                 f'{{"service_name":"svc{c}","model_string":"openai:gpt-4o-mini","input_tokens":{100 + n % 50},'
                 f'"output_tokens":20,"id":"b{c}-{n}"}}\n' for n in range(start, min(start + chunk, per)))
             chunks.append(lines.encode())
-        payloads.append(chunks)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.connect(sock)
+        sent_at, latencies, oks = [], [], [0]
+        received = threading.Semaphore(8)
 
-    latencies = [[] for _ in range(4)]
-    oks = [0] * 4
+        def reader():
+            pending = b""
+            for i, data in enumerate(chunks):
+                want = data.count(b"\n")
+                expected = ok_line * want
+                while pending.count(b"\n") < want:
+                    more = s.recv(1 << 20)
+                    if not more:
+                        return
+                    pending += more
+                cut = 0
+                for _ in range(want):
+                    cut = pending.index(b"\n", cut) + 1
+                block, pending = pending[:cut], pending[cut:]
+                latencies.append(time.perf_counter() - sent_at[i])
+                oks[0] += want if block == expected else block.count(ok_line)
+                received.release()
+
+        r = threading.Thread(target=reader)
+        r.start()
+        go.wait()
+        for data in chunks:
+            received.acquire()
+            sent_at.append(time.perf_counter())
+            s.sendall(data)
+        r.join()
+        s.close()
+        results.put((oks[0], latencies, time.perf_counter()))
+
+    clients = [ctx.Process(target=client, args=(c,)) for c in range(4)]
+    for p in clients:
+        p.start()
+    time.sleep(1.0)  # payloads built, connections open
+
     peak_rss = [0]
     done = threading.Event()
 
@@ -73,51 +122,23 @@ def main():
             peak_rss[0] = max(peak_rss[0], rss_kib(daemon.pid))
             time.sleep(0.05)
 
-    def client(c):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(sock)
-        sent_at = []
-        def reader():
-            pending = b""
-            index = 0
-            while index < per:
-                data = s.recv(1 << 20)
-                if not data:
-                    break
-                now = time.perf_counter()
-                pending += data
-                *complete, pending = pending.split(b"\n")
-                for line in complete:
-                    if line == b'{"ok":true}':
-                        oks[c] += 1
-                    latencies[c].append(now - sent_at[index // chunk])
-                    index += 1
-        r = threading.Thread(target=reader)
-        r.start()
-        for i, data in enumerate(payloads[c]):
-            # Keep at most 8 chunks in flight: a pipelined client, not a flood.
-            while i - len(latencies[c]) // chunk > 8:
-                time.sleep(0.0002)
-            sent_at.append(time.perf_counter())
-            s.sendall(data)
-        r.join()
-        s.close()
-
     threading.Thread(target=sample_rss, daemon=True).start()
+    cpu0 = cpu_seconds(daemon.pid)
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=client, args=(c,)) for c in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - t0
+    go.set()
+    finished = [results.get() for _ in clients]
+    for p in clients:
+        p.join()
+    elapsed = max(end for _, _, end in finished) - t0
+    cpu_used = cpu_seconds(daemon.pid) - cpu0
     if daemon.poll() is not None:
         with open(f"{args.work}/daemon.log") as log:
             sys.exit(f"providerd exited ({daemon.returncode}) during the load:\n{log.read()[-3000:]}")
     done.set()
-    acked = sum(oks)
+    acked = sum(ok for ok, _, _ in finished)
     rate = acked / elapsed
-    all_latencies = [l for part in latencies for l in part]
+    # Every record of a chunk waited as long as the chunk's last reply.
+    all_latencies = [l for _, part, _ in finished for l in part for _ in range(chunk)]
 
     # Everything reaches model_usage.
     deadline = time.time() + 120
@@ -139,6 +160,7 @@ def main():
     print(f"{'seed path: increment_usage() per record':46} {seed_rate:>12.0f} r/s   ({args.seed_records} records)")
     print(f"{'providerd: durable acks, 4 pipelined conns':46} {rate:>12.0f} r/s   ({acked} of {args.records} acknowledged)")
     print(f"{'ratio (target >= 150x, < 50x not done)':46} {rate / seed_rate:>15.1f}x")
+    print(f"{'providerd CPU per 1,000 records (both cores)':46} {cpu_used / acked * 1e6:>13.1f} ms   ({cpu_used:.2f} s CPU in {elapsed:.2f} s)")
     print(f"{'ack latency p50':46} {percentile(all_latencies, 50) * 1000:>13.2f} ms")
     print(f"{'ack latency p99':46} {percentile(all_latencies, 99) * 1000:>13.2f} ms")
     print(f"{'RSS under load (peak)':46} {peak_rss[0] / 1024:>13.1f} MB")

@@ -16,6 +16,9 @@ public final class SpoolFiles: @unchecked Sendable {
     private var activeSequence: UInt64 = 0
     private var activeSize = 0
     private var sealedSizes: [String: Int] = [:]
+    /// Segments whose tail past this length was never acknowledged (a failed
+    /// write that could not be cut back): only this prefix is ever read.
+    private var validLengths: [String: Int] = [:]
 
     public init(directory: String, instance: String) throws(SystemError) {
         self.directory = directory
@@ -28,7 +31,11 @@ public final class SpoolFiles: @unchecked Sendable {
         for name in try Self.list(directory) {
             guard let sequence = Self.sequence(of: name, instance: instance) else { continue }
             highest = max(highest, sequence)
-            sealedSizes[name] = try Self.size(directory + "/" + name)
+            let size = try Self.size(directory + "/" + name)
+            if let valid = Self.readValidLength(directory + "/" + name) {
+                validLengths[name] = min(valid, size)
+            }
+            sealedSizes[name] = validLengths[name] ?? size
         }
         try open(sequence: highest + 1)
     }
@@ -59,15 +66,34 @@ public final class SpoolFiles: @unchecked Sendable {
             }
             guard fdatasync(active) == 0 else { throw SystemError("fdatasync", path: directory + "/" + activeName) }
         } catch {
-            if ftruncate(active, off_t(activeSize)) != 0 { broken = true }
+            if ftruncate(active, off_t(activeSize)) != 0 { abandonActive() }
             throw error
         }
         activeSize += bytes.count
     }
 
-    /// Set when a failed append could not be cut back: nothing more may be
-    /// appended to this segment until a restart opens a new one.
+    /// Set when a failed append could not be cut back and no new segment could
+    /// be opened: appends are refused until a restart.
     public private(set) var broken = false
+
+    /// A failed append left bytes that cannot be cut back: the segment is sealed
+    /// at its last acknowledged length, recorded beside it (`<segment>.valid`) so
+    /// that a restart reads no further either, and appends go on in a new segment.
+    func abandonActive() {
+        let name = activeName
+        close(active)
+        active = -1
+        validLengths[name] = activeSize
+        sealedSizes[name] = activeSize
+        // Best effort: without it only a crash before this segment is flushed could
+        // count the unacknowledged tail.
+        try? AtomicFileWriter(mode: 0o600).write(Array("\(activeSize)\n".utf8), to: directory + "/" + name + ".valid")
+        do {
+            try open(sequence: activeSequence + 1)
+        } catch {
+            broken = true
+        }
+    }
 
     /// Closes the active segment (if it holds anything) and starts the next one.
     /// Returns the sealed segment's name.
@@ -86,13 +112,16 @@ public final class SpoolFiles: @unchecked Sendable {
     public var sealed: [String] { sealedSizes.keys.sorted() }
 
     public func read(_ name: String) throws(SystemError) -> [UInt8] {
-        try AtomicFileWriter.read(directory + "/" + name, limit: 1 << 34) ?? []
+        let bytes = try AtomicFileWriter.read(directory + "/" + name, limit: 1 << 34) ?? []
+        guard let valid = validLengths[name], valid < bytes.count else { return bytes }
+        return Array(bytes[..<valid])
     }
 
     /// After its rows are committed: the segment is gone for good.
     public func remove(_ name: String) throws(SystemError) {
         guard unlink(directory + "/" + name) == 0 || errno == ENOENT else { throw SystemError("remove", path: directory + "/" + name) }
         sealedSizes.removeValue(forKey: name)
+        forgetValidLength(name)
         try AtomicFileWriter.syncDirectory(directory)
     }
 
@@ -101,6 +130,10 @@ public final class SpoolFiles: @unchecked Sendable {
     public func quarantine(_ name: String) throws(SystemError) {
         guard rename(directory + "/" + name, directory + "/quarantine/" + name) == 0 else {
             throw SystemError("quarantine", path: directory + "/" + name)
+        }
+        if validLengths[name] != nil {
+            _ = rename(directory + "/" + name + ".valid", directory + "/quarantine/" + name + ".valid")
+            validLengths.removeValue(forKey: name)
         }
         sealedSizes.removeValue(forKey: name)
         try AtomicFileWriter.syncDirectory(directory)
@@ -116,6 +149,16 @@ public final class SpoolFiles: @unchecked Sendable {
         activeSequence = sequence
         activeSize = 0
         try AtomicFileWriter.syncDirectory(directory)
+    }
+
+    private func forgetValidLength(_ name: String) {
+        guard validLengths.removeValue(forKey: name) != nil else { return }
+        _ = unlink(directory + "/" + name + ".valid")
+    }
+
+    static func readValidLength(_ segmentPath: String) -> Int? {
+        guard let bytes = try? AtomicFileWriter.read(segmentPath + ".valid", limit: 64) else { return nil }
+        return Int(String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
     }
 
     static func name(instance: String, sequence: UInt64) -> String {

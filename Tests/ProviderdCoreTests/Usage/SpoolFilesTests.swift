@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+@Suite("Spool files: segments, sealing, an unacknowledged tail that could not be cut back")
+struct SpoolFilesTests {
+    static func line(_ n: Int) -> [UInt8] {
+        var record = UsageRecord(serviceName: "svc", modelString: "openai:gpt-4o")
+        record.inputTokens = Int64(n)
+        record.id = "r\(n)"
+        var out: [UInt8] = []
+        SpoolLine.encode(record, timestamp: 1_795_600_000, acceptedAt: 1_795_600_000, into: &out)
+        return out
+    }
+
+    @Test("a failed write that cannot be cut back: the segment is read only up to its last acknowledged byte, also after a restart")
+    func abandonedTail() throws {
+        let directory = try TemporaryDirectory()
+        let spool = directory.file("spool")
+        let files = try SpoolFiles(directory: spool, instance: "host-a")
+        try files.append(Self.line(1) + Self.line(2))
+        let acknowledged = Self.line(1) + Self.line(2)
+        let first = files.activeName
+        // What a failed write leaves behind: a whole line never acknowledged, and a torn one.
+        let fd = open(spool + "/" + first, O_WRONLY | O_APPEND)
+        #expect(fd >= 0)
+        let tail = Self.line(3) + Array(Self.line(4).prefix(10))
+        #expect(tail.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) } == tail.count)
+        close(fd)
+        files.abandonActive()
+
+        #expect(!files.broken)
+        #expect(files.activeName != first)
+        #expect(files.sealed == [first])
+        #expect(try files.read(first) == acknowledged)
+        #expect(files.totalBytes == acknowledged.count)
+        #expect(FileManager.default.fileExists(atPath: spool + "/" + first + ".valid"))
+        // Appends go on, in the next segment.
+        try files.append(Self.line(5))
+        #expect(try files.read(files.activeName) == Self.line(5))
+
+        // A restart (crash before the flush) reads no further either.
+        let restarted = try SpoolFiles(directory: spool, instance: "host-a")
+        #expect(try restarted.read(first) == acknowledged)
+        #expect(restarted.sealed.contains(first))
+        #expect(restarted.totalBytes == acknowledged.count + Self.line(5).count)
+        let records = try restarted.read(first).split(separator: UInt8(ascii: "\n")).compactMap { SpoolLine.decode($0)?.record.id }
+        #expect(records == ["r1", "r2"])
+
+        // Flushed: the segment and its length record go together.
+        try restarted.remove(first)
+        #expect(!FileManager.default.fileExists(atPath: spool + "/" + first))
+        #expect(!FileManager.default.fileExists(atPath: spool + "/" + first + ".valid"))
+    }
+}
