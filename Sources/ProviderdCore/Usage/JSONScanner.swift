@@ -62,18 +62,26 @@ struct JSONScanner: ~Copyable {
         let start = index
         guard peek == UInt8(ascii: "\"") else { throw UsageLineError("invalid JSON: expected a string at byte \(index)") }
         index += 1
-        // Fast path: no escapes.
+        // Fast path: no escapes; plain ASCII needs no UTF-8 check.
         var scan = index
+        var ascii = true
         while scan < bytes.count {
             let byte = bytes[scan]
             if byte == UInt8(ascii: "\"") {
                 let raw = UnsafeBufferPointer(rebasing: bytes[index..<scan])
-                guard let text = String(validating: raw, as: UTF8.self) else {
-                    throw UsageLineError("invalid UTF-8 in a string at byte \(start)")
+                let text: String
+                if ascii {
+                    text = String(decoding: raw, as: UTF8.self)
+                } else {
+                    guard let valid = String(validating: raw, as: UTF8.self) else {
+                        throw UsageLineError("invalid UTF-8 in a string at byte \(start)")
+                    }
+                    text = valid
                 }
                 index = scan + 1
                 return text
             }
+            ascii = ascii && byte < 0x80
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw UsageLineError("invalid JSON: control character in a string at byte \(scan)") }
             scan += 1

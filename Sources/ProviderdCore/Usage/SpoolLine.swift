@@ -1,5 +1,3 @@
-import Foundation
-
 /// A usage record as one line of a spool segment: compact JSON with every field
 /// explicit and the timestamp resolved to Unix seconds, so that a flush after a
 /// restart prices and dates the record exactly as it was accepted.
@@ -55,36 +53,73 @@ public enum SpoolLine {
         }
     }
 
-    struct Stored: Decodable {
-        let s: String
-        let m: String
-        let i: Int64
-        let o: Int64
-        let cr: Int64
-        let cw: Int64
-        let n: Int64
-        let t: Int64
-        let id: String?
-        let a: Int64?
-    }
-
     /// A spooled record and its resolved timestamp; nil for a line that is not one
     /// (a torn last line after a crash: never acknowledged, so safely dropped).
     public static func decode(_ line: some Collection<UInt8>) -> (record: UsageRecord, timestamp: Int64)? {
         decodeWithAcceptance(line).map { ($0.record, $0.timestamp) }
     }
 
+    /// Reads a line `encode` wrote, with the scanner the socket uses (the flush
+    /// reads every spooled record: Foundation's decoder was most of its time).
+    /// Every field but `id` and `a` must be there; anything else is not a line.
     static func decodeWithAcceptance(_ line: some Collection<UInt8>) -> (record: UsageRecord, timestamp: Int64, acceptedAt: Int64)? {
-        guard let stored = try? JSONDecoder().decode(Stored.self, from: Data(line)) else { return nil }
-        var record = UsageRecord(serviceName: stored.s, modelString: stored.m)
-        record.inputTokens = stored.i
-        record.outputTokens = stored.o
-        record.cacheReadTokens = stored.cr
-        record.cacheWriteTokens = stored.cw
-        record.requestCount = stored.n
-        record.timestamp = stored.t
-        record.id = stored.id
-        return (record, stored.t, stored.a ?? stored.t)
+        if let decoded = line.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return decoded }
+        return Array(line).withUnsafeBufferPointer { decode(buffer: $0) }
+    }
+
+    private static func decode(buffer: UnsafeBufferPointer<UInt8>) -> (record: UsageRecord, timestamp: Int64, acceptedAt: Int64)? {
+        var scanner = JSONScanner(buffer)
+        var service: String?, model: String?, id: String?
+        var input: Int64?, output: Int64?, cacheRead: Int64?, cacheWrite: Int64?, requests: Int64?
+        var timestamp: Int64?, acceptedAt: Int64?
+        func integer(_ scanner: inout JSONScanner) throws(UsageLineError) -> Int64 {
+            let number = try scanner.number()
+            guard number.integer, let value = Int64(number.text) else { throw UsageLineError("not an integer") }
+            return value
+        }
+        do {
+            try scanner.expect(UInt8(ascii: "{"), "{")
+            while true {
+                scanner.skipWhitespace()
+                let key = try scanner.string()
+                try scanner.expect(UInt8(ascii: ":"), ":")
+                scanner.skipWhitespace()
+                switch key {
+                case "s": service = try scanner.string()
+                case "m": model = try scanner.string()
+                case "id": id = try scanner.string()
+                case "i": input = try integer(&scanner)
+                case "o": output = try integer(&scanner)
+                case "cr": cacheRead = try integer(&scanner)
+                case "cw": cacheWrite = try integer(&scanner)
+                case "n": requests = try integer(&scanner)
+                case "t": timestamp = try integer(&scanner)
+                case "a": acceptedAt = try integer(&scanner)
+                default: try scanner.skipValue(depth: 1)
+                }
+                scanner.skipWhitespace()
+                if scanner.peek == UInt8(ascii: ",") {
+                    scanner.index += 1
+                    continue
+                }
+                try scanner.expect(UInt8(ascii: "}"), "}")
+                break
+            }
+            scanner.skipWhitespace()
+        } catch {
+            return nil
+        }
+        guard scanner.atEnd, let service, let model, let input, let output, let cacheRead, let cacheWrite,
+              let requests, let timestamp else { return nil }
+        var record = UsageRecord(serviceName: service, modelString: model)
+        record.inputTokens = input
+        record.outputTokens = output
+        record.cacheReadTokens = cacheRead
+        record.cacheWriteTokens = cacheWrite
+        record.requestCount = requests
+        record.timestamp = timestamp
+        record.id = id
+        return (record, timestamp, acceptedAt ?? timestamp)
     }
 
     /// JSON string literal; only `"`, `\` and control characters need escapes.

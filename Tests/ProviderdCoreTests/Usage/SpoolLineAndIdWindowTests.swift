@@ -26,6 +26,49 @@ struct SpoolLineAndIdWindowTests {
         #expect((try? JSONSerialization.jsonObject(with: Data(line))) != nil)
     }
 
+    @Test("spool lines read back as Foundation's JSONSerialization reads them, for 2,000 generated records and every truncation of some")
+    func decoderAgainstFoundation() throws {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [String] = ["a", "Z", "0", "-", ":", "\"", "\\", "/", "é", "🔑", "\u{1}", "\u{1f}", "\u{2028}", " ", "\n", "\t"]
+        func text(_ maxLength: Int) -> String {
+            (0..<Int.random(in: 1...maxLength, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+        }
+        for n in 0..<2_000 {
+            var record = UsageRecord(serviceName: text(20), modelString: "p:" + text(30))
+            record.inputTokens = Int64.random(in: 0...1_000_000_000, using: &generator)
+            record.outputTokens = Int64.random(in: 0...1_000_000_000, using: &generator)
+            record.cacheReadTokens = Int64.random(in: 0...record.inputTokens, using: &generator)
+            record.cacheWriteTokens = Int64.random(in: 0...(record.inputTokens - record.cacheReadTokens), using: &generator)
+            record.requestCount = Int64.random(in: 0...1_000_000, using: &generator)
+            record.id = n % 3 == 0 ? nil : text(40)
+            let timestamp = Int64.random(in: 0...4_000_000_000, using: &generator)
+            let accepted = timestamp + Int64.random(in: 0...1_000, using: &generator)
+            let line = Array(SpoolLine.encode(record, timestamp: timestamp, acceptedAt: accepted).dropLast())
+            let decoded = try #require(SpoolLine.decodeWithAcceptance(line))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
+            #expect(decoded.record.serviceName == object["s"] as? String)
+            #expect(decoded.record.modelString == object["m"] as? String)
+            #expect(decoded.record.id == object["id"] as? String)
+            #expect(decoded.record.inputTokens == (object["i"] as? NSNumber)?.int64Value)
+            #expect(decoded.record.outputTokens == (object["o"] as? NSNumber)?.int64Value)
+            #expect(decoded.record.cacheReadTokens == (object["cr"] as? NSNumber)?.int64Value)
+            #expect(decoded.record.cacheWriteTokens == (object["cw"] as? NSNumber)?.int64Value)
+            #expect(decoded.record.requestCount == (object["n"] as? NSNumber)?.int64Value)
+            #expect(decoded.timestamp == (object["t"] as? NSNumber)?.int64Value)
+            #expect(decoded.acceptedAt == (record.id == nil ? timestamp : accepted))
+            var expected = record
+            expected.timestamp = timestamp
+            #expect(decoded.record == expected)
+            if n % 50 == 0 {
+                for cut in 1..<line.count {
+                    #expect(SpoolLine.decode(line.prefix(cut)) == nil, "a torn line of \(cut) bytes read as a record")
+                }
+            }
+        }
+        #expect(SpoolLine.decode(Array(#"{"s":"a","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":1}"#.utf8)) == nil)  // no t
+        #expect(SpoolLine.decode(Array(#"{"s":"a","m":"p:m","i":1.5,"o":1,"cr":0,"cw":0,"n":1,"t":1}"#.utf8)) == nil)
+    }
+
     @Test("ids are duplicates within the window, forgotten after it, and capped")
     func window() {
         var ids = IdWindow(window: 100, capacity: 3)
