@@ -26,10 +26,13 @@ public struct IdWindow: Sendable {
     @discardableResult
     public mutating func insert(_ id: String, acceptedAt: Int64, now: Int64) -> Bool {
         expire(now: now)
-        if contains(id, now: now) { return false }
         let expires = acceptedAt + window
-        guard expires > now else { return true }
-        expiry[id] = expires
+        guard expires > now else { return !contains(id, now: now) }
+        // One hash of the id: insert, or find the live entry already there.
+        if let previous = expiry.updateValue(expires, forKey: id), previous > now {
+            expiry[id] = previous
+            return false
+        }
         order.append((id, expires))
         while expiry.count > capacity { evictOldest() }
         return true

@@ -57,6 +57,24 @@ struct JSONScanner: ~Copyable {
         return (text, integer, negative)
     }
 
+    /// A string without escapes whose bytes are plain ASCII (the usual key), as
+    /// its raw bytes, consumed; nil (nothing consumed) for any other string.
+    mutating func plainString() throws(UsageLineError) -> UnsafeBufferPointer<UInt8>? {
+        guard peek == UInt8(ascii: "\"") else { throw UsageLineError("invalid JSON: expected a string at byte \(index)") }
+        var scan = index + 1
+        while scan < bytes.count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                let raw = UnsafeBufferPointer(rebasing: bytes[(index + 1)..<scan])
+                index = scan + 1
+                return raw
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return nil }
+            scan += 1
+        }
+        return nil
+    }
+
     /// A JSON string (the opening quote is next), unescaped and UTF-8 checked.
     mutating func string() throws(UsageLineError) -> String {
         let start = index

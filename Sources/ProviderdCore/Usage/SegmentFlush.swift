@@ -23,10 +23,10 @@ public enum SegmentFlush {
         var aggregate = UsageAggregate()
         var ids: [(id: String, acceptedAt: Int64)] = []
         var skipped = 0
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+        SpoolLine.forEachLine(in: bytes) { line in
             guard let stored = SpoolLine.decodeWithAcceptance(line) else {
                 skipped += 1  // a torn last line: never acknowledged
-                continue
+                return
             }
             aggregate.add(stored.record, timestamp: stored.timestamp, pricer: &pricer)
             if let id = stored.record.id { ids.append((id, stored.acceptedAt)) }
@@ -82,9 +82,9 @@ public enum SegmentFlush {
     /// are rare: no copy of every line is kept for them).
     static func linesOf(_ keys: Set<UsageAggregate.Key>, in bytes: [UInt8]) -> [UInt8] {
         var out: [UInt8] = []
-        for line in bytes.split(separator: UInt8(ascii: "\n")) {
+        SpoolLine.forEachLine(in: bytes) { line in
             guard let stored = SpoolLine.decode(line),
-                  keys.contains(UsageAggregate.key(for: stored.record, timestamp: stored.timestamp)) else { continue }
+                  keys.contains(UsageAggregate.key(for: stored.record, timestamp: stored.timestamp)) else { return }
             out += line
             out.append(UInt8(ascii: "\n"))
         }

@@ -20,9 +20,14 @@ public final class SpoolFiles: @unchecked Sendable {
     /// write that could not be cut back): only this prefix is ever read.
     private var validLengths: [String: Int] = [:]
 
-    public init(directory: String, instance: String) throws(SystemError) {
+    /// A segment this large is sealed and the next one started, so that a flush
+    /// (which reads one segment at a time) holds a bounded amount in memory.
+    public let segmentBytes: Int
+
+    public init(directory: String, instance: String, segmentBytes: Int = 16 << 20) throws(SystemError) {
         self.directory = directory
         self.instance = instance
+        self.segmentBytes = segmentBytes
         if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw SystemError("create spool directory", path: directory) }
         if mkdir(directory + "/quarantine", 0o700) != 0 && errno != EEXIST {
             throw SystemError("create quarantine directory", path: directory + "/quarantine")
@@ -54,6 +59,7 @@ public final class SpoolFiles: @unchecked Sendable {
     /// stays behind to be counted later (the client resends it).
     public func append(_ bytes: [UInt8]) throws(SystemError) {
         guard !broken else { throw SystemError("append (a failed write could not be undone; restart providerd)", path: directory + "/" + activeName, code: EIO) }
+        if active < 0 { try open(sequence: activeSequence + 1) }  // a seal whose next segment failed to open
         var offset = 0
         do throws(SystemError) {
             while offset < bytes.count {
@@ -70,6 +76,10 @@ public final class SpoolFiles: @unchecked Sendable {
             throw error
         }
         activeSize += bytes.count
+        if activeSize >= segmentBytes {
+            // Durable already; if the next segment cannot be opened now, the next append retries.
+            _ = try? seal()
+        }
     }
 
     /// Set when a failed append could not be cut back and no new segment could
@@ -104,6 +114,7 @@ public final class SpoolFiles: @unchecked Sendable {
         close(active)
         active = -1
         sealedSizes[name] = activeSize
+        activeSize = 0
         try open(sequence: activeSequence + 1)
         return name
     }

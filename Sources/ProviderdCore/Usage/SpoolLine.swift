@@ -53,6 +53,21 @@ public enum SpoolLine {
         }
     }
 
+    /// Calls `body` with each non-empty line of `bytes` (without its newline), in
+    /// order, without building an array of lines: a segment holds hundreds of
+    /// thousands of them.
+    public static func forEachLine(in bytes: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+        try bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while start < buffer.count {
+                var end = start
+                while end < buffer.count && buffer[end] != UInt8(ascii: "\n") { end += 1 }
+                if end > start { try body(UnsafeBufferPointer(rebasing: buffer[start..<end])) }
+                start = end + 1
+            }
+        }
+    }
+
     /// A spooled record and its resolved timestamp; nil for a line that is not one
     /// (a torn last line after a crash: never acknowledged, so safely dropped).
     public static func decode(_ line: some Collection<UInt8>) -> (record: UsageRecord, timestamp: Int64)? {

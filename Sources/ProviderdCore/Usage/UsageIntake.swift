@@ -63,7 +63,7 @@ public actor UsageIntake {
         var ids = IdWindow(window: idWindow)
         for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }
         for segment in files.sealed {
-            for line in try files.read(segment).split(separator: UInt8(ascii: "\n")) {
+            SpoolLine.forEachLine(in: try files.read(segment)) { line in
                 if let stored = SpoolLine.decodeWithAcceptance(line), let id = stored.record.id {
                     ids.insert(id, acceptedAt: stored.acceptedAt, now: now)
                 }

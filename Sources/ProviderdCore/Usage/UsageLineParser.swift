@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Parses one line of the usage socket into a request, applying every rule of
 /// DESIGN.md's record table. A plain value type over bytes: tested without a
 /// socket, against Foundation's JSON decoder as the oracle.
@@ -110,7 +114,28 @@ public struct UsageLineParser: Sendable {
             }
         }
 
-        static let byName: [String: Field] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.name, $0) })
+        /// The field a key names, compared on the key's raw bytes (no String, no
+        /// hashing: this runs for every key of every record).
+        static func named(_ key: UnsafeBufferPointer<UInt8>) -> Field? {
+            func equals(_ name: StaticString) -> Bool {
+                name.utf8CodeUnitCount == key.count && memcmp(name.utf8Start, key.baseAddress!, key.count) == 0
+            }
+            guard key.count >= 2 else { return nil }
+            switch key.count {
+            case 2: return equals("id") ? .id : equals("op") ? .op : nil
+            case 8: return equals("requests") ? .requests : nil
+            case 9: return equals("timestamp") ? .timestamp : nil
+            case 12:
+                return equals("service_name") ? .serviceName : equals("model_string") ? .modelString
+                    : equals("input_tokens") ? .inputTokens : nil
+            case 13: return equals("output_tokens") ? .outputTokens : equals("request_count") ? .requestCount : nil
+            case 14: return equals("request_tokens") ? .requestTokens : nil
+            case 15: return equals("response_tokens") ? .responseTokens : nil
+            case 17: return equals("cache_read_tokens") ? .cacheReadTokens : nil
+            case 18: return equals("cache_write_tokens") ? .cacheWriteTokens : nil
+            default: return nil
+            }
+        }
     }
 
     /// The fields of one object, on the stack: no dictionary per record.
@@ -174,10 +199,18 @@ public struct UsageLineParser: Sendable {
         } else {
             while true {
                 scanner.skipWhitespace()
-                let key = try scanner.string()
-                let field = Field.byName[key]
+                let field: Field?
+                var key = ""
+                if let raw = try scanner.plainString() {
+                    field = Field.named(raw)
+                    // Unknown keys are kept to refuse repeats; known ones need no String.
+                    if field == nil { key = String(decoding: raw, as: UTF8.self) }
+                } else {
+                    key = try scanner.string()
+                    field = key.utf8.withContiguousStorageIfAvailable { Field.named($0) } ?? nil
+                }
                 if let field {
-                    guard seenFields & (1 << field.rawValue) == 0 else { throw UsageLineError("key \(quoted(key)) is given twice") }
+                    guard seenFields & (1 << field.rawValue) == 0 else { throw UsageLineError("key \(quoted(field.name)) is given twice") }
                     seenFields |= 1 << field.rawValue
                 } else {
                     guard !otherKeys.contains(key) else { throw UsageLineError("key \(quoted(key)) is given twice") }
@@ -189,11 +222,11 @@ public struct UsageLineParser: Sendable {
                     if field.isString {
                         guard scanner.peek == UInt8(ascii: "\"") else {
                             try scanner.skipValue(depth: depth + 1)
-                            throw UsageLineError("\(key) must be a string")
+                            throw UsageLineError("\(field.name) must be a string")
                         }
                         values.set(string: field, try scanner.string())
                     } else {
-                        values[integer: field] = try integer(&scanner, name: key, depth: depth)
+                        values[integer: field] = try integer(&scanner, field: field, depth: depth)
                     }
                 } else {
                     try scanner.skipValue(depth: depth + 1)
@@ -214,16 +247,16 @@ public struct UsageLineParser: Sendable {
         return .record(try record(values))
     }
 
-    private func integer(_ scanner: inout JSONScanner, name: String, depth: Int) throws(UsageLineError) -> Int64 {
-        let maximum = name == "request_count" || name == "requests" ? UsageLimits.maxRequests : UsageLimits.maxTokens
-        let rule = "\(name) must be an integer from 0 to \(maximum)"
+    private func integer(_ scanner: inout JSONScanner, field: Field, depth: Int) throws(UsageLineError) -> Int64 {
+        let maximum = field == .requestCount || field == .requests ? UsageLimits.maxRequests : UsageLimits.maxTokens
+        func rule() -> UsageLineError { UsageLineError("\(field.name) must be an integer from 0 to \(maximum)") }
         guard let byte = scanner.peek, byte == UInt8(ascii: "-") || (byte >= 0x30 && byte <= 0x39) else {
             try scanner.skipValue(depth: depth + 1)
-            throw UsageLineError(rule)
+            throw rule()
         }
         let number = try scanner.number()
-        guard number.integer, !number.negative, number.text.count <= 10, let value = Int64(number.text), value <= maximum else {
-            throw UsageLineError(rule)
+        guard number.integer, !number.negative, number.text.utf8.count <= 10, let value = Int64(number.text), value <= maximum else {
+            throw rule()
         }
         return value
     }

@@ -53,4 +53,21 @@ struct SpoolFilesTests {
         #expect(!FileManager.default.fileExists(atPath: spool + "/" + first))
         #expect(!FileManager.default.fileExists(atPath: spool + "/" + first + ".valid"))
     }
+
+    @Test("a segment that reaches its size is sealed and the next one started; every record is read back once")
+    func rotation() throws {
+        let directory = try TemporaryDirectory()
+        let files = try SpoolFiles(directory: directory.file("spool"), instance: "host-a", segmentBytes: 1_000)
+        for n in 0..<100 { try files.append(Self.line(n)) }
+        #expect(files.sealed.count >= 5)
+        _ = try files.seal()
+        var ids: [String] = []
+        for segment in files.sealed {
+            let bytes = try files.read(segment)
+            #expect(bytes.count < 1_000 + Self.line(99).count)
+            SpoolLine.forEachLine(in: bytes) { ids.append(SpoolLine.decode($0)?.record.id ?? "?") }
+        }
+        #expect(ids == (0..<100).map { "r\($0)" })
+        #expect(files.totalBytes == (0..<100).reduce(0) { $0 + Self.line($1).count })
+    }
 }
