@@ -8,7 +8,8 @@ import Glibc
 /// so a torn last line left by a crash (never acknowledged) is never appended to.
 ///
 /// `@unchecked Sendable`: owns an open descriptor and counters; `UsageIntake` calls
-/// it from one thread at a time (its spool thread).
+/// it only from its spool thread (and at start, before anything runs concurrently),
+/// and keeps its own count of the bytes stored.
 public final class SpoolFiles: @unchecked Sendable {
     public let directory: String
     public let instance: String
@@ -128,17 +129,22 @@ public final class SpoolFiles: @unchecked Sendable {
         return Array(bytes[..<valid])
     }
 
-    /// After its rows are committed: the segment is gone for good.
-    public func remove(_ name: String) throws(SystemError) {
+    /// After its rows are committed: the segment is gone for good. Returns the
+    /// bytes it counted for in `totalBytes`.
+    @discardableResult
+    public func remove(_ name: String) throws(SystemError) -> Int {
         guard unlink(directory + "/" + name) == 0 || errno == ENOENT else { throw SystemError("remove", path: directory + "/" + name) }
-        sealedSizes.removeValue(forKey: name)
+        let size = sealedSizes.removeValue(forKey: name) ?? 0
         forgetValidLength(name)
         try AtomicFileWriter.syncDirectory(directory)
+        return size
     }
 
     /// A segment the database refuses for good (a constraint, an overflow) moves
-    /// aside, kept for the operator, and stops blocking the others.
-    public func quarantine(_ name: String) throws(SystemError) {
+    /// aside, kept for the operator, and stops blocking the others. Returns the
+    /// bytes it counted for in `totalBytes`.
+    @discardableResult
+    public func quarantine(_ name: String) throws(SystemError) -> Int {
         guard rename(directory + "/" + name, directory + "/quarantine/" + name) == 0 else {
             throw SystemError("quarantine", path: directory + "/" + name)
         }
@@ -146,8 +152,9 @@ public final class SpoolFiles: @unchecked Sendable {
             _ = rename(directory + "/" + name + ".valid", directory + "/quarantine/" + name + ".valid")
             validLengths.removeValue(forKey: name)
         }
-        sealedSizes.removeValue(forKey: name)
+        let size = sealedSizes.removeValue(forKey: name) ?? 0
         try AtomicFileWriter.syncDirectory(directory)
+        return size
     }
 
     public var quarantined: [String] { (try? Self.list(directory + "/quarantine")) ?? [] }

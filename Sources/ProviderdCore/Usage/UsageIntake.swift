@@ -32,6 +32,9 @@ public actor UsageIntake {
     private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [String])] = []
     private var writing = false
     private var queuedBytes = 0
+    /// Bytes in the spool's segments, kept here: `SpoolFiles` is touched only on
+    /// the spool thread, and this actor must not read its state from elsewhere.
+    private var storedBytes: Int
     public private(set) var accepted = 0
     public private(set) var duplicates = 0
     /// `fdatasync` rounds so far; far fewer than submissions under load (group commit).
@@ -70,9 +73,10 @@ public actor UsageIntake {
             }
         }
         self.ids = ids
+        self.storedBytes = files.totalBytes  // before any concurrency
     }
 
-    public var spooledBytes: Int { files.totalBytes + queuedBytes }
+    public var spooledBytes: Int { storedBytes + queuedBytes }
 
     /// Spools `records` (all or none); returns how many were new and how many were
     /// resends of an id already accepted. `timestamp` nil means `now`.
@@ -121,7 +125,7 @@ public actor UsageIntake {
                 var seen: Set<String>? = Set()
                 for record in records { take(record, seenHere: &seen) }
             }
-            if files.totalBytes + queuedBytes + bytes.count > maxBytes {
+            if storedBytes + queuedBytes + bytes.count > maxBytes {
                 bytes.removeSubrange(start...)
                 newIDs.removeSubrange(idStart...)
                 results.append(.failure(.spoolFull))
@@ -168,6 +172,7 @@ public actor UsageIntake {
             let files = self.files
             do {
                 try await pool.runIfActive { try files.append(bytes) }
+                storedBytes += bytes.count
                 commits += 1
                 for waiter in batch { waiter.continuation.resume() }
             } catch {
@@ -190,12 +195,12 @@ public actor UsageIntake {
 
     public func removeSegment(_ name: String) async throws {
         let files = self.files
-        try await pool.runIfActive { try files.remove(name) }
+        storedBytes -= try await pool.runIfActive { try files.remove(name) }
     }
 
     public func quarantineSegment(_ name: String) async throws {
         let files = self.files
-        try await pool.runIfActive { try files.quarantine(name) }
+        storedBytes -= try await pool.runIfActive { try files.quarantine(name) }
     }
 
     /// Seals the active segment so the flusher can take it; runs on the spool

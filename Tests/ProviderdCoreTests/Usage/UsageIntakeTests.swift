@@ -95,7 +95,7 @@ struct UsageIntakeTests {
         #expect(refused == .spoolFull)
         #expect(accepted > 0 && accepted < 20)
         // Once flushed (sealed segments removed), the refused id is accepted, not a duplicate.
-        for segment in try await intake.seal() { try files.remove(segment) }
+        for segment in try await intake.seal() { try await intake.removeSegment(segment) }
         #expect(try await intake.submit([record(accepted, id: "id-\(accepted)")], now: Self.now) == .init(accepted: 1, duplicates: 0))
         try await pool.shutdownGracefully()
     }
