@@ -14,6 +14,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
+        MemoryTrim.configure()
         let loader = try options.loader()
         let settings = try await loader.load()
         let logger = LoggerBootstrap.logger(level: settings.logLevel)

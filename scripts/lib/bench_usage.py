@@ -6,10 +6,10 @@ import psycopg
 from cryptography.fernet import Fernet
 
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS:"):
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field):
                 return int(line.split()[1])
     return 0
 
@@ -152,6 +152,7 @@ def main():
     flushed_after = time.perf_counter() - t0
     time.sleep(5)
     idle_rss = rss_kib(daemon.pid)
+    idle_anon = rss_kib(daemon.pid, "RssAnon:")
     daemon.terminate()
     daemon.wait()
 
@@ -164,7 +165,7 @@ def main():
     print(f"{'ack latency p50':46} {percentile(all_latencies, 50) * 1000:>13.2f} ms")
     print(f"{'ack latency p99':46} {percentile(all_latencies, 99) * 1000:>13.2f} ms")
     print(f"{'RSS under load (peak)':46} {peak_rss[0] / 1024:>13.1f} MB")
-    print(f"{'RSS idle, listener running':46} {idle_rss / 1024:>13.1f} MB")
+    print(f"{'RSS idle, listener running':46} {idle_rss / 1024:>13.1f} MB   (private: {idle_anon / 1024:.1f} MB)")
     print(f"{'all in model_usage after':46} {flushed_after:>14.1f} s   ({total} requests)")
 
 
