@@ -20,7 +20,9 @@ struct RunCommand: AsyncParsableCommand {
         let logger = LoggerBootstrap.logger(level: settings.logLevel)
         let environment = options.environment
         let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: environment).load().keyring
-        let prices = try PriceTable.load(file: settings.pricesFile)
+        // A price file of the operator's is checked before anything starts (a bad one
+        // is exit 2); the built-in table is known good and loads at the first flush.
+        let prices = try settings.pricesFile.map { try PriceTable.load(file: $0) }
         let state = try StateDirectory(path: settings.stateDir)
         let lock = try StateDirectoryLock(directory: state)
         // SIGHUP's default action kills the process: trap it before anything else.
@@ -54,7 +56,7 @@ struct RunCommand: AsyncParsableCommand {
                                                       logger: logger))
         logger.info("starting", metadata: ["version": "\(ProviderdVersion.current)", "state_dir": "\(settings.stateDir)",
                                            "key_ids": "\(keyring.keyIDs.joined(separator: ","))",
-                                           "prices": "\(prices.origin): \(prices.source), \(prices.modelCount) models"])
+                                           "prices": "\(prices.map { "\($0.origin): \($0.source), \($0.modelCount) models" } ?? "built-in")"])
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
@@ -63,11 +65,13 @@ struct RunCommand: AsyncParsableCommand {
                     do {
                         let next = try await loader.load()
                         let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment).load().keyring
-                        let nextPrices = try PriceTable.load(file: next.pricesFile)
+                        let nextPrices = try next.pricesFile.map { try PriceTable.load(file: $0) }
                         await service.reload(settings: next, keyring: nextKeys)
                         await flusher.update(settings: next, prices: nextPrices)
-                        logger.info("prices loaded", metadata: ["from": "\(nextPrices.origin)",
-                                                                "source": "\(nextPrices.source)"])
+                        if let nextPrices {
+                            logger.info("prices loaded", metadata: ["from": "\(nextPrices.origin)",
+                                                                    "source": "\(nextPrices.source)"])
+                        }
                     } catch {
                         await service.reloadFailed(error)
                     }

@@ -19,7 +19,9 @@ public actor UsageFlusher {
     private let pool: NIOThreadPool
     private let logger: Logger
     private var settings: ProviderdSettings
-    private var prices: PriceTable
+    /// nil until the first flush when the built-in table is used: parsing it
+    /// (half a megabyte of JSON) stays off the path to READY.
+    private var prices: PriceTable?
     private var connection: PostgresConnection?
     private var failures = RepeatingFailureLog()
     private var backoff = Backoff(base: 0.5, cap: 30)
@@ -32,7 +34,7 @@ public actor UsageFlusher {
     public private(set) var lastFlush: Int64?
 
     public init(intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings,
-                prices: PriceTable, logger: Logger) {
+                prices: PriceTable?, logger: Logger) {
         self.intake = intake
         self.idLog = idLog
         self.instance = instance
@@ -49,7 +51,7 @@ public actor UsageFlusher {
 
     /// SIGHUP: new settings and prices apply from the next segment on. Unknown
     /// models are warned about again, since the new table may price them.
-    public func update(settings: ProviderdSettings, prices: PriceTable) {
+    public func update(settings: ProviderdSettings, prices: PriceTable?) {
         self.settings = settings
         self.prices = prices
         warnedUnpriced = []
@@ -100,9 +102,10 @@ public actor UsageFlusher {
         for segment in segments {
             if Task.isCancelled { return false }
             do {
+                let prices = try await priceTable()
                 let connection = try await connect(fresh: fresh)
                 let bytes = try await intake.readSegment(segment)
-                let instance = self.instance, prices = self.prices
+                let instance = self.instance
                 let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
                 let quarantinePath = intake.quarantineDirectory + "/" + segment
                 let result = try await pool.runIfActive {
@@ -171,6 +174,18 @@ public actor UsageFlusher {
             ])
         }
         logger.debug("flushed usage", metadata: ["segment": "\(segment)", "records": "\(result.aggregate.records)"])
+    }
+
+    /// The prices in force, loading the built-in table on first use (on the
+    /// database thread). If it cannot be read, nothing is flushed: records stay
+    /// spooled, the error is logged, and the next pass tries again.
+    private func priceTable() async throws -> PriceTable {
+        if let prices { return prices }
+        let table = try await pool.runIfActive { try PriceTable.builtIn() }
+        logger.info("prices loaded", metadata: ["from": "\(table.origin)", "source": "\(table.source)",
+                                                "models": "\(table.modelCount)"])
+        prices = table
+        return table
     }
 
     private func connect(fresh: Bool) async throws -> PostgresConnection {
