@@ -24,13 +24,8 @@ struct UsageCommand: ParsableCommand {
         @Flag(name: .customLong("json"), help: "Print the reply as received.") var json = false
 
         func run() throws {
-            var record = UsageRecord(serviceName: service, modelString: model)
-            record.inputTokens = input
-            record.outputTokens = output
-            record.cacheReadTokens = cacheRead
-            record.cacheWriteTokens = cacheWrite
-            record.requestCount = requests
-            record.id = id
+            let record = UsageRecord(serviceName: service, modelString: model, inputTokens: input, outputTokens: output,
+                                     cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests, id: id)
             let line = UsageClient.line(for: record, timestamp: timestamp)
             // The same rules as the daemon, before anything is sent.
             do {

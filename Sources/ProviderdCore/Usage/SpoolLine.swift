@@ -126,14 +126,9 @@ public enum SpoolLine {
         }
         guard scanner.atEnd, let service, let model, let input, let output, let cacheRead, let cacheWrite,
               let requests, let timestamp else { return nil }
-        var record = UsageRecord(serviceName: service, modelString: model)
-        record.inputTokens = input
-        record.outputTokens = output
-        record.cacheReadTokens = cacheRead
-        record.cacheWriteTokens = cacheWrite
-        record.requestCount = requests
-        record.timestamp = timestamp
-        record.id = id
+        let record = UsageRecord(serviceName: service, modelString: model, inputTokens: input, outputTokens: output,
+                                 cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests,
+                                 timestamp: timestamp, id: id)
         return (record, timestamp, acceptedAt ?? timestamp)
     }
 

@@ -12,13 +12,8 @@ struct PriceTableTests {
 
     static func record(_ model: String, input: Int64 = 0, output: Int64 = 0, cacheRead: Int64 = 0,
                        cacheWrite: Int64 = 0, requests: Int64 = 1) -> UsageRecord {
-        var record = UsageRecord(serviceName: "svc", modelString: model)
-        record.inputTokens = input
-        record.outputTokens = output
-        record.cacheReadTokens = cacheRead
-        record.cacheWriteTokens = cacheWrite
-        record.requestCount = requests
-        return record
+        UsageRecord(serviceName: "svc", modelString: model, inputTokens: input, outputTokens: output,
+                    cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests)
     }
 
     static func d(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))! }
