@@ -75,9 +75,13 @@ struct PriceFileTests {
         let unknown = settled("acme:gadget", requests: 2)
         #expect(unknown?.unpriced == 2)
         #expect(unknown?.cost == "2.000028")
+        // The rows commit a moment before the flusher logs and counts them.
+        let socket = fixture.socket
+        #expect(DaemonProcess.eventually(timeout: 10) {
+            let stats = try? UnixSocketClient(path: socket).request(#"{"op":"stats"}"#)
+            return stats?.contains(#""unpriced":2"#) == true
+        })
         #expect(daemon.log.components(separatedBy: "no price for model").count - 1 == 1)
-        let stats = try UnixSocketClient(path: fixture.socket).request(#"{"op":"stats"}"#) ?? ""
-        #expect(stats.contains(#""unpriced":2"#))
 
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
