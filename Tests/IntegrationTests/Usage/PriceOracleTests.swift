@@ -150,6 +150,32 @@ struct PriceOracleTests {
         var candidates: Int
     }
 
+    @Test("etc/prices.json is exactly what scripts/update-prices makes from the genai-prices version it names")
+    func fileMatchesGenerator() async throws {
+        let root = TestCluster.repositoryRoot
+        let directory = try TemporaryDirectory()
+        let fresh = directory.file("prices.json")
+        let generator = root.appendingPathComponent("scripts/lib/update_prices.py").path
+        let committed = root.appendingPathComponent("etc/prices.json").path
+        let output = try await onThread {
+            try ProcessRunner.python("""
+                import runpy, sys
+                sys.argv = sys.argv[1:]
+                runpy.run_path(sys.argv[0], run_name='__main__')
+                """, [generator, fresh])
+        }
+        #expect(output.stderrText.contains("probe prices equal to calc_price"))
+        let comparison = try await onThread {
+            try ProcessRunner.python("""
+                import json, sys
+                a, b = (json.load(open(p)) for p in sys.argv[1:3])
+                a['source'].pop('generated'); b['source'].pop('generated')
+                print('same' if a == b else 'different')
+                """, [committed, fresh])
+        }
+        #expect(comparison.stdoutText == "same\n", "regenerate etc/prices.json with scripts/update-prices")
+    }
+
     @Test("per (service, model), model_usage's cost equals the sum of calc_price within 0.000001 USD per record")
     func costsEqualCalcPrice() async throws {
         let prices = TestCluster.repositoryRoot.appendingPathComponent("etc/prices.json").path
