@@ -30,7 +30,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--work", required=True)
-    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--records", type=int, default=500_000)
     parser.add_argument("--seed-records", type=int, default=5_000)
     args = parser.parse_args()
     url = os.environ["DATABASE_URL"]

@@ -8,11 +8,13 @@
 /// take about half a gigabyte rather than twice that. Two different ids share a
 /// digest with a probability far below one in 10^20 at the full 10 million.
 public struct IdWindow: Sendable {
-    struct Digest: Hashable, Sendable {
+    /// An id as the window holds it. Callers that test and then insert the same
+    /// id compute it once.
+    public struct Digest: Hashable, Sendable {
         var high: UInt64
         var low: UInt64
 
-        init(_ id: String) {
+        public init(_ id: String) {
             var first = Hasher(), second = Hasher()
             first.combine(0x9E37_79B9_7F4A_7C15 as UInt64)
             second.combine(0xC2B2_AE3D_27D4_EB4F as UInt64)
@@ -25,7 +27,7 @@ public struct IdWindow: Sendable {
             low = UInt64(UInt(bitPattern: second.finalize()))
         }
 
-        func hash(into hasher: inout Hasher) {
+        public func hash(into hasher: inout Hasher) {
             hasher.combine(low)  // already a keyed hash of the id
         }
     }
@@ -45,7 +47,11 @@ public struct IdWindow: Sendable {
     public var count: Int { expiry.count }
 
     public func contains(_ id: String, now: Int64) -> Bool {
-        guard let expires = expiry[Digest(id)] else { return false }
+        contains(Digest(id), now: now)
+    }
+
+    public func contains(_ digest: Digest, now: Int64) -> Bool {
+        guard let expires = expiry[digest] else { return false }
         return expires > now
     }
 
@@ -53,8 +59,12 @@ public struct IdWindow: Sendable {
     /// already there (a duplicate).
     @discardableResult
     public mutating func insert(_ id: String, acceptedAt: Int64, now: Int64) -> Bool {
+        insert(Digest(id), acceptedAt: acceptedAt, now: now)
+    }
+
+    @discardableResult
+    public mutating func insert(_ digest: Digest, acceptedAt: Int64, now: Int64) -> Bool {
         expire(now: now)
-        let digest = Digest(id)
         let expires = acceptedAt + window
         guard expires > now else { return (expiry[digest] ?? now) <= now }
         // One lookup: insert, or find the live entry already there.
@@ -68,8 +78,8 @@ public struct IdWindow: Sendable {
     }
 
     /// Forgets an id whose record did not become durable (the client will resend).
-    public mutating func remove(_ id: String) {
-        expiry.removeValue(forKey: Digest(id))
+    public mutating func remove(_ digest: Digest) {
+        expiry.removeValue(forKey: digest)
     }
 
     public mutating func expire(now: Int64) {

@@ -29,7 +29,7 @@ public actor UsageIntake {
     private let maxBytes: Int
     private var ids: IdWindow
     private var pending: [UInt8] = []
-    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [String])] = []
+    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest])] = []
     private var writing = false
     private var queuedBytes = 0
     /// Bytes in the spool's segments, kept here: `SpoolFiles` is touched only on
@@ -99,30 +99,31 @@ public actor UsageIntake {
         var results: [Result<Outcome, Refusal>] = []
         results.reserveCapacity(lines.count)
         var bytes: [UInt8] = []
-        var newIDs: [String] = []
+        var newIDs: [IdWindow.Digest] = []
         var written: [Int] = []  // indices of lines whose records are in `bytes`
         for line in lines {
             var outcome = Outcome(accepted: 0, duplicates: 0)
             let start = bytes.count, idStart = newIDs.count
-            func take(_ record: UsageRecord, seenHere: inout Set<String>?) {
+            func take(_ record: UsageRecord, seenHere: inout Set<IdWindow.Digest>?) {
                 if let id = record.id {
-                    let repeated = seenHere.map { $0.contains(id) } ?? false
-                    if repeated || ids.contains(id, now: now) {
+                    let digest = IdWindow.Digest(id)
+                    let repeated = seenHere.map { $0.contains(digest) } ?? false
+                    if repeated || ids.contains(digest, now: now) {
                         outcome.duplicates += 1
                         return
                     }
-                    seenHere?.insert(id)
-                    newIDs.append(id)
+                    seenHere?.insert(digest)
+                    newIDs.append(digest)
                 }
                 SpoolLine.encode(record, timestamp: record.timestamp ?? now, acceptedAt: now, into: &bytes)
                 outcome.accepted += 1
             }
             switch line {
             case .one(let record):
-                var none: Set<String>? = nil
+                var none: Set<IdWindow.Digest>? = nil
                 take(record, seenHere: &none)
             case .many(let records):
-                var seen: Set<String>? = Set()
+                var seen: Set<IdWindow.Digest>? = Set()
                 for record in records { take(record, seenHere: &seen) }
             }
             if storedBytes + queuedBytes + bytes.count > maxBytes {
