@@ -29,6 +29,7 @@ public actor UsageIntake {
     private let maxBytes: Int
     private var ids: IdWindow
     private var pending: [UInt8] = []
+    private var spare: [UInt8] = []
     private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest])] = []
     private var writing = false
     private var queuedBytes = 0
@@ -164,15 +165,18 @@ public actor UsageIntake {
     }
 
     /// Writes what has queued up, one `fdatasync` per round, until nothing is left.
+    /// Two buffers take turns (one being written, one filling), so a busy spool
+    /// does not map and fault in a fresh megabyte-sized buffer every round.
     private func drain() async {
         while !pending.isEmpty {
-            let bytes = pending
+            var bytes = pending
             let batch = waiters
-            pending = []
+            pending = spare
+            spare = []
             waiters = []
             let files = self.files
             do {
-                try await pool.runIfActive { try files.append(bytes) }
+                try await pool.runIfActive { [bytes] in try files.append(bytes) }
                 storedBytes += bytes.count
                 commits += 1
                 for waiter in batch { waiter.continuation.resume() }
@@ -184,6 +188,8 @@ public actor UsageIntake {
                 }
             }
             queuedBytes -= bytes.count
+            bytes.removeAll(keepingCapacity: true)
+            if bytes.capacity <= 16 << 20 { spare = bytes }
         }
         writing = false
     }
