@@ -19,8 +19,8 @@ public actor UsageFlusher {
     private let pool: NIOThreadPool
     private let logger: Logger
     private var settings: ProviderdSettings
-    /// nil until the first flush when the built-in table is used: parsing it
-    /// (half a megabyte of JSON) stays off the path to READY.
+    /// nil until `run` has parsed the built-in table (half a megabyte of JSON), which
+    /// it does at start beside the first render, off the path to READY.
     private var prices: PriceTable?
     private var connection: PostgresConnection?
     private var failures = RepeatingFailureLog()
@@ -65,6 +65,13 @@ public actor UsageFlusher {
     /// Flushes until graceful shutdown; waits `flush_interval`, or the backoff after
     /// a database failure, between passes.
     public func run() async {
+        // The built-in prices load now, on the database thread, beside the first
+        // render rather than before it.
+        do {
+            _ = try await priceTable()
+        } catch {
+            logger.error("cannot load the built-in prices; usage stays spooled until they load", metadata: ["error": "\(error)"])
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let ok = await flushAll(fresh: false)
             let delay = ok ? settings.flushInterval : backoff.next()
@@ -176,8 +183,8 @@ public actor UsageFlusher {
         logger.debug("flushed usage", metadata: ["segment": "\(segment)", "records": "\(result.aggregate.records)"])
     }
 
-    /// The prices in force, loading the built-in table on first use (on the
-    /// database thread). If it cannot be read, nothing is flushed: records stay
+    /// The prices in force, loading the built-in table if it is not loaded yet (on
+    /// the database thread). If it cannot be read, nothing is flushed: records stay
     /// spooled, the error is logged, and the next pass tries again.
     private func priceTable() async throws -> PriceTable {
         if let prices { return prices }
