@@ -4,19 +4,7 @@ import argparse, os, socket, statistics, subprocess, sys, threading, time
 import psycopg
 from cryptography.fernet import Fernet
 
-
-def percentile(values, p):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, int(round(p / 100 * (len(ordered) - 1)))))
-    return ordered[index]
-
-
-def rss_kib(pid, field="VmRSS:"):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith(field):
-                return int(line.split()[1])
-    return 0
+from procstat import percentile, rss_kib
 
 
 def main():

@@ -99,12 +99,7 @@ public actor ConfigRenderService: Service {
         ready = true  // a one-shot render is not the daemon becoming ready
         let settings = self.settings
         let session = try await pool.runIfActive { try DatabaseSession(settings: settings) }
-        let (snapshot, _) = try await pool.runIfActive { try ConfigSnapshotQuery.read(on: session.queries) }
-        contact()
-        let result = renderer.render(candidates: ProviderDecryptor.decrypt(snapshot.keys, keyring: keyring),
-                                     services: snapshot.services)
-        report(result)
-        publish(result, sealing: snapshot.services)
+        let result = try await fullRender(session)
         if publishFailed { throw DaemonError(description: "cannot write \(settings.modelMap) and \(settings.envFile); see the log") }
         return result
     }
@@ -210,7 +205,8 @@ public actor ConfigRenderService: Service {
 
     // MARK: - Rendering
 
-    private func fullRender(_ session: DatabaseSession) async throws {
+    @discardableResult
+    private func fullRender(_ session: DatabaseSession) async throws -> RenderResult {
         let (snapshot, version) = try await pool.runIfActive { try ConfigSnapshotQuery.read(on: session.queries) }
         contact()
         seenVersion = version
@@ -218,6 +214,7 @@ public actor ConfigRenderService: Service {
         let result = renderer.render(candidates: candidates, services: snapshot.services)
         report(result)
         publish(result, sealing: snapshot.services)
+        return result
     }
 
     private func report(_ result: RenderResult) {
@@ -276,7 +273,6 @@ public actor ConfigRenderService: Service {
             publishFailed = true
             let (log, skipped) = publishFailures.failed(at: now)
             if log { logger.error("cannot write the output files", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
-            status.degradedProviders = status.degradedProviders
             sendStatus(status.line + "; cannot write files: \(error)")
         }
     }

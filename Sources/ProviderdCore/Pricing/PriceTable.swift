@@ -74,13 +74,26 @@ public struct PriceTable: Sendable {
         self.providers = try document.providerTables(origin: origin)
     }
 
-    /// The copy of `etc/prices.json` built into the binary.
-    public static func builtIn() throws -> PriceTable {
-        guard let text = EmbeddedResources.files["etc/prices.json"] else {
-            throw PriceTableError(origin: "built-in prices", "the binary was built without etc/prices.json")
-        }
-        return try PriceTable(json: text, origin: "built-in prices")
+    /// The copy of `etc/prices.json` built into the binary. It cannot change while
+    /// the process runs, so it is parsed once, whoever asks first (a SIGHUP that
+    /// returns to it does not parse it again).
+    public static func builtIn() throws(PriceTableError) -> PriceTable {
+        try builtInParse.get()
     }
+
+    private static let builtInParse: Result<PriceTable, PriceTableError> = {
+        let origin = "built-in prices"
+        guard let text = EmbeddedResources.files["etc/prices.json"] else {
+            return .failure(PriceTableError(origin: origin, "the binary was built without etc/prices.json"))
+        }
+        do {
+            return .success(try PriceTable(json: text, origin: origin))
+        } catch let error as PriceTableError {
+            return .failure(error)
+        } catch {
+            return .failure(PriceTableError(origin: origin, "\(error)"))
+        }
+    }()
 
     /// `prices.file` when set, else the built-in copy.
     public static func load(file: String?) throws -> PriceTable {

@@ -98,10 +98,13 @@ struct PriceTableDocument: Decodable {
         init(from decoder: any Decoder) throws {
             if let text = try? decoder.singleValueContainer().decode(String.self) {
                 self = .flat(text)
-            } else {
-                let container = try decoder.container(keyedBy: Key.self)
+            } else if let container = try? decoder.container(keyedBy: Key.self) {
                 self = .tiered(base: try container.decode(String.self, forKey: .base),
                                tiers: try container.decode([Tier].self, forKey: .tiers))
+            } else {
+                throw DecodingError.dataCorrupted(.init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "a price is a decimal string such as \"2.5\" (not a JSON number) or {\"base\": ..., \"tiers\": [...]}"))
             }
         }
     }

@@ -10,22 +10,33 @@ public enum SegmentFlush {
         public var aggregate: UsageAggregate
         public var ids: [(id: String, acceptedAt: Int64)]
         public var alreadyFlushed: Bool
-        public var skippedLines: Int
+        /// Bytes of an unterminated last line (a crash mid-write): never
+        /// acknowledged, so dropped.
+        public var tornBytes: Int
+        /// Whole lines that do not read as records: not counted, kept in the
+        /// quarantine file with the refused rows' lines.
+        public var unreadableLines: Int
         /// Rows the database refused for good (a constraint, an overflow); their
         /// records went to the quarantine file instead.
         public var quarantined: [(key: UsageAggregate.Key, error: PostgresError)] = []
     }
 
-    /// `quarantine` receives the spool lines of refused rows before the commit.
+    /// `quarantine` receives, before the commit, the spool lines of refused rows
+    /// and the lines that do not read as records.
     public static func flush(segment: String, bytes: [UInt8], instance: String, pricer: inout UsagePricer,
                              on connection: PostgresConnection,
                              quarantine: ([UInt8]) throws -> Void = { _ in }) throws -> Result {
+        let newline = UInt8(ascii: "\n")
+        let whole = bytes.last == newline ? bytes : Array(bytes[..<((bytes.lastIndex(of: newline) ?? -1) + 1)])
         var aggregate = UsageAggregate()
         var ids: [(id: String, acceptedAt: Int64)] = []
-        var skipped = 0
-        SpoolLine.forEachLine(in: bytes) { line in
+        var unreadable: [UInt8] = []
+        var unreadableLines = 0
+        SpoolLine.forEachLine(in: whole) { line in
             guard let stored = SpoolLine.decodeWithAcceptance(line) else {
-                skipped += 1  // a torn last line: never acknowledged
+                unreadable += line
+                unreadable.append(newline)
+                unreadableLines += 1
                 return
             }
             aggregate.add(stored.record, timestamp: stored.timestamp, pricer: &pricer)
@@ -66,16 +77,16 @@ public enum SegmentFlush {
                     refused.append((key, error))
                 }
             }
-            if !refused.isEmpty {
-                try quarantine(linesOf(Set(refused.map(\.key)), in: bytes))
+            if !refused.isEmpty || !unreadable.isEmpty {
+                try quarantine(linesOf(Set(refused.map(\.key)), in: whole) + unreadable)
             }
             try connection.query(
                 "INSERT INTO public.providerd_flush_log (instance_id, segment, records) VALUES ($1::uuid, $2, $3)",
                 [instance, segment, aggregate.records])
             return false
         }
-        return Result(aggregate: aggregate, ids: ids, alreadyFlushed: already, skippedLines: skipped,
-                      quarantined: already ? [] : refused)
+        return Result(aggregate: aggregate, ids: ids, alreadyFlushed: already, tornBytes: bytes.count - whole.count,
+                      unreadableLines: already ? 0 : unreadableLines, quarantined: already ? [] : refused)
     }
 
     /// The spool lines of the refused rows, found again in the segment (refusals

@@ -173,6 +173,17 @@ public actor UsageFlusher {
                 "sqlstate": "\(error.sqlState ?? "-")", "file": "\(intake.quarantineDirectory)/\(segment)",
             ])
         }
+        if result.unreadableLines > 0 {
+            quarantinedSegments += 1
+            logger.error("spool lines that do not read as usage records were not counted; they are quarantined", metadata: [
+                "lines": "\(result.unreadableLines)", "file": "\(intake.quarantineDirectory)/\(segment)",
+            ])
+        }
+        if result.tornBytes > 0 {
+            logger.notice("an unfinished last spool line (never acknowledged) was dropped", metadata: [
+                "segment": "\(segment)", "bytes": "\(result.tornBytes)",
+            ])
+        }
         flushedRecords += Int64(result.aggregate.records - result.quarantined.reduce(0) { $0 + (result.aggregate.rows[$1.key]?.records ?? 0) })
         for (_, totals) in result.aggregate.rows { unpricedRecords += totals.unpricedRequests }
         for model in result.aggregate.unpricedModels where warnedUnpriced.insert(model).inserted {

@@ -195,4 +195,34 @@ struct DaemonUsageTests {
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
     }
+
+    @Test("a spool line that does not read as a record is quarantined and named in the log; an unfinished last line is dropped")
+    func unreadableSpoolLines() throws {
+        let fixture = try DaemonFixture()
+        let instance = "0b7d5c1e-5a4b-4c3d-8e2f-1a2b3c4d5e6f"
+        let spool = fixture.stateDir + "/spool"
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: fixture.stateDir)
+        try "\(instance)\n".write(toFile: fixture.stateDir + "/instance-id", atomically: true, encoding: .utf8)
+        let now = Int64(Date().timeIntervalSince1970)
+        func line(_ input: Int64) -> [UInt8] {
+            SpoolLine.encode(UsageRecord(serviceName: "spooled", modelString: "openai:gpt-4o", inputTokens: input), timestamp: now)
+        }
+        let segment = line(10) + Array("{\"s\":\"spooled\",\"m\":\"openai:gpt-4o\",\"i\":oops}\n".utf8) + line(30)
+            + Array("{\"s\":\"spooled\",\"m\":".utf8)
+        #expect(FileManager.default.createFile(atPath: spool + "/\(instance)-0000000000000001.ndjson", contents: Data(segment),
+                                               attributes: [.posixPermissions: 0o600]))
+
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        #expect(DaemonProcess.eventually(timeout: 20) { (try? Self.totals(fixture.url, service: "spooled").input) == 40 })
+        let quarantine = spool + "/quarantine/\(instance)-0000000000000001.ndjson"
+        #expect(DaemonProcess.eventually { FileManager.default.fileExists(atPath: quarantine) })
+        #expect(try String(contentsOfFile: quarantine, encoding: .utf8) == "{\"s\":\"spooled\",\"m\":\"openai:gpt-4o\",\"i\":oops}\n")
+        #expect(DaemonProcess.eventually { daemon.log.contains("do not read as usage records") })
+        #expect(daemon.log.contains("unfinished last spool line"))
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
 }
