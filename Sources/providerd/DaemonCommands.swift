@@ -41,7 +41,7 @@ struct RunCommand: AsyncParsableCommand {
         let flushPool = NIOThreadPool(numberOfThreads: 1)
         flushPool.start()
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let usage = try UsageService.makeIntake(settings: settings, state: state, pool: spoolPool)
+        let usage = try UsageService.makeIntake(settings: settings, state: state, pool: spoolPool, logger: logger)
         let flusher = UsageFlusher(intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
                                    settings: settings, prices: prices, logger: logger)
         await flusher.reportStatus { text in await service.setUsageStatus(text) }

@@ -53,16 +53,12 @@ public struct FernetKey: Sendable {
 public enum Fingerprint {
     /// First 8 hex digits of SHA-256 over `bytes`.
     public static func hex(of bytes: [UInt8]) -> String {
-        let digest = OpenSSL.sha256(bytes)
-        return digest.prefix(4).map { byte in
-            let text = String(byte, radix: 16)
-            return byte < 16 ? "0" + text : text
-        }.joined()
+        Hex.encode(OpenSSL.sha256(bytes).prefix(4))
     }
 
     /// Full SHA-256 in hex (content digests, not secrets).
     public static func sha256Hex(of bytes: [UInt8]) -> String {
-        OpenSSL.sha256(bytes).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        Hex.encode(OpenSSL.sha256(bytes))
     }
 
     /// Fingerprint of a secret string (its UTF-8 bytes), as `keys list` shows it.

@@ -21,17 +21,62 @@ public final class StateDirectory: Sendable {
 
     public func file(_ name: String) -> String { path + "/" + name }
 
-    /// A random id made at first start; names this host's usage spool segments.
-    public func instanceID() throws -> String {
+    /// A random id made at first start; names this host's usage spool segments and
+    /// their rows in `providerd_flush_log`, so it must never change while segments
+    /// exist. A missing or damaged file is recovered from the segment names in
+    /// `spool/` and `spool/quarantine/` when they name exactly one instance; with no
+    /// segment left a missing file is made anew. Anything else stops the start:
+    /// a silently replaced id would orphan the spool.
+    public func instanceID() throws -> InstanceID {
         let path = file("instance-id")
-        if let bytes = try AtomicFileWriter.read(path),
-           let text = String(validating: bytes, as: UTF8.self)?.trimmingWhitespace(),
-           UUID(uuidString: String(text)) != nil {
-            return String(text).lowercased()
+        let stored = try AtomicFileWriter.read(path)
+        if let stored, let id = Self.parseInstanceID(stored) { return InstanceID(value: id, recovered: nil) }
+        let named = Self.instancesNamed(in: [file("spool"), file("spool/quarantine")])
+        if named.count == 1, let id = named.first {
+            try AtomicFileWriter(mode: 0o600).write(Array((id + "\n").utf8), to: path)
+            return InstanceID(value: id, recovered: stored == nil ? "missing" : "damaged")
+        }
+        if stored != nil {
+            throw ConfigurationError(
+                "\(path) is damaged (not a UUID) and "
+                    + (named.isEmpty
+                        ? "no spool segment names this host's instance; if spool/ and spool/quarantine/ are really empty, remove the file and providerd makes a new id"
+                        : "spool segments name \(named.count) instances (\(named.sorted().joined(separator: ", "))); write the right one into it"))
+        }
+        guard named.isEmpty else {
+            throw ConfigurationError(
+                "\(path) is missing and spool segments name \(named.count) instances (\(named.sorted().joined(separator: ", "))); write the right one into it")
         }
         let id = UUID().uuidString.lowercased()
         try AtomicFileWriter(mode: 0o600).write(Array((id + "\n").utf8), to: path)
-        return id
+        return InstanceID(value: id, recovered: nil)
+    }
+
+    /// The instance id and, when the file had to be rewritten, why ("missing",
+    /// "damaged"): the daemon logs that.
+    public struct InstanceID: Sendable, Equatable {
+        public let value: String
+        public let recovered: String?
+    }
+
+    static func parseInstanceID(_ bytes: [UInt8]) -> String? {
+        guard let text = String(validating: bytes, as: UTF8.self)?.trimmingWhitespace(),
+              UUID(uuidString: String(text)) != nil else { return nil }
+        return String(text).lowercased()
+    }
+
+    /// Instance ids that spool segment names (`<uuid>-<seq>.ndjson`) carry.
+    static func instancesNamed(in directories: [String]) -> Set<String> {
+        var found: Set<String> = []
+        for directory in directories {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where name.hasSuffix(".ndjson") {
+                let prefix = String(name.prefix(36))
+                if name.count > 37, name.dropFirst(36).first == "-", UUID(uuidString: prefix) != nil {
+                    found.insert(prefix.lowercased())
+                }
+            }
+        }
+        return found
     }
 }
 

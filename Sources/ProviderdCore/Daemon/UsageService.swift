@@ -23,16 +23,25 @@ public struct UsageService: Service {
     }
 
     /// Opens the spool and the id window from the state directory.
-    public static func makeIntake(settings: ProviderdSettings, state: StateDirectory, pool: NIOThreadPool)
+    public static func makeIntake(settings: ProviderdSettings, state: StateDirectory, pool: NIOThreadPool, logger: Logger)
         throws -> (intake: UsageIntake, instance: String, idLog: IdLog)
     {
-        let instance = try state.instanceID()
+        let id = try state.instanceID()
+        if let why = id.recovered {
+            logger.warning("instance-id was \(why); recovered from the spool's segment names", metadata: ["instance": "\(id.value)"])
+        }
+        let instance = id.value
         let files = try SpoolFiles(directory: state.file("spool"), instance: instance)
         let idLog = IdLog(directory: state)
         let now = Int64(ConfigRenderService.now())
         let window = Int64(settings.idWindow)
+        let logged = try idLog.load(now: now, window: window)
+        if logged.damagedLines > 0 {
+            logger.warning("ids.log had damaged lines; they were dropped (a resend of those ids may count again)",
+                           metadata: ["lines": "\(logged.damagedLines)", "file": "\(idLog.path)"])
+        }
         let intake = try UsageIntake(files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
-                                     idLog: try idLog.load(now: now, window: window))
+                                     idLog: logged.live)
         return (intake, instance, idLog)
     }
 

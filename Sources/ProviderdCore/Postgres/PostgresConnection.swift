@@ -31,6 +31,9 @@ public struct ConnectionOptions: Sendable {
 /// dedicated thread) serialises its calls. libpq calls block.
 public final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
+    /// Asks the server to cancel the statement this connection is running, from
+    /// any thread: the way to stop a blocking call that waits on a lock.
+    public let canceller: PostgresCanceller?
 
     public init(_ options: ConnectionOptions) throws(PostgresError) {
         // Order matters: a later keyword overrides an earlier one, and `dbname` is
@@ -59,6 +62,8 @@ public final class PostgresConnection: @unchecked Sendable {
             throw PostgresError(kind: .connection, message: message)
         }
         handle = connection
+        providerd_pq_silence_notices(connection)
+        canceller = PostgresCanceller(connection)
         try query(
             "SELECT set_config('statement_timeout', $1, false), set_config('client_min_messages', 'warning', false), set_config('TimeZone', 'UTC', false)",
             [String(options.statementTimeoutMilliseconds)])
@@ -110,13 +115,13 @@ public final class PostgresConnection: @unchecked Sendable {
         guard status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK || status == PGRES_EMPTY_QUERY else {
             let sqlState = providerd_pq_sqlstate(result).map { String(cString: $0) }
             let primary = providerd_pq_primary(result).map { String(cString: $0) }
-            let message = primary ?? Self.trimmed(PQresultErrorMessage(result))
+            let message = primary.map(Self.oneLine) ?? Self.trimmed(PQresultErrorMessage(result))
             let broken = PQstatus(handle) != CONNECTION_OK
             throw PostgresError(
                 kind: broken && sqlState == nil ? .connection : .statement,
                 sqlState: sqlState,
                 message: message.isEmpty ? Self.trimmed(PQerrorMessage(handle)) : message,
-                hint: providerd_pq_hint(result).map { String(cString: $0) },
+                hint: providerd_pq_hint(result).map { Self.oneLine(String(cString: $0)) },
                 constraint: providerd_pq_constraint(result).map { String(cString: $0) })
         }
         let columnCount = Int(PQnfields(result))
@@ -198,9 +203,17 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Whether libpq still considers the connection usable.
     public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
-    private static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
+    /// libpq's messages on one line: it ends them with a newline and puts a
+    /// second line (after a newline and a tab) for details; a journal line or a
+    /// STATUS text must not break.
+    static func trimmed(_ message: UnsafePointer<CChar>?) -> String {
         guard let message else { return "unknown libpq error" }
-        return String(String(cString: message).trimmingWhitespace())
+        return oneLine(String(cString: message))
+    }
+
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+            .map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }.joined(separator: "; ")
     }
 
     /// Checks a conninfo string or URL with libpq's own parser; returns whether it
@@ -234,4 +247,30 @@ private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePoint
     let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } }
     defer { copies.forEach { free($0) } }
     return body(copies.map { $0.map { UnsafePointer($0) } })
+}
+
+/// A cancel request for one connection (`PQgetCancel`/`PQcancel`).
+///
+/// `@unchecked Sendable`: it owns a `PGcancel`, which libpq documents as safe to
+/// use from any thread (`PQcancel` exists to be called from another thread or a
+/// signal handler while the connection's own thread blocks).
+public final class PostgresCanceller: @unchecked Sendable {
+    private let handle: OpaquePointer
+
+    init?(_ connection: OpaquePointer) {
+        guard let handle = PQgetCancel(connection) else { return nil }
+        self.handle = handle
+    }
+
+    deinit {
+        PQfreeCancel(handle)
+    }
+
+    /// Sends the request; the blocked statement then fails with SQLSTATE 57014.
+    /// Returns false when the request could not be sent (the server is gone).
+    @discardableResult
+    public func cancel() -> Bool {
+        var buffer = [CChar](repeating: 0, count: 256)
+        return PQcancel(handle, &buffer, Int32(buffer.count)) == 1
+    }
 }

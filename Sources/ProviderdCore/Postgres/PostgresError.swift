@@ -26,12 +26,28 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.constraint = constraint
     }
 
-    /// Errors that a retry can fix: connection loss, serialization failure, deadlock.
+    /// Errors that a retry can cure: the connection, the server's state or a
+    /// wait, not the data. Usage rows are quarantined only when this is false, so
+    /// anything that passes by itself (or when an operator fixes the server, not
+    /// the rows) belongs here.
     public var isRetryable: Bool {
         if kind == .connection { return true }
         guard let sqlState else { return false }
-        return sqlState == "40001" || sqlState == "40P01" || sqlState.hasPrefix("08") || sqlState == "57P01"
+        return Self.retryableStates.contains(sqlState) || Self.retryableClasses.contains(String(sqlState.prefix(2)))
     }
+
+    /// Whole SQLSTATE classes that retrying cures: 08 connection exception,
+    /// 40 transaction rollback (serialization failure, deadlock), 53 insufficient
+    /// resources (disk full, out of memory, too many connections), 57 operator
+    /// intervention (statement timeout or cancel, admin or crash shutdown, cannot
+    /// connect now), 58 system error (I/O error).
+    static let retryableClasses: Set<String> = ["08", "40", "53", "57", "58"]
+
+    /// Single states that retrying cures: 55P03 lock not available (`lock_timeout`),
+    /// 55006 object in use, 25006 read-only transaction (a standby, after a
+    /// failover), 42P01/42703/42883 a table, column or function not there yet
+    /// (`providerd migrate` has not run), 3D000 no such database yet.
+    static let retryableStates: Set<String> = ["55P03", "55006", "25006", "42P01", "42703", "42883", "3D000"]
 
     public var description: String {
         var text: String

@@ -2,9 +2,15 @@
 import Glibc
 #endif
 
-/// `ids.log` in the state directory: the idempotency ids of flushed segments
-/// (`acceptedAt id` per line), so a resend within the window is still a
-/// duplicate after its segment left the spool. Compacted at start.
+/// `ids.log` in the state directory: the idempotency ids of flushed segments, so
+/// a resend within the window is still a duplicate after its segment left the
+/// spool. Compacted at start.
+///
+/// One record per line, `2 <acceptedAt> <id as hex> <check>`: the id is hex so
+/// that no byte it holds (a newline, a space) can forge another record, and
+/// `check` (the first 8 hex digits of SHA-256 over the three fields before it)
+/// rejects a line torn by a crash or damaged on disk. Lines of the first format
+/// (`<acceptedAt> <id>`, written before ids were escaped) are still read.
 public struct IdLog: Sendable {
     public let path: String
 
@@ -12,24 +18,30 @@ public struct IdLog: Sendable {
         path = directory.file("ids.log")
     }
 
+    /// What `load` found: the live entries and how many lines it could not read.
+    public struct Contents: Sendable {
+        public var live: [(id: String, acceptedAt: Int64)] = []
+        public var damagedLines = 0
+    }
+
     /// Live entries (accepted within `window` of `now`); rewrites the file without
-    /// the expired ones when they are the majority.
-    public func load(now: Int64, window: Int64) throws -> [(id: String, acceptedAt: Int64)] {
-        guard let bytes = try AtomicFileWriter.read(path, limit: 1 << 34) else { return [] }
-        var live: [(id: String, acceptedAt: Int64)] = []
+    /// the expired and damaged ones when they are the majority.
+    public func load(now: Int64, window: Int64) throws -> Contents {
+        guard let bytes = try AtomicFileWriter.read(path, limit: 1 << 34) else { return Contents() }
+        var contents = Contents()
         var total = 0
         for line in bytes.split(separator: UInt8(ascii: "\n")) {
             total += 1
-            guard let space = line.firstIndex(of: UInt8(ascii: " ")),
-                  let at = Int64(String(decoding: line[line.startIndex..<space], as: UTF8.self)),
-                  at + window > now
-            else { continue }
-            live.append((String(decoding: line[(space + 1)...], as: UTF8.self), at))
+            guard let entry = Self.decode(line) else {
+                contents.damagedLines += 1
+                continue
+            }
+            if entry.acceptedAt + window > now { contents.live.append(entry) }
         }
-        if total > 1_000 && live.count * 2 < total {
-            try AtomicFileWriter(mode: 0o600).write(Self.encode(live), to: path)
+        if contents.damagedLines > 0 || (total > 1_000 && contents.live.count * 2 < total) {
+            try AtomicFileWriter(mode: 0o600).write(Self.encode(contents.live), to: path)
         }
-        return live
+        return contents
     }
 
     /// Appends and fsyncs, before the segment holding these ids is removed.
@@ -52,7 +64,41 @@ public struct IdLog: Sendable {
     }
 
     static func encode(_ entries: [(id: String, acceptedAt: Int64)]) -> [UInt8] {
-        // Ids are JSON-checked strings without control characters, so no newline.
-        entries.reduce(into: [UInt8]()) { $0 += Array("\($1.acceptedAt) \($1.id)\n".utf8) }
+        var out: [UInt8] = []
+        for entry in entries { encode(id: entry.id, acceptedAt: entry.acceptedAt, into: &out) }
+        return out
+    }
+
+    static func encode(id: String, acceptedAt: Int64, into out: inout [UInt8]) {
+        let start = out.count
+        out += Array("2 \(acceptedAt) ".utf8)
+        Hex.append(id.utf8, to: &out)
+        let check = OpenSSL.sha256(Array(out[start...]))
+        out.append(UInt8(ascii: " "))
+        Hex.append(check.prefix(4), to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// One line (without its newline), or nil when it is damaged in any way.
+    static func decode<Line: Collection>(_ line: Line) -> (id: String, acceptedAt: Int64)? where Line.Element == UInt8, Line.Index == Int {
+        let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
+        if fields[0].elementsEqual("2".utf8) {
+            guard fields.count == 4, let at = Self.integer(fields[1]), let raw = Hex.decode(fields[2]), !raw.isEmpty,
+                  let check = Hex.decode(fields[3]), check.count == 4,
+                  OpenSSL.sha256(Array(line[line.startIndex..<fields[3].startIndex - 1])).prefix(4).elementsEqual(check),
+                  let id = String(validating: raw, as: UTF8.self)
+            else { return nil }
+            return (id, at)
+        }
+        // The first format: `<acceptedAt> <id>` (a Unix time, never the single digit 2).
+        guard fields.count >= 2, let at = Self.integer(fields[0]) else { return nil }
+        let id = line[(fields[0].endIndex + 1)...]
+        guard !id.isEmpty, let text = String(validating: Array(id), as: UTF8.self) else { return nil }
+        return (text, at)
+    }
+
+    private static func integer<Digits: Collection>(_ digits: Digits) -> Int64? where Digits.Element == UInt8 {
+        guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return digits.reduce(Int64(0)) { $0 * 10 + Int64($1 - 0x30) }
     }
 }

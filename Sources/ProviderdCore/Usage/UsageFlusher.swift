@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOPosix
 import ServiceLifecycle
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,6 +28,9 @@ public actor UsageFlusher {
     private var backoff = Backoff(base: 0.5, cap: 30)
     private var warnedUnpriced: Set<String> = []
     private var statusSink: (@Sendable (String) async -> Void)?
+    /// The cancel request of the connection a statement is running on, so that a
+    /// stop can interrupt a flush blocked on a lock or a slow server.
+    private nonisolated let running = RunningStatement()
 
     public private(set) var flushedRecords: Int64 = 0
     public private(set) var unpricedRecords: Int64 = 0
@@ -73,7 +77,14 @@ public actor UsageFlusher {
             logger.error("cannot load the built-in prices; usage stays spooled until they load", metadata: ["error": "\(error)"])
         }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let ok = await flushAll(fresh: false)
+            // A stop interrupts a statement that waits (a held lock): the flush fails
+            // as retryable, nothing is quarantined, and the final flush takes over.
+            let running = self.running
+            let ok = await withGracefulShutdownHandler {
+                await flushAll(fresh: false)
+            } onGracefulShutdown: {
+                running.cancel()
+            }
             let delay = ok ? settings.flushInterval : backoff.next()
             if ok { backoff.reset() }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
@@ -84,17 +95,25 @@ public actor UsageFlusher {
     /// `usage.stop_flush_timeout`. What it cannot write stays spooled for the next start.
     public func finalFlush() async {
         let timeout = settings.stopFlushTimeout
-        let done = await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.flushAll(fresh: true) }
+        let running = self.running
+        running.reset()
+        enum Outcome { case flushed(Bool), timedOut }
+        let outcome = await withTaskGroup(of: Outcome.self) { group in
+            group.addTask { .flushed(await self.flushAll(fresh: true)) }
             group.addTask {
                 try? await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
-                return false
+                return .timedOut
             }
-            let first = await group.next() ?? false
+            let first = await group.next() ?? .timedOut
+            // Past the timeout: interrupt the statement in progress, so the group
+            // (which waits for its tasks) ends now rather than when the lock is gone.
+            if case .timedOut = first { running.cancel() }
             group.cancelAll()
             return first
         }
-        if !done { logger.warning("usage not fully flushed at shutdown; it stays spooled for the next start") }
+        if case .flushed(true) = outcome { return }
+        logger.warning("usage not fully flushed at shutdown; it stays spooled for the next start",
+                       metadata: ["timeout_seconds": "\(timeout)"])
     }
 
     /// One pass over the spool. Returns false when the database failed.
@@ -115,6 +134,8 @@ public actor UsageFlusher {
                 let instance = self.instance
                 let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
                 let quarantinePath = intake.quarantineDirectory + "/" + segment
+                defer { running.set(nil) }
+                guard running.set(connection.canceller), !Task.isCancelled else { return false }
                 let result = try await pool.runIfActive {
                     var pricer = UsagePricer(table: prices, unknown: unknown)
                     return try SegmentFlush.flush(segment: segment, bytes: bytes, instance: instance, pricer: &pricer,
@@ -212,5 +233,33 @@ public actor UsageFlusher {
         let connection = try await pool.runIfActive { try PostgresConnection(options) }
         self.connection = connection
         return connection
+    }
+}
+
+/// The cancel handle of the statement the flusher runs now, if any; a stop or a
+/// timeout calls `cancel()` from outside the flusher actor.
+/// Once cancelled, `interrupted` stays true until `reset()`, so that a flush that
+/// was between two statements at that moment starts no new one.
+final class RunningStatement: Sendable {
+    private let state = Mutex<(canceller: PostgresCanceller?, interrupted: Bool)>((nil, false))
+
+    /// Sets the statement's cancel handle; returns false when a cancel came first.
+    @discardableResult
+    func set(_ canceller: PostgresCanceller?) -> Bool {
+        state.withLock { state in
+            state.canceller = canceller
+            return !state.interrupted
+        }
+    }
+
+    func cancel() {
+        state.withLock { state in
+            state.interrupted = true
+            return state.canceller
+        }?.cancel()
+    }
+
+    func reset() {
+        state.withLock { $0.interrupted = false }
     }
 }

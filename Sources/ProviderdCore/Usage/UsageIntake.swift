@@ -30,8 +30,15 @@ public actor UsageIntake {
     private var ids: IdWindow
     private var pending: [UInt8] = []
     private var spare: [UInt8] = []
-    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest])] = []
+    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest], acceptedAt: Int64)] = []
     private var writing = false
+    /// Ids of records queued or being written, with the write round that carries
+    /// them: they join `ids` only once that round is durable.
+    private var writingIDs: [IdWindow.Digest: UInt64] = [:]
+    /// The write round the bytes in `pending` will go out in; rounds finish in order.
+    private var round: UInt64 = 1
+    private var completedRound: UInt64 = 0
+    private var roundWaiters: [UInt64: [CheckedContinuation<Void, Never>]] = [:]
     private var queuedBytes = 0
     /// Bytes in the spool's segments, kept here: `SpoolFiles` is touched only on
     /// the spool thread, and this actor must not read its state from elsewhere.
@@ -96,21 +103,34 @@ public actor UsageIntake {
 
     /// Spools the records of many request lines with one write and one `fdatasync`;
     /// each line is all or nothing on its own. Results are in the order of `lines`.
+    ///
+    /// A record whose id is durable already is a duplicate. A record whose id is
+    /// still being written (its original is in a write that has not finished) waits
+    /// for that write, then is judged again: a duplicate if the original became
+    /// durable, written itself if the original failed. So `duplicate` always means
+    /// that the original is on disk.
     public func submit(lines: [Line], now: Int64) async -> [Result<Outcome, Refusal>] {
-        var results: [Result<Outcome, Refusal>] = []
+        var results: [Result<Outcome, Refusal>?] = []
         results.reserveCapacity(lines.count)
         var bytes: [UInt8] = []
         var newIDs: [IdWindow.Digest] = []
         var written: [Int] = []  // indices of lines whose records are in `bytes`
+        var deferred: [Int] = []  // lines that resend an id still being written
+        var waitFor: UInt64 = 0
         for line in lines {
             var outcome = Outcome(accepted: 0, duplicates: 0)
             let start = bytes.count, idStart = newIDs.count
+            var inFlight: UInt64? = nil
             func take(_ record: UsageRecord, seenHere: inout Set<IdWindow.Digest>?) {
                 if let id = record.id {
                     let digest = IdWindow.Digest(id)
                     let repeated = seenHere.map { $0.contains(digest) } ?? false
                     if repeated || ids.contains(digest, now: now) {
                         outcome.duplicates += 1
+                        return
+                    }
+                    if let round = writingIDs[digest] {
+                        inFlight = max(inFlight ?? 0, round)
                         return
                     }
                     seenHere?.insert(digest)
@@ -125,7 +145,18 @@ public actor UsageIntake {
                 take(record, seenHere: &none)
             case .many(let records):
                 var seen: Set<IdWindow.Digest>? = Set()
-                for record in records { take(record, seenHere: &seen) }
+                for record in records {
+                    take(record, seenHere: &seen)
+                    if inFlight != nil { break }
+                }
+            }
+            if let round = inFlight {
+                bytes.removeSubrange(start...)
+                newIDs.removeSubrange(idStart...)
+                waitFor = max(waitFor, round)
+                deferred.append(results.count)
+                results.append(nil)
+                continue
             }
             if storedBytes + queuedBytes + bytes.count > maxBytes {
                 bytes.removeSubrange(start...)
@@ -133,35 +164,45 @@ public actor UsageIntake {
                 results.append(.failure(.spoolFull))
                 continue
             }
-            for id in newIDs[idStart...] { ids.insert(id, acceptedAt: now, now: now) }
+            for id in newIDs[idStart...] { writingIDs[id] = round }
             if outcome.accepted > 0 { written.append(results.count) }
             results.append(.success(outcome))
         }
-        guard !bytes.isEmpty else { return count(results) }
-        pending += bytes
-        queuedBytes += bytes.count
-        do {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                waiters.append((continuation, newIDs))
-                if !writing {
-                    writing = true
-                    Task { await self.drain() }
+        if !bytes.isEmpty {
+            pending += bytes
+            queuedBytes += bytes.count
+            do {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    waiters.append((continuation, newIDs, now))
+                    if !writing {
+                        writing = true
+                        Task { await self.drain() }
+                    }
                 }
+            } catch {
+                for index in written { results[index] = .failure(.writeFailed("\(error)")) }
             }
-        } catch {
-            for index in written { results[index] = .failure(.writeFailed("\(error)")) }
         }
-        return count(results)
+        count(results)
+        if !deferred.isEmpty {
+            await completion(of: waitFor)
+            let again = await submit(lines: deferred.map { lines[$0] }, now: now)
+            for (index, result) in zip(deferred, again) { results[index] = result }
+        }
+        return results.map { $0! }
     }
 
-    private func count(_ results: [Result<Outcome, Refusal>]) -> [Result<Outcome, Refusal>] {
-        for result in results {
-            if case .success(let outcome) = result {
-                accepted += outcome.accepted
-                duplicates += outcome.duplicates
-            }
+    /// Returns once write round `round` has finished, durable or not.
+    private func completion(of round: UInt64) async {
+        guard completedRound < round else { return }
+        await withCheckedContinuation { roundWaiters[round, default: []].append($0) }
+    }
+
+    private func count(_ results: [Result<Outcome, Refusal>?]) {
+        for case .success(let outcome)? in results {
+            accepted += outcome.accepted
+            duplicates += outcome.duplicates
         }
-        return results
     }
 
     /// Writes what has queued up, one `fdatasync` per round, until nothing is left.
@@ -171,6 +212,8 @@ public actor UsageIntake {
         while !pending.isEmpty {
             var bytes = pending
             let batch = waiters
+            let thisRound = round
+            round += 1
             pending = spare
             spare = []
             waiters = []
@@ -179,14 +222,23 @@ public actor UsageIntake {
                 try await pool.runIfActive { [bytes] in try files.append(bytes) }
                 storedBytes += bytes.count
                 commits += 1
-                for waiter in batch { waiter.continuation.resume() }
-            } catch {
-                // Not durable: forget the ids so that the client's resend counts.
+                // Durable: from now on a resend is a duplicate.
                 for waiter in batch {
-                    for id in waiter.ids { ids.remove(id) }
+                    for id in waiter.ids {
+                        writingIDs.removeValue(forKey: id)
+                        ids.insert(id, acceptedAt: waiter.acceptedAt, now: waiter.acceptedAt)
+                    }
+                    waiter.continuation.resume()
+                }
+            } catch {
+                // Not durable: the ids stay unknown, so that the client's resend counts.
+                for waiter in batch {
+                    for id in waiter.ids { writingIDs.removeValue(forKey: id) }
                     waiter.continuation.resume(throwing: error)
                 }
             }
+            completedRound = thisRound
+            for waiter in roundWaiters.removeValue(forKey: thisRound) ?? [] { waiter.resume() }
             queuedBytes -= bytes.count
             bytes.removeAll(keepingCapacity: true)
             if bytes.capacity <= 16 << 20 { spare = bytes }

@@ -292,6 +292,7 @@ public struct UsageLineParser: Sendable {
         }
         if let id = values.id {
             guard !id.isEmpty, id.utf8.count <= 128 else { throw UsageLineError("id must be a string of 1 to 128 bytes") }
+            guard !hasControl(id) else { throw UsageLineError("id must not contain control characters") }
             record.id = id
         }
         return record
