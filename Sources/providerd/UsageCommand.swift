@@ -6,7 +6,7 @@ struct UsageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "usage",
         abstract: "Report usage through the socket, and read usage and cost from model_usage.",
-        subcommands: [Push.self, Summary.self, Daily.self, Estimate.self])
+        subcommands: [Push.self, Summary.self, Daily.self, Estimate.self, Requeue.self])
 
     struct Push: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send one usage record to providerd's socket; print the reply.")
@@ -37,6 +37,30 @@ struct UsageCommand: ParsableCommand {
             let reply = try UsageClient.send(line: String(decoding: line, as: UTF8.self), socket: path)
             print(reply)
             if !reply.hasPrefix(#"{"ok":true"#) { throw ExitCode(ExitStatus.problem) }
+        }
+    }
+
+    struct Requeue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put quarantined usage back into the spool once its cause is fixed; each record then counts once.",
+            discussion: "Run it with providerd stopped (it takes the state directory's lock): systemctl stop providerd; providerd usage requeue; systemctl start providerd.")
+
+        @OptionGroup var options: DaemonOptions
+
+        func run() async throws {
+            let settings = try await options.loader().load()
+            _ = LoggerBootstrap.logger(level: settings.logLevel)
+            let state = try StateDirectory(path: settings.stateDir)
+            let lock = try StateDirectoryLock(directory: state)
+            let summary = try QuarantineRequeue.requeue(state: state, instance: try state.instanceID().value)
+            withExtendedLifetime(lock) {}
+            if options.json {
+                print(#"{"files":\#(summary.files),"lines":\#(summary.lines),"segments":[\#(summary.segments.map { "\"\($0)\"" }.joined(separator: ","))]}"#)
+            } else if summary.files == 0 {
+                print("nothing in quarantine")
+            } else {
+                print("requeued \(summary.lines) line(s) from \(summary.files) quarantine file(s); the next providerd run flushes them")
+            }
         }
     }
 

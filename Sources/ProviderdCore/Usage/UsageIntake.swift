@@ -73,8 +73,10 @@ public actor UsageIntake {
         self.maxBytes = maxBytes
         var ids = IdWindow(window: idWindow)
         for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }
-        for segment in files.sealed {
-            SpoolLine.forEachLine(in: try files.read(segment)) { line in
+        // Quarantined records count once they are requeued: their ids stay taken.
+        let quarantined = files.quarantined.map { (try? AtomicFileWriter.read(files.directory + "/quarantine/" + $0, limit: 1 << 34)) ?? nil }
+        for bytes in try files.sealed.map({ try files.read($0) }) + quarantined.compactMap({ $0 }) {
+            SpoolLine.forEachLine(in: bytes) { line in
                 if let stored = SpoolLine.decodeWithAcceptance(line), let id = stored.record.id {
                     ids.insert(id, acceptedAt: stored.acceptedAt, now: now)
                 }

@@ -1,0 +1,152 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+/// The promise under faults an operator meets: a held lock, a stop at the worst
+/// moment, quarantine and its way back.
+@Suite("Usage under faults: held locks, stops, quarantine and requeue", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
+struct UsageFaultTests {
+    static func send(_ socket: String, _ count: Int, service: String, prefix: String) throws -> Int {
+        try DaemonUsageTests.send(path: socket, prefix: prefix, range: 0..<count, service: service).count
+    }
+
+    static func quarantined(_ fixture: DaemonFixture) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: fixture.stateDir + "/spool/quarantine")) ?? []).filter { $0.hasSuffix(".ndjson") }
+    }
+
+    static func spooled(_ fixture: DaemonFixture) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: fixture.stateDir + "/spool")) ?? []).filter { $0.hasSuffix(".ndjson") }
+    }
+
+    /// Waits until a providerd session waits on a lock.
+    static func flusherWaitsOnLock(_ url: String) -> Bool {
+        DaemonProcess.eventually(timeout: 20) {
+            let connection = try? PostgresConnection(ConnectionOptions(conninfo: url))
+            let rows = try? connection?.query(
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'providerd' AND wait_event_type = 'Lock'").rows
+            return (rows?.count ?? 0) > 0
+        }
+    }
+
+    @Test("lock_timeout against a held table lock: the records are retried, never quarantined, and all count once it is released")
+    func lockTimeoutIsRetried() async throws {
+        let fixture = try DaemonFixture()
+        let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try admin.query("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '1s'); END $$")
+        let holder = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try holder.query("BEGIN")
+        try holder.query("LOCK TABLE model_usage IN ACCESS EXCLUSIVE MODE")
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        #expect(try await onThread { try Self.send(socket, 100, service: "locked", prefix: "l") } == 100)
+        // Several flush attempts fail with 55P03 while the lock is held.
+        #expect(DaemonProcess.eventually(timeout: 20) { daemon.log.contains("55P03") })
+        try await Task.sleep(for: .seconds(3))
+        #expect(Self.quarantined(fixture).isEmpty)
+        try holder.query("COMMIT")
+        #expect(DaemonProcess.eventually(timeout: 40) { (try? DaemonUsageTests.totals(fixture.url, service: "locked").requests) == 100 })
+        #expect(Self.quarantined(fixture).isEmpty)
+        #expect(!daemon.log.contains("quarantined"))
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
+
+    @Test("SIGTERM while the flusher waits on a lock: exit within stop_flush_timeout, the records stay spooled and count after the next start")
+    func stopWhileLocked() async throws {
+        let fixture = try DaemonFixture()
+        fixture.extraEnvironment["PROVIDERD_STOP_FLUSH_TIMEOUT"] = "2"
+        let holder = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try holder.query("BEGIN")
+        try holder.query("LOCK TABLE model_usage IN ACCESS EXCLUSIVE MODE")
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        #expect(try await onThread { try Self.send(socket, 50, service: "stopped", prefix: "s") } == 50)
+        #expect(Self.flusherWaitsOnLock(fixture.url))
+        let stop = ContinuousClock.now
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 30) == 0)
+        let took = ContinuousClock.now - stop
+        #expect(took < .seconds(5), "stop took \(took) with stop_flush_timeout 2 s")
+        #expect(Self.quarantined(fixture).isEmpty)
+        #expect(!Self.spooled(fixture).isEmpty)
+        #expect(daemon.log.contains("stays spooled"))
+        try holder.query("COMMIT")
+
+        let mark = fixture.notify.all.count
+        let again = try fixture.start()
+        _ = try fixture.waitReady(after: mark)
+        #expect(DaemonProcess.eventually(timeout: 30) { (try? DaemonUsageTests.totals(fixture.url, service: "stopped").requests) == 50 })
+        again.signal(SIGTERM)
+        #expect(again.waitForExit() == 0)
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "stopped").requests == 50)
+    }
+
+    @Test("a restart after the spool was flushed empty: the records of the next run count too (segment names never repeat)")
+    func restartAfterEmptySpool() async throws {
+        let fixture = try DaemonFixture()
+        let socket = fixture.socket
+        for run in 0..<3 {
+            let mark = fixture.notify.all.count
+            let daemon = try fixture.start()
+            _ = try fixture.waitReady(after: mark)
+            #expect(try await onThread { try Self.send(socket, 10, service: "restarted", prefix: "r\(run)") } == 10)
+            #expect(DaemonProcess.eventually(timeout: 20) {
+                (try? DaemonUsageTests.totals(fixture.url, service: "restarted").requests) == 10 * (run + 1)
+            })
+            #expect(DaemonProcess.eventually { Self.spooled(fixture).count <= 1 })
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+        }
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "restarted").requests == 30)
+    }
+
+    @Test("usage requeue: quarantined records count exactly once after the cause is fixed; a resend of their ids stays a duplicate")
+    func requeue() async throws {
+        let fixture = try DaemonFixture()
+        let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try connection.query("ALTER TABLE model_usage ADD CONSTRAINT no_poison CHECK (service_name <> 'poison')")
+        var daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        #expect(try await onThread { try DaemonUsageTests.send(path: socket, prefix: "q", range: 0..<20, service: "poison").count } == 20)
+        #expect(DaemonProcess.eventually(timeout: 20) { !Self.quarantined(fixture).isEmpty })
+        var cli = fixture.cli
+        cli.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
+        // Beside a running daemon it refuses, and says what to do.
+        let busy = try cli.run(["usage", "requeue"])
+        #expect(busy.status != 0 && busy.stderrText.contains("another providerd"), "\(busy.stderrText)")
+
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+        try connection.query("ALTER TABLE model_usage DROP CONSTRAINT no_poison")
+        // After a restart, while still in quarantine, the ids stay taken.
+        var mark = fixture.notify.all.count
+        daemon = try fixture.start()
+        _ = try fixture.waitReady(after: mark)
+        let replies = try await onThread { try UnixSocketClient(path: socket).request(
+            #"{"service_name":"poison","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"q-3"}"#) }
+        #expect(replies == #"{"ok":true,"duplicate":true}"#)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+
+        let output = try cli.succeed(["usage", "requeue"])
+        #expect(output.stdoutText.contains("requeued 20 line(s)"), "\(output.stdoutText)")
+        #expect(Self.quarantined(fixture).isEmpty)
+        #expect(try cli.succeed(["usage", "requeue"]).stdoutText.contains("nothing in quarantine"))
+        mark = fixture.notify.all.count
+        daemon = try fixture.start()
+        _ = try fixture.waitReady(after: mark)
+        #expect(DaemonProcess.eventually(timeout: 20) { (try? DaemonUsageTests.totals(fixture.url, service: "poison").requests) == 20 })
+        #expect(try await onThread { try DaemonUsageTests.send(path: socket, prefix: "q", range: 0..<20, service: "poison").count } == 20)
+        try await Task.sleep(for: .seconds(1))
+        let totals = try DaemonUsageTests.totals(fixture.url, service: "poison")
+        #expect(totals.requests == 20)
+        #expect(totals.input == DaemonUsageTests.expectedInput(0..<20))
+        #expect(Self.quarantined(fixture).isEmpty)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
+}
