@@ -31,6 +31,9 @@ public actor UsageFlusher {
     /// The cancel request of the connection a statement is running on, so that a
     /// stop can interrupt a flush blocked on a lock or a slow server.
     private nonisolated let running = RunningStatement()
+    /// Ids of committed segments that `ids.log` could not take yet (a full disk).
+    private var unloggedIDs: [(id: String, acceptedAt: Int64)] = []
+    private var idLogFailing = false
 
     public private(set) var flushedRecords: Int64 = 0
     public private(set) var unpricedRecords: Int64 = 0
@@ -125,6 +128,10 @@ public actor UsageFlusher {
             logger.error("cannot seal the usage spool", metadata: ["error": "\(error)"])
             return false
         }
+        if !unloggedIDs.isEmpty, await logIDs(unloggedIDs) {
+            logger.notice("ids of flushed usage written to ids.log again", metadata: ["ids": "\(unloggedIDs.count)"])
+            unloggedIDs = []
+        }
         for segment in segments {
             if Task.isCancelled { return false }
             do {
@@ -143,9 +150,15 @@ public actor UsageFlusher {
                         try AtomicFileWriter(mode: 0o600).write($0, to: quarantinePath)
                     }
                 }
-                let idLog = self.idLog
-                try await pool.runIfActive { try idLog.append(result.ids) }  // fsync: off the cooperative threads
+                // Committed: from here the segment must leave the spool whatever happens,
+                // or a full disk holds it (and the space it takes) for ever.
+                let logged = await logIDs(result.ids)
                 try await intake.removeSegment(segment)
+                if !logged, !(await logIDs(result.ids)) {
+                    // Still no room: the ids stay in memory (the window has them) and are
+                    // written at the next pass.
+                    unloggedIDs += result.ids
+                }
                 record(result, segment: segment)
             } catch let error as PostgresError where error.isRetryable {
                 connection = nil
@@ -181,9 +194,31 @@ public actor UsageFlusher {
         return true
     }
 
+    /// Appends ids of a committed segment to `ids.log` (fsync on the database
+    /// thread). A failure (a full disk) is logged once per run of failures; the
+    /// caller frees space by removing the segment and tries again.
+    private func logIDs(_ ids: [(id: String, acceptedAt: Int64)]) async -> Bool {
+        let idLog = self.idLog
+        do {
+            try await pool.runIfActive { try idLog.append(ids) }
+            idLogFailing = false
+            return true
+        } catch {
+            if !idLogFailing {
+                logger.error("cannot write ids.log; the segment is removed anyway and its ids are kept in memory until it can be written",
+                             metadata: ["error": "\(error)"])
+            }
+            idLogFailing = true
+            return false
+        }
+    }
+
     private func record(_ result: SegmentFlush.Result, segment: String) {
         lastFlush = Int64(ConfigRenderService.now())
         if result.alreadyFlushed {
+            // Committed by an earlier pass (or process) that could not remove it: its
+            // records are in model_usage, and this is where they are counted.
+            flushedRecords += Int64(result.aggregate.records)
             logger.notice("segment already in the flush log; removed without counting it again", metadata: ["segment": "\(segment)"])
             return
         }

@@ -149,4 +149,43 @@ struct UsageFaultTests {
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
     }
+
+    @Test("the spool fills the state disk while PostgreSQL is down; once it is back every acknowledged record counts, the spool drains, stats agree",
+          .enabled(if: SmallDisk.available))
+    func fullStateDisk() async throws {
+        let fixture = try DaemonFixture(ownCluster: true)
+        let disk = try SmallDisk(bytes: 1 << 20)
+        fixture.extraEnvironment["PROVIDERD_STATE_DIR"] = disk.path + "/state"
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        try fixture.cluster!.stop()
+        let socket = fixture.socket
+        // Until the disk refuses: every ack is a promise.
+        let acked = try await onThread { () throws -> Int in
+            var acked = 0
+            for chunk in 0..<40 {
+                let got = try DaemonUsageTests.send(path: socket, prefix: "f\(chunk)", range: 0..<500, service: "full").count
+                acked += got
+                if got < 500 { break }
+            }
+            return acked
+        }
+        #expect(acked > 0 && acked < 20_000, "acked \(acked)")
+        try fixture.cluster!.resume()
+        #expect(DaemonProcess.eventually(timeout: 60) { (try? DaemonUsageTests.totals(fixture.url, service: "full").requests) == acked })
+        let spool = disk.path + "/state/spool"
+        #expect(DaemonProcess.eventually(timeout: 20) {
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".ndjson") }
+            return names.allSatisfy { ((try? FileManager.default.attributesOfItem(atPath: spool + "/" + $0))?[.size] as? Int) == 0 }
+        })
+        let stats = try await onThread { try UnixSocketClient(path: socket).request(#"{"op":"stats"}"#) }
+        #expect(stats?.contains("\"flushed\":\(acked)") == true, "\(stats ?? "nil")")
+        // Resends of what was acknowledged are still duplicates: the ids reached ids.log.
+        let resent = try await onThread { try UnixSocketClient(path: socket).request(
+            #"{"service_name":"full","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"f0-1"}"#) }
+        #expect(resent == #"{"ok":true,"duplicate":true}"#)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "full").requests == acked)
+    }
 }
