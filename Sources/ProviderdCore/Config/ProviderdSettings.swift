@@ -33,6 +33,11 @@ public struct ProviderdSettings: Sendable, Equatable {
     public var timestampWindow = 604_800.0
     public var maxLineBytes = 4 << 20
     public var stopFlushTimeout = 10.0
+    /// Connections served at once; more are answered with an error and closed
+    /// (each holds a descriptor and up to `maxLineBytes` of buffer).
+    public var maxConnections = 1_024
+    /// Seconds a connection may stay silent with nothing owed to it before it is closed.
+    public var idleTimeout = 600.0
     public var pricesFile: String?
     public var unknownPrice = UnknownPricePolicy.seedFallback
     public var logLevel = Logger.Level.info

@@ -36,6 +36,8 @@ public struct SettingsLoader: Sendable {
         "usage.timestamp_window": "PROVIDERD_TIMESTAMP_WINDOW",
         "usage.max_line_bytes": "PROVIDERD_MAX_LINE_BYTES",
         "usage.stop_flush_timeout": "PROVIDERD_STOP_FLUSH_TIMEOUT",
+        "usage.max_connections": "PROVIDERD_MAX_CONNECTIONS",
+        "usage.idle_timeout": "PROVIDERD_IDLE_TIMEOUT",
         "prices.file": "PROVIDERD_PRICES",
         "prices.unknown": "PROVIDERD_UNKNOWN_PRICE",
         "log.level": "PROVIDERD_LOG_LEVEL",
@@ -142,6 +144,8 @@ public struct SettingsLoader: Sendable {
         settings.timestampWindow = try seconds("usage.timestamp_window", 0...(86_400 * 3_650)) ?? settings.timestampWindow
         settings.maxLineBytes = try integer("usage.max_line_bytes", 1_024...(1 << 30)) ?? settings.maxLineBytes
         settings.stopFlushTimeout = try seconds("usage.stop_flush_timeout", 0...600) ?? settings.stopFlushTimeout
+        settings.maxConnections = try integer("usage.max_connections", 1...1_000_000) ?? settings.maxConnections
+        settings.idleTimeout = try seconds("usage.idle_timeout", 1...(86_400 * 7)) ?? settings.idleTimeout
         settings.pricesFile = try path("prices.file")
         if let policy = text("prices.unknown") {
             guard let value = ProviderdSettings.UnknownPricePolicy(rawValue: policy) else {

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,32 +29,81 @@ struct PeerCredentials: Sendable {
     var gid: UInt32 = 0
 }
 
+/// Connections served now, shared by every connection of one server (all on its
+/// one event loop, but counted atomically so that nothing depends on that).
+public final class ConnectionCount: Sendable {
+    private let value = Atomic<Int>(0)
+    public let limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    /// Takes a place; false (and nothing taken) when all are in use.
+    func enter() -> Bool {
+        if value.add(1, ordering: .relaxed).newValue <= limit { return true }
+        value.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func leave() { value.subtract(1, ordering: .relaxed) }
+
+    public var current: Int { value.load(ordering: .relaxed) }
+}
+
 /// One connection of the usage socket: each line is parsed on the event loop
-/// (pure and fast), records go to the intake (many lines in flight share one
-/// fsync), and replies are written strictly in the order of the lines.
-final class UsageConnectionHandler: ChannelInboundHandler {
+/// (pure, linear in its bytes), records go to the intake (many lines in flight
+/// share one fsync), and replies are written strictly in the order of the lines.
+///
+/// Backpressure: while a few bursts of replies are owed, or the peer does not read
+/// what was written (the channel is not writable), nothing more is read from it,
+/// so a client that never reads its replies costs a bounded amount of memory.
+/// A half-close is served: every line before it, and an unterminated last line,
+/// is answered, then the connection closes.
+final class UsageConnectionHandler: ChannelDuplexHandler {
     typealias InboundIn = UsageLineFramer.Frame
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Bursts of replies a connection may owe before it is read no further.
+    static let maxOwedBursts = 8
 
     let intake: UsageIntake
     let policy: PeerPolicy
     let maxLineBytes: Int
+    let connections: ConnectionCount
     let limits: @Sendable () -> UsageLimits
     /// Completes when the previous reply has been written; the next one waits for it.
     private var tail: EventLoopFuture<Void>?
     /// Succeeds once the peer passed the allow-list; no line is answered (or
     /// spooled) before.
     private var admitted: EventLoopFuture<Void>?
+    private var counted = false
+    private var owedBursts = 0
+    private var readHeld = false
+    private var inputClosed = false
+    private var context: ChannelHandlerContext?
 
-    init(intake: UsageIntake, policy: PeerPolicy, maxLineBytes: Int, limits: @escaping @Sendable () -> UsageLimits) {
+    init(intake: UsageIntake, policy: PeerPolicy, maxLineBytes: Int, connections: ConnectionCount,
+         limits: @escaping @Sendable () -> UsageLimits) {
         self.intake = intake
         self.policy = policy
         self.maxLineBytes = maxLineBytes
+        self.connections = connections
         self.limits = limits
     }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
 
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel
         let policy = self.policy
+        guard connections.enter() else {
+            let reply = UsageReply.error("too many connections (usage.max_connections is \(connections.limit)); try again later")
+            admitted = Self.refuse(channel, reply)
+            tail = admitted
+            return
+        }
+        counted = true
         guard let provider = channel as? SocketOptionProvider else {
             admitted = context.eventLoop.makeSucceededVoidFuture()
             tail = admitted
@@ -65,13 +115,71 @@ final class UsageConnectionHandler: ChannelInboundHandler {
             .flatMap { (credentials: PeerCredentials) -> EventLoopFuture<Void> in
                 guard policy.allows(uid: credentials.uid, gid: credentials.gid) else {
                     let reply = UsageReply.error("uid \(credentials.uid) (gid \(credentials.gid)) may not report usage on this socket")
-                    return channel.writeAndFlush(ByteBuffer(bytes: reply)).flatMap { channel.close(mode: .output) }
-                        .flatMap { channel.eventLoop.makeFailedFuture(ChannelError.alreadyClosed) }
+                    return Self.refuse(channel, reply)
                 }
                 return channel.eventLoop.makeSucceededVoidFuture()
             }
         tail = admitted
         context.fireChannelActive()
+    }
+
+    /// Writes the refusal and ends the connection both ways: output at once (the
+    /// peer reads the error, then end of file), the whole channel a moment later,
+    /// so that what the peer had already sent is read and dropped, not answered
+    /// with a reset that would hide the error from it.
+    static func refuse(_ channel: any Channel, _ reply: [UInt8]) -> EventLoopFuture<Void> {
+        channel.writeAndFlush(ByteBuffer(bytes: reply)).flatMap { channel.close(mode: .output) }
+            .always { _ in
+                channel.eventLoop.scheduleTask(in: .milliseconds(500)) { channel.close(promise: nil) }
+            }
+            .flatMap { channel.eventLoop.makeFailedFuture(ChannelError.alreadyClosed) }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if counted {
+            counted = false
+            connections.leave()
+        }
+        context.fireChannelInactive()
+    }
+
+    // MARK: backpressure
+
+    func read(context: ChannelHandlerContext) {
+        if owedBursts >= Self.maxOwedBursts || !context.channel.isWritable {
+            readHeld = true
+        } else {
+            context.read()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        resumeReading()
+        context.fireChannelWritabilityChanged()
+    }
+
+    private func resumeReading() {
+        guard readHeld, let context, owedBursts < Self.maxOwedBursts, context.channel.isWritable else { return }
+        readHeld = false
+        context.read()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            // The framer has passed on the last (even unterminated) line: answer
+            // everything, then close.
+            inputClosed = true
+            channelReadComplete(context: context)
+            let channel = context.channel
+            (tail ?? context.eventLoop.makeSucceededVoidFuture()).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
+        if event is IdleStateHandler.IdleStateEvent {
+            // Silent for usage.idle_timeout: the place and its descriptor go to others.
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// One request line of the current read burst, parsed.
@@ -131,11 +239,20 @@ final class UsageConnectionHandler: ChannelInboundHandler {
             return promise.futureResult
         }
         let previous = tail ?? eventLoop.makeSucceededVoidFuture()
-        tail = previous.flatMap { reply }
+        owedBursts += 1
+        let owed = previous.flatMap { reply }
             .flatMap { bytes in channel.writeAndFlush(ByteBuffer(bytes: bytes)) }
-            // After an over-long line: stop writing, keep reading (and discarding)
-            // until the client closes, so it reads the error instead of a reset.
-            .flatMap { closeAfter ? channel.close(mode: .output) : eventLoop.makeSucceededVoidFuture() }
+        // After an over-long line: stop writing, keep reading (and discarding)
+        // until the client closes, so it reads the error instead of a reset.
+        let handler = NIOLoopBound(self, eventLoop: eventLoop)
+        let written = owed.flatMap {
+            closeAfter && !handler.value.inputClosed ? channel.close(mode: .output) : eventLoop.makeSucceededVoidFuture()
+        }
+        written.whenComplete { _ in
+            handler.value.owedBursts -= 1
+            handler.value.resumeReading()
+        }
+        tail = written
     }
 
     /// The replies of one burst, in line order.

@@ -27,7 +27,9 @@ public struct UsageLineFramer: ByteToMessageDecoder {
         if let newline = view.dropFirst(scanned).firstIndex(of: UInt8(ascii: "\n")) {
             let length = newline - view.startIndex
             scanned = 0
-            guard length <= maxLineBytes else { return fail(context: context, buffer: &buffer) }
+            // The limit counts the line's own bytes: a CR before the newline is not one.
+            let carriageReturn = length > 0 && view[newline - 1] == UInt8(ascii: "\r") ? 1 : 0
+            guard length - carriageReturn <= maxLineBytes else { return fail(context: context, buffer: &buffer) }
             var line = buffer.readSlice(length: length)!
             buffer.moveReaderIndex(forwardBy: 1)
             if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: length - 1)! }
@@ -35,7 +37,7 @@ public struct UsageLineFramer: ByteToMessageDecoder {
             return .continue
         }
         scanned = view.count
-        if view.count > maxLineBytes { return fail(context: context, buffer: &buffer) }
+        if view.count > maxLineBytes + 1 { return fail(context: context, buffer: &buffer) }
         return .needMoreData
     }
 

@@ -191,7 +191,7 @@ public struct UsageLineParser: Sendable {
     private func object(_ scanner: inout JSONScanner, depth: Int) throws(UsageLineError) -> Parsed {
         scanner.index += 1
         var seenFields: UInt16 = 0
-        var otherKeys: [String] = []  // allocated only when a record carries unknown fields
+        var otherKeys: Set<String> = []  // allocated only when a record carries unknown fields
         var values = Values()
         scanner.skipWhitespace()
         if scanner.peek == UInt8(ascii: "}") {
@@ -213,8 +213,11 @@ public struct UsageLineParser: Sendable {
                     guard seenFields & (1 << field.rawValue) == 0 else { throw UsageLineError("key \(quoted(field.name)) is given twice") }
                     seenFields |= 1 << field.rawValue
                 } else {
-                    guard !otherKeys.contains(key) else { throw UsageLineError("key \(quoted(key)) is given twice") }
-                    otherKeys.append(key)
+                    // A set, and a cap: one line must not cost more than a linear pass.
+                    guard otherKeys.count < UsageLimits.maxOtherKeys else {
+                        throw UsageLineError("an object holds at most \(UsageLimits.maxOtherKeys) fields providerd does not use")
+                    }
+                    guard otherKeys.insert(key).inserted else { throw UsageLineError("key \(quoted(key)) is given twice") }
                 }
                 try scanner.expect(UInt8(ascii: ":"), "':'")
                 scanner.skipWhitespace()

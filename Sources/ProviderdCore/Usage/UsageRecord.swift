@@ -51,6 +51,8 @@ public struct UsageLimits: Sendable {
     public static let maxRequests: Int64 = 1_000_000
     public static let maxBatch = 10_000
     public static let maxDepth = 32
+    /// Keys of one object that providerd ignores; more is an error (bounds the work per line).
+    public static let maxOtherKeys = 1_000
 
     /// Unix seconds of "now", for the timestamp window.
     public var now: Int64

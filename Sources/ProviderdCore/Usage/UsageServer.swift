@@ -20,6 +20,8 @@ public struct UsageServer: Sendable {
         public var policy: PeerPolicy
         public var maxLineBytes: Int
         public var timestampWindow: Int64
+        public var maxConnections: Int
+        public var idleTimeout: Double
 
         public init(settings: ProviderdSettings) {
             path = settings.socket
@@ -28,19 +30,27 @@ public struct UsageServer: Sendable {
             policy = PeerPolicy(uids: settings.allowUIDs, gids: settings.allowGIDs)
             maxLineBytes = settings.maxLineBytes
             timestampWindow = Int64(settings.timestampWindow)
+            maxConnections = settings.maxConnections
+            idleTimeout = settings.idleTimeout
         }
     }
 
     public static func start(options: Options, intake: UsageIntake, group: any EventLoopGroup) async throws -> UsageServer {
         let window = options.timestampWindow
+        let connections = ConnectionCount(limit: options.maxConnections)
+        let idle = TimeAmount.milliseconds(Int64(options.idleTimeout * 1000))
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
+            // A client that half-closes still reads the replies to what it sent.
+            .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(UsageLineFramer(maxLineBytes: options.maxLineBytes)))
                     try channel.pipeline.syncOperations.addHandler(
-                        UsageConnectionHandler(intake: intake, policy: options.policy, maxLineBytes: options.maxLineBytes) {
+                        UsageConnectionHandler(intake: intake, policy: options.policy, maxLineBytes: options.maxLineBytes,
+                                               connections: connections) {
                             UsageLimits(now: Int64(time(nil)), windowBack: window)
                         })
                 }
@@ -49,7 +59,13 @@ public struct UsageServer: Sendable {
             let channel = try await bootstrap.withBoundSocket(descriptor).get()
             return UsageServer(channel: channel, activated: true)
         }
-        let channel = try await bootstrap.bind(unixDomainSocketPath: options.path, cleanupExistingSocketFile: true).get()
+        try claim(options.path)
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(unixDomainSocketPath: options.path, cleanupExistingSocketFile: false).get()
+        } catch let error as IOError {
+            throw SystemError("listen on usage socket", path: options.path, code: error.errnoCode)
+        }
         // NIO creates the socket file with the umask's mode: set the configured one.
         guard chmod(options.path, options.mode) == 0 else {
             try? await channel.close()
@@ -60,6 +76,26 @@ public struct UsageServer: Sendable {
             throw SystemError("chgrp", path: options.path)
         }
         return UsageServer(channel: channel, activated: false)
+    }
+
+    /// Makes `path` free for a new socket: nothing there, or a stale socket file
+    /// nobody listens on (left by a killed process), which is removed. A live
+    /// listener (another providerd with another state directory) or a file that is
+    /// not a socket is refused with an error naming the path.
+    static func claim(_ path: String) throws {
+        var info = stat()
+        guard lstat(path, &info) == 0 else {
+            if errno == ENOENT { return }
+            throw SystemError("inspect usage socket path", path: path)
+        }
+        guard info.st_mode & S_IFMT == S_IFSOCK else {
+            throw ConfigurationError("usage.socket \(path) exists and is not a socket; remove it or choose another path")
+        }
+        if UsageClient.isListening(path) {
+            throw ConfigurationError(
+                "usage.socket \(path) is in use: another process listens on it (a second providerd?); stop it or choose another usage.socket")
+        }
+        guard unlink(path) == 0 || errno == ENOENT else { throw SystemError("remove stale usage socket", path: path) }
     }
 
     /// The first socket systemd passed (`LISTEN_FDS`), if any.

@@ -18,16 +18,18 @@ struct UsageServerTests {
         let server: UsageServer
         var path: String { directory.file("usage.sock") }
 
-        init(policy: PeerPolicy = PeerPolicy(), maxLineBytes: Int = 4 << 20) async throws {
-            directory = try TemporaryDirectory()
+        init(policy: PeerPolicy = PeerPolicy(), maxLineBytes: Int = 4 << 20, directory: TemporaryDirectory? = nil,
+             configure: (inout ProviderdSettings) -> Void = { _ in }) async throws {
+            self.directory = try directory ?? TemporaryDirectory()
             pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
             group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            files = try SpoolFiles(directory: directory.file("spool"), instance: "test")
+            files = try SpoolFiles(directory: self.directory.file("spool-\(UUID().uuidString.prefix(8))"), instance: "test")
             intake = try UsageIntake(files: files, pool: pool, maxBytes: 1 << 30, idWindow: 86_400, now: Int64(time(nil)))
             var settings = ProviderdSettings()
-            settings.socket = directory.file("usage.sock")
+            settings.socket = self.directory.file("usage.sock")
             settings.maxLineBytes = maxLineBytes
+            configure(&settings)
             var options = UsageServer.Options(settings: settings)
             options.policy = policy
             server = try await UsageServer.start(options: options, intake: intake, group: group)

@@ -1,0 +1,172 @@
+import Foundation
+import NIOPosix
+import Testing
+import TestSupport
+@testable import ProviderdCore
+
+/// The usage socket against clients that misbehave on purpose: no client may
+/// stall the others, grow the daemon without bound, or take its socket.
+@Suite("Usage socket under attack")
+struct UsageServerAttackTests {
+    typealias Running = UsageServerTests.Running
+
+    static let record = #"{"service_name":"s","model_string":"openai:gpt-4o","input_tokens":1}"#
+
+    @Test("a 4 MiB line of 300,000 unknown keys is refused by the field cap, and another client is answered")
+    func manyKeys() async throws {
+        let running = try await Running()
+        let path = running.path
+        try await onThread {
+            var line = #"{"service_name":"s","model_string":"openai:gpt-4o""#
+            for n in 0..<300_000 { line += ",\"k\(n)\":0" }
+            line += "}\n"
+            let attacker = try UnixSocketClient(path: path)
+            try attacker.send(line)
+            let other = try UnixSocketClient(path: path)
+            #expect(try other.request(#"{"op":"ping"}"#) == #"{"ok":true,"pong":true}"#)
+            #expect(try attacker.readLine() == #"{"ok":false,"error":"an object holds at most 1000 fields providerd does not use"}"#)
+            // Up to the cap, unknown keys are still ignored (and repeats still refused).
+            var fine = #"{"service_name":"s","model_string":"openai:gpt-4o""#
+            for n in 0..<1_000 { fine += ",\"k\(n)\":{\"deep\":[1,2]}" }
+            #expect(try attacker.request(fine + "}") == #"{"ok":true}"#)
+            #expect(try attacker.request(#"{"service_name":"s","model_string":"openai:gpt-4o","x":1,"x":2}"#)
+                == #"{"ok":false,"error":"key \"x\" is given twice"}"#)
+        }
+        try await running.stop()
+    }
+
+    @Test("a client that writes and never reads: the server stops reading from it; others are served; every line it sent is answered")
+    func neverReads() async throws {
+        let running = try await Running()
+        let path = running.path
+        try await onThread {
+            let attacker = try UnixSocketClient(path: path)
+            let flags = fcntl(attacker.fd, F_GETFL)
+            _ = fcntl(attacker.fd, F_SETFL, flags | O_NONBLOCK)
+            let chunk = [UInt8](repeating: UInt8(ascii: "\n"), count: 65_536)
+            var sent = 0
+            // Push empty lines (each answered by a 60-byte error) until the server stops taking them.
+            while sent < 64 << 20 {
+                let count = chunk.withUnsafeBytes { Glibc.send(attacker.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                if count > 0 { sent += count; continue }
+                guard errno == EAGAIN else { break }
+                var descriptor = pollfd(fd: attacker.fd, events: Int16(POLLOUT), revents: 0)
+                if poll(&descriptor, 1, 1_500) == 0 { break }
+            }
+            #expect(sent < 8 << 20, "the server kept reading \(sent) bytes from a client that reads nothing")
+            let other = try UnixSocketClient(path: path)
+            #expect(try other.request(#"{"op":"ping"}"#) == #"{"ok":true,"pong":true}"#)
+            _ = fcntl(attacker.fd, F_SETFL, flags)
+            var replies = 0
+            while replies < sent, let reply = try attacker.readLine() {
+                #expect(reply.hasPrefix(#"{"ok":false,"error":"empty line"#))
+                replies += 1
+            }
+            #expect(replies == sent)
+        }
+        try await running.stop()
+    }
+
+    @Test("usage.max_connections: one more is told why and closed; a freed place is taken again")
+    func connectionCap() async throws {
+        let running = try await Running { $0.maxConnections = 3 }
+        let path = running.path
+        try await onThread {
+            let held = try (0..<3).map { _ in try UnixSocketClient(path: path) }
+            for client in held { #expect(try client.request(#"{"op":"ping"}"#) == #"{"ok":true,"pong":true}"#) }
+            let extra = try UnixSocketClient(path: path)
+            #expect(try extra.readLine() == #"{"ok":false,"error":"too many connections (usage.max_connections is 3); try again later"}"#)
+            #expect(try extra.readLine() == nil)
+            close(held[0].fd)
+            #expect(DaemonProcess.eventually(timeout: 5) {
+                (try? UnixSocketClient(path: path).request(#"{"op":"ping"}"#)) == #"{"ok":true,"pong":true}"#
+            })
+            withExtendedLifetime(held) {}
+        }
+        try await running.stop()
+    }
+
+    @Test("usage.idle_timeout: a silent connection is closed; a talking one is not")
+    func idleTimeout() async throws {
+        let running = try await Running { $0.idleTimeout = 1 }
+        let path = running.path
+        try await onThread {
+            let silent = try UnixSocketClient(path: path)
+            let talking = try UnixSocketClient(path: path)
+            for _ in 0..<6 {
+                Thread.sleep(forTimeInterval: 0.4)
+                #expect(try talking.request(#"{"op":"ping"}"#) == #"{"ok":true,"pong":true}"#)
+            }
+            #expect(try silent.readLine() == nil)
+        }
+        try await running.stop()
+    }
+
+    @Test("a half-close after a complete line and an unterminated one: both answered, both spooled, then end of stream")
+    func halfClose() async throws {
+        let running = try await Running()
+        let path = running.path
+        try await onThread {
+            let client = try UnixSocketClient(path: path)
+            try client.send(Self.record + "\n" + Self.record.replacingOccurrences(of: "\"input_tokens\":1", with: "\"input_tokens\":2"))
+            shutdown(client.fd, Int32(SHUT_WR))
+            #expect(try client.readLine() == #"{"ok":true}"#)
+            #expect(try client.readLine() == #"{"ok":true}"#)
+            #expect(try client.readLine() == nil)
+            let torn = try UnixSocketClient(path: path)
+            try torn.send(#"{"service_name":"s","model_"#)
+            shutdown(torn.fd, Int32(SHUT_WR))
+            #expect(try torn.readLine()?.hasPrefix(#"{"ok":false,"error":"invalid JSON"#) == true)
+            #expect(try torn.readLine() == nil)
+        }
+        #expect(try running.spooled().map(\.inputTokens).sorted() == [1, 2])
+        try await running.stop()
+    }
+
+    @Test("a line of exactly usage.max_line_bytes ending in CRLF is taken")
+    func crlfAtTheLimit() async throws {
+        let running = try await Running(maxLineBytes: 1_024)
+        let path = running.path
+        try await onThread {
+            let head = #"{"service_name":"s","model_string":"openai:gpt-4o","pad":""#
+            let line = head + String(repeating: "p", count: 1_024 - head.utf8.count - 2) + "\"}"
+            #expect(line.utf8.count == 1_024)
+            let client = try UnixSocketClient(path: path)
+            try client.send(line + "\r\n")
+            #expect(try client.readLine() == #"{"ok":true}"#)
+        }
+        try await running.stop()
+    }
+
+    @Test("a second server on a socket a live one listens on is refused; the first keeps serving; a stale socket file is taken over")
+    func socketTakeover() async throws {
+        let first = try await Running()
+        await #expect { try await Running(directory: first.directory) } throws: {
+            "\($0)".contains("is in use: another process listens on it") && "\($0)".contains(first.path)
+        }
+        let path = first.path
+        #expect(try await onThread { try UnixSocketClient(path: path).request(#"{"op":"ping"}"#) } == #"{"ok":true,"pong":true}"#)
+        try await first.stop()
+
+        // A socket file nobody listens on (a killed daemon's) is replaced.
+        let stale = try TemporaryDirectory()
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            for (index, byte) in stale.file("usage.sock").utf8.enumerated() { raw[index] = byte }
+        }
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) } }
+        close(fd)
+        let second = try await Running(directory: stale)
+        let secondPath = second.path
+        #expect(try await onThread { try UnixSocketClient(path: secondPath).request(#"{"op":"ping"}"#) } == #"{"ok":true,"pong":true}"#)
+        try await second.stop()
+
+        // Something that is not a socket is never removed.
+        let occupied = try TemporaryDirectory()
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: occupied.file("usage.sock")))
+        await #expect { try await Running(directory: occupied) } throws: { "\($0)".contains("exists and is not a socket") }
+        #expect(try String(contentsOfFile: occupied.file("usage.sock"), encoding: .utf8) == "keep")
+    }
+}
