@@ -108,9 +108,10 @@ struct RenderCommand: AsyncParsableCommand {
         let result = try await service.renderOnce()
         try await pool.shutdownGracefully()
         withExtendedLifetime(lock) {}
-        if !result.problems.isEmpty {
-            throw CommandFailure(message: "rendered, but \(result.problems.count) provider(s) were refused: "
-                + result.problems.map(\.provider).joined(separator: ", "), status: ExitStatus.problem)
+        if !result.problems.isEmpty || !result.serviceProblems.isEmpty {
+            let refused = result.problems.map { "provider \($0.provider)" } + result.serviceProblems.map { "service \($0.service)" }
+            throw CommandFailure(message: "rendered, but \(refused.count) row(s) were refused: " + refused.joined(separator: ", "),
+                                 status: ExitStatus.problem)
         }
     }
 }

@@ -132,6 +132,10 @@ public struct ConfigCheck: Sendable {
         }
         for service in snapshot.services {
             let check = "model \(service.service)"
+            let settingsProblems = ModelSettingsRule.problems(temperature: service.temperature, maxTokens: service.maxTokens)
+            if !settingsProblems.isEmpty {
+                items.append(CheckItem("settings \(service.service)", .error, settingsProblems.joined(separator: "; ")))
+            }
             guard let model = try? ModelString(service.model) else {
                 items.append(CheckItem(check, .error, "'\(service.model.prefix(100))' is not provider:model"))
                 continue

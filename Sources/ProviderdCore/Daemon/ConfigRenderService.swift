@@ -41,6 +41,7 @@ public actor ConfigRenderService: Service {
     private var seenVersion: Int64?
     private var sealedDigest: String?
     private var publishFailed = false
+    private var reportedServices: Set<ServiceProblem> = []
     private var reported: Set<ProviderProblem> = []
     private var databaseFailures = RepeatingFailureLog()
     private var publishFailures = RepeatingFailureLog()
@@ -229,6 +230,14 @@ public actor ConfigRenderService: Service {
             logger.info("provider value accepted again", metadata: ["provider": "\(problem.provider)"])
         }
         reported = current
+        let services = Set(result.serviceProblems)
+        for problem in result.serviceProblems where !reportedServices.contains(problem) {
+            let fallback = result.services[problem.service] != nil ? "keeping its last good entry" : "left out of the model map"
+            logger.warning("model_config row cannot be written; \(fallback)", metadata: [
+                "service": "\(problem.service)", "reason": "\(problem.reason)",
+            ])
+        }
+        reportedServices = services
     }
 
     /// Writes both files (model map first, env file second) when their bytes
@@ -243,8 +252,9 @@ public actor ConfigRenderService: Service {
             let wroteMap = try mapWriter.writeIfChanged(Array(result.modelMap(generation: generation).utf8), to: settings.modelMap)
             let wroteEnv = try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: settings.envFile)
             if let services, result.digest != sealedDigest {
+                // Rows the map cannot carry (a NaN temperature) are not sealed either.
                 let sealed = SealedState(providers: renderer.lastGood.values.sorted { $0.provider < $1.provider },
-                                         services: services, lastContact: Int64(now))
+                                         services: services.filter { $0.temperature?.isFinite ?? true }, lastContact: Int64(now))
                 try sealed.seal(with: keyring, into: state)
                 sealedDigest = result.digest
             }

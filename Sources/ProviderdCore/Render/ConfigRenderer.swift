@@ -13,6 +13,9 @@ public struct RenderResult: Sendable, Equatable {
     public var staleProviders: [String]
     /// Providers with a key in this env file.
     public var providersWithKeys: Set<String>
+    /// Services whose row could not be written (their last good entry is used
+    /// where there is one).
+    public var serviceProblems: [ServiceProblem] = []
 
     /// What the generation counts: the rendered content without the generation.
     public var digest: String {
@@ -39,6 +42,8 @@ public struct ConfigRenderer: Sendable {
     public var table: EnvNameTable
     /// The values each provider last rendered with. Sealed into the state directory.
     public private(set) var lastGood: [String: ProviderSecrets]
+    /// Each service's last written entry, for a row that stops being writable.
+    public private(set) var lastGoodServices: [String: ModelMapEntry] = [:]
 
     public init(table: EnvNameTable, lastGood: [String: ProviderSecrets] = [:]) {
         self.table = table
@@ -117,12 +122,19 @@ public struct ConfigRenderer: Sendable {
 
         let lines = claims.keys.sorted().map { "\($0)=\(claims[$0]!.value)" }
         let withKeys = Set(claims.values.map(\.provider))
+        var unwritable: [ServiceProblem] = []
+        var entries = ModelMapEntry.entries(for: services, providersWithKeys: withKeys, unwritable: &unwritable)
+        for problem in unwritable {
+            if let previous = lastGoodServices[problem.service] { entries[problem.service] = previous }
+        }
+        lastGoodServices = entries
         return RenderResult(
             envLines: lines,
-            services: ModelMapEntry.entries(for: services, providersWithKeys: withKeys),
+            services: entries,
             problems: problems.sorted { ($0.provider, $0.reason) < ($1.provider, $1.reason) },
             staleProviders: stale.sorted(),
-            providersWithKeys: withKeys)
+            providersWithKeys: withKeys,
+            serviceProblems: unwritable.sorted { $0.service < $1.service })
     }
 
     private func ownNames(_ names: EnvNameTable.Names, _ secrets: ProviderSecrets) -> [String] {

@@ -20,14 +20,24 @@ public struct ModelMapEntry: Sendable, Equatable {
         }
     }
 
-    /// Configured services plus the seed's default services the table lacks.
-    static func entries(for services: [ServiceConfig], providersWithKeys: Set<String>) -> [String: ModelMapEntry] {
+    /// Configured services plus the seed's default services the table lacks. A row
+    /// whose temperature is not a finite number cannot be written as JSON: it is
+    /// left out here and named in `unwritable`; the renderer then keeps that
+    /// service's last good entry, if it has one.
+    static func entries(for services: [ServiceConfig], providersWithKeys: Set<String>,
+                        unwritable: inout [ServiceProblem]) -> [String: ModelMapEntry] {
         var all: [String: (model: String, temperature: Double, maxTokens: Int?)] = [:]
         for (service, model) in ServiceDefaults.models {
             all[service] = (model, ServiceDefaults.temperature, nil)
         }
         for config in services {
-            all[config.service] = (config.model, config.temperature ?? ServiceDefaults.temperature, config.maxTokens)
+            let temperature = config.temperature ?? ServiceDefaults.temperature
+            guard temperature.isFinite else {
+                all.removeValue(forKey: config.service)
+                unwritable.append(ServiceProblem(service: config.service, reason: "temperature is \(temperature), which JSON cannot carry"))
+                continue
+            }
+            all[config.service] = (config.model, temperature, config.maxTokens)
         }
         return all.mapValues { value in
             let colon = value.model.firstIndex(of: ":")
@@ -55,7 +65,23 @@ public struct ModelMapEntry: Sendable, Equatable {
             ]
         }
         if let generation { object["generation"] = generation }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])) ?? Data()
-        return String(decoding: data, as: UTF8.self) + "\n"
+        // Only a non-finite number can make this fail, and `entries` lets none in.
+        do {
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+            return String(decoding: data, as: UTF8.self) + "\n"
+        } catch {
+            preconditionFailure("models.json could not be encoded: \(error)")
+        }
     }
+}
+
+/// A `model_config` row the model map cannot carry.
+public struct ServiceProblem: Sendable, Equatable, Hashable, CustomStringConvertible {
+    public var service: String
+    public var reason: String
+    public init(service: String, reason: String) {
+        self.service = service
+        self.reason = reason
+    }
+    public var description: String { "service \(service): \(reason)" }
 }

@@ -29,11 +29,11 @@ public struct ModelConfigStore {
                     updatedBy: String? = nil) throws {
         try Self.validateService(service)
         let model = try ModelString(model)
-        if let temperature, !(0.0...2.0).contains(temperature) {
-            throw InputError("temperature", "must be from 0.0 to 2.0, got \(temperature)")
+        if let temperature, let problem = ModelSettingsRule.temperatureProblem(temperature) {
+            throw InputError("temperature", problem)
         }
-        if let maxTokens, maxTokens <= 0 {
-            throw InputError("max_tokens", "must be greater than 0, got \(maxTokens)")
+        if let maxTokens, let problem = ModelSettingsRule.maxTokensProblem(maxTokens) {
+            throw InputError("max_tokens", problem)
         }
         try connection.query("""
             INSERT INTO public.model_config (service_name, model_string, temperature, max_tokens, updated_by, updated_at)

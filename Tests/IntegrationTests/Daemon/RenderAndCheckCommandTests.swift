@@ -88,4 +88,37 @@ struct RenderAndCheckCommandTests {
         #expect(output.status == 1)
         #expect(output.stdoutText.contains("run `providerd migrate`"))
     }
+
+    @Test("temperature NaN in model_config: the daemon keeps the service's last good entry, render exits 1 with a valid map, check reports it")
+    func nonFiniteTemperature() throws {
+        let fixture = try DaemonFixture()
+        let cli = cli(fixture)
+        try cli.succeed(["models", "set", "nan_agent", "openai:gpt-4o", "--temperature", "0.3"])
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        #expect(fixture.mapText().contains("nan_agent"))
+        let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try connection.query("UPDATE model_config SET temperature = 'NaN', model_string = 'openai:gpt-4o-mini' WHERE service_name = 'nan_agent'")
+        try connection.query("INSERT INTO model_config (service_name, model_string, temperature, max_tokens) VALUES ('inf_agent', 'openai:gpt-4o', 'Infinity', -3)")
+        #expect(DaemonProcess.eventually { daemon.log.contains("model_config row cannot be written") })
+        let map = try JSONSerialization.jsonObject(with: Data(fixture.mapText().utf8)) as? [String: Any]
+        let services = map?["services"] as? [String: [String: Any]]
+        #expect(services?["nan_agent"]?["temperature"] as? Double == 0.3)
+        #expect(services?["nan_agent"]?["model"] as? String == "openai:gpt-4o")
+        #expect(services?["inf_agent"] == nil)
+        #expect(services?["rag_agent"] != nil)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+
+        let render = try cli.run(["render"])
+        #expect(render.status == 1)
+        #expect(render.stderrText.contains("service inf_agent") && render.stderrText.contains("service nan_agent"), "\(render.stderrText)")
+        #expect((try? JSONSerialization.jsonObject(with: Data(fixture.mapText().utf8))) != nil)
+        #expect(fixture.mapText().utf8.count > 100)
+        let check = try cli.run(["check"])
+        #expect(check.status == 1)
+        let lines = check.stdoutText.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.hasPrefix("settings nan_agent") && $0.contains("got nan") })
+        #expect(lines.contains { $0.hasPrefix("settings inf_agent") && $0.contains("got inf") && $0.contains("max_tokens must be greater than 0") })
+    }
 }

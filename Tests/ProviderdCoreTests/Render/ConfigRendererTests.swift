@@ -133,3 +133,36 @@ struct ConfigRendererTests {
         #expect(throws: ConfigurationError.self) { try EnvNameTable.parseOverrides(["nonsense"]) }
     }
 }
+
+@Suite("The model map never empties on an unwritable row")
+struct ModelMapUnwritableRowTests {
+    @Test("temperature NaN or Infinity: the service keeps its last good entry, or is left out; the file stays valid JSON")
+    func nonFiniteTemperature() throws {
+        var renderer = ConfigRenderer(table: EnvNameTable())
+        let good = renderer.render(candidates: [:], services: [ServiceConfig(service: "svc", model: "openai:gpt-4o", temperature: 0.5, maxTokens: 10)])
+        #expect(good.services["svc"]?.temperature == 0.5)
+        for bad in [Double.nan, .infinity, -.infinity] {
+            let result = renderer.render(candidates: [:], services: [
+                ServiceConfig(service: "svc", model: "openai:gpt-4o-mini", temperature: bad, maxTokens: nil),
+                ServiceConfig(service: "new", model: "openai:gpt-4o", temperature: bad, maxTokens: nil),
+                ServiceConfig(service: "fine", model: "anthropic:claude-3-5-haiku-latest", temperature: 1, maxTokens: nil),
+            ])
+            #expect(result.services["svc"] == good.services["svc"])
+            #expect(result.services["new"] == nil)
+            #expect(result.services["fine"]?.temperature == 1)
+            #expect(result.serviceProblems.map(\.service) == ["new", "svc"])
+            let text = result.modelMap(generation: 3)
+            #expect(text.utf8.count > 100)
+            let document = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            #expect((document?["services"] as? [String: Any])?.keys.contains("fine") == true)
+        }
+    }
+
+    @Test("the settings rule: NaN, out of range and a max_tokens the column cannot hold")
+    func rule() {
+        #expect(ModelSettingsRule.problems(temperature: .nan, maxTokens: nil) == ["temperature must be from 0.0 to 2.0, got nan"])
+        #expect(ModelSettingsRule.problems(temperature: 2.5, maxTokens: 0).count == 2)
+        #expect(ModelSettingsRule.problems(temperature: 2, maxTokens: 3_000_000_000) == ["max_tokens must be at most 2147483647, got 3000000000"])
+        #expect(ModelSettingsRule.problems(temperature: 0, maxTokens: 1).isEmpty)
+    }
+}
