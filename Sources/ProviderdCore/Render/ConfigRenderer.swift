@@ -83,7 +83,7 @@ public struct ConfigRenderer: Sendable {
                     accepted[provider] = (secrets, names, try Quoted(secrets))
                     continue
                 } catch {
-                    problems.append(ProviderProblem(provider: provider, reason: error.description))
+                    problems.append(ProviderProblem(provider: provider, reason: error.reason))
                 }
             }
             if let previous = lastGood[provider], let quoted = try? Quoted(previous) {

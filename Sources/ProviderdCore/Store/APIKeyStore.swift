@@ -55,6 +55,7 @@ public struct APIKeyStore {
         try ProviderName.validate(provider)
         try ProviderKeyInput.validateSecret(secret)
         if case .set(let url) = baseURL { try ProviderKeyInput.validateBaseURL(url) }
+        try checkRenderable(provider: provider, secret: secret, baseURL: baseURL, headersJSON: headersJSON)
         let token = try keyring.encrypt(secret)
         var urlValue: String?
         if case .set(let url) = baseURL { urlValue = url }
@@ -126,9 +127,49 @@ public struct APIKeyStore {
     /// transaction so that no reader sees the provider without a key.
     public func rotate(provider: String, secret: String, keyring: FernetKeyring) throws {
         try connection.transaction { connection in
+            let exists = try connection.query("SELECT 1 FROM public.api_keys WHERE provider = $1", [provider])
+            guard !exists.rows.isEmpty else {
+                throw StoreError.notFound("no key is stored for provider \(provider); `providerd keys set \(provider)` stores a first one")
+            }
             let store = APIKeyStore(connection: connection)
             _ = try store.deactivate(provider: provider)
             try store.set(provider: provider, secret: secret, keyring: keyring)
+        }
+    }
+
+    /// Refuses, before anything is stored, a row the renderer would refuse: a value
+    /// no env line can carry, a provider whose variable names are taken by another
+    /// (`co` and cohere's `CO_API_KEY`, `foo_bar` and an existing `foo-bar`). It runs
+    /// the renderer itself over the active rows plus this one (values stand in for
+    /// the other rows' secrets: names depend only on which fields are set).
+    func checkRenderable(provider: String, secret: String, baseURL: BaseURLChange, headersJSON: String?) throws {
+        let rows = try connection.query("""
+            SELECT provider, base_url, headers::text AS headers FROM public.api_keys WHERE is_active OR provider = $1
+            """, [provider]).rows
+        var candidates: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
+        var stored: (baseURL: String?, headers: String?) = (nil, nil)
+        for row in rows {
+            let other = try row.string("provider")
+            let url = try row.optionalString("base_url"), headers = try row.optionalString("headers")
+            if other == provider {
+                stored = (url, headers)
+                continue
+            }
+            candidates[other] = .success(ProviderSecrets(provider: other, apiKey: "x", baseURL: url.map { _ in "https://x" },
+                                                         headers: headers.map { _ in "{}" }))
+        }
+        let url: String?
+        switch baseURL {
+        case .keep: url = stored.baseURL
+        case .set(let value): url = value
+        case .clear: url = nil
+        }
+        candidates[provider] = .success(ProviderSecrets(provider: provider, apiKey: secret, baseURL: url,
+                                                        headers: headersJSON ?? stored.headers))
+        var renderer = ConfigRenderer(table: EnvNameTable())
+        let result = renderer.render(candidates: candidates, services: [])
+        if let problem = result.problems.first(where: { $0.provider == provider }) {
+            throw InputError("provider \(provider)", "\(problem.reason); the env file could not carry it, so nothing was stored")
         }
     }
 

@@ -63,7 +63,8 @@ struct KeysCommandTests {
         let key = try FernetKey.generate()
         let cli = ProviderdCLI(databaseURL: database.url, encryptionKey: key.base64)
         try cli.succeed(["migrate"])
-        let secret = "sk-proj-$HOME'quoted\"`tick`"
+        // Odd but renderable (a `$` with a `'` is refused at the door; see below).
+        let secret = "sk-proj-'quoted\" it's #1 = \\ ok"
         try cli.succeed(["keys", "set", "openai", "--base-url", "https://proxy.example/v1", "--header", "X-Org=acme"],
                         stdin: secret + "\n")
         let output = try ProcessRunner.python(Self.pythonGetKey, [database.url, key.base64, "openai"])
@@ -174,5 +175,31 @@ struct KeysCommandTests {
             #expect(output.stdout.isEmpty)
         }
         #expect(try database.connect().query("SELECT count(*) AS n FROM api_keys").rows[0]["n"] == "0")
+    }
+
+    @Test("keys set refuses what rendering would refuse, says why, and stores nothing; rotate of an unknown provider creates nothing")
+    func refusedAtTheDoor() throws {
+        let database = try TestDatabase()
+        let key = try FernetKey.generate()
+        let cli = ProviderdCLI(databaseURL: database.url, encryptionKey: key.base64)
+        try cli.succeed(["migrate"])
+        try cli.succeed(["keys", "set", "foo-bar"], stdin: "fb-working")
+        let cases: [(provider: String, secret: String, reason: String)] = [
+            ("openai", "sk-$both'quotes", "no quoting carries both"),
+            ("anthropic", "sk-${HOME}", "python-dotenv expands"),
+            ("co", "co-key", "CO_API_KEY"),
+            ("foo_bar", "fb-other", "also claimed by foo-bar"),
+        ]
+        for item in cases {
+            let output = try cli.run(["keys", "set", item.provider], stdin: item.secret)
+            #expect(output.status == 2, "\(item.provider): \(output.stderrText)")
+            #expect(output.stderrText.contains(item.reason) && output.stderrText.contains("nothing was stored"), "\(output.stderrText)")
+            #expect(!output.stderrText.contains(item.secret))
+        }
+        #expect(Set(try listed(cli).keys) == ["foo-bar"])
+        let rotate = try cli.run(["keys", "rotate", "mistral"], stdin: "mi-new")
+        #expect(rotate.status != 0 && rotate.stderrText.contains("no key is stored for provider mistral"), "\(rotate.stderrText)")
+        #expect(Set(try listed(cli).keys) == ["foo-bar"])
+        try cli.succeed(["keys", "rotate", "foo-bar"], stdin: "fb-rotated")
     }
 }

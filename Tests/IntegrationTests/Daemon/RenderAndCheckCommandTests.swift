@@ -62,9 +62,11 @@ struct RenderAndCheckCommandTests {
     func problems() throws {
         let fixture = try DaemonFixture()
         let cli = cli(fixture)
-        try cli.succeed(["keys", "set", "openai"], stdin: "sk-$mixed'quote")
         let stranger = try FernetKey.generate()
         let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        // `keys set` refuses such a value; a row another writer stored is still checked.
+        try connection.query("INSERT INTO api_keys (provider, encrypted_key) VALUES ('openai', $1)",
+                             [try Fernet.encrypt(Array("sk-$mixed'quote".utf8), key: fixture.key)])
         try connection.query("INSERT INTO api_keys (provider, encrypted_key) VALUES ('groq', $1)",
                              [try Fernet.encrypt(Array("gsk-stranger".utf8), key: stranger)])
         try connection.query("INSERT INTO model_config (service_name, model_string) VALUES ('broken', 'Bad Provider:x'), ('odd', 'acme:y')")
