@@ -7,7 +7,7 @@ import Logging
 /// `SettingsLoader` from flags, environment and the YAML file (in that order of
 /// precedence); a value that does not parse is an error naming the key and where
 /// it came from.
-public struct ProviderdSettings: Sendable, Equatable {
+public struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     public var databaseURL: String?
     public var listenURL: String?
     public var keyFile: String?
@@ -54,4 +54,13 @@ public struct ProviderdSettings: Sendable, Equatable {
     /// Connection options for LISTEN (`database.listen_url`, else `database.url`):
     /// transaction poolers do not deliver notifications.
     public var listenConnectionOptions: ConnectionOptions { ConnectionOptions(conninfo: listenURL ?? databaseURL) }
+
+    /// The settings as they may be logged: database URLs without their password.
+    /// (A default reflection of this struct would print `database.url` whole.)
+    public var description: String {
+        "ProviderdSettings(database.url: \(PostgresConnection.redacted(databaseURL)), database.listen_url: "
+            + "\(listenURL.map { PostgresConnection.redacted($0) } ?? "-"), state.dir: \(stateDir), usage.socket: \(socket))"
+    }
+
+    public var debugDescription: String { description }
 }

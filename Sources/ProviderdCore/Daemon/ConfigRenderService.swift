@@ -21,7 +21,10 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
 /// READY=1 is sent here, after the first render has put both files in place: from
 /// the database, or, when it is unreachable at start, from the sealed last-known-good
 /// state (STATUS then says the values are stale and since when).
-public actor ConfigRenderService: Service {
+public actor ConfigRenderService: Service, CustomStringConvertible {
+    /// What swift-service-lifecycle logs for this service: its name, never its settings.
+    public nonisolated var description: String { "ConfigRenderService" }
+
     private var settings: ProviderdSettings
     private var keyring: FernetKeyring
     private var renderer: ConfigRenderer

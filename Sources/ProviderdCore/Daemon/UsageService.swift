@@ -7,7 +7,10 @@ import ServiceLifecycle
 /// PostgreSQL is reachable or not) and the flusher. On graceful shutdown it stops
 /// accepting, then makes one bounded flush attempt; what it cannot write stays
 /// spooled for the next start.
-public struct UsageService: Service {
+public struct UsageService: Service, CustomStringConvertible {
+    /// What swift-service-lifecycle logs for this service: its name, never its settings.
+    public var description: String { "UsageService" }
+
     let settings: ProviderdSettings
     let intake: UsageIntake
     let flusher: UsageFlusher

@@ -12,7 +12,9 @@ public final class ProgressBeacon: Sendable {
 /// Sends WATCHDOG=1 at half of `WatchdogSec=`, but only when the main loop has
 /// made progress since the last ping: a wedged loop stops the pings and systemd
 /// restarts the service.
-public struct WatchdogService: Service {
+public struct WatchdogService: Service, CustomStringConvertible {
+    public var description: String { "WatchdogService" }
+
     let beacon: ProgressBeacon
     let notifier: SystemdNotifier
     let interval: Duration

@@ -6,7 +6,12 @@ import Glibc
 /// How to reach PostgreSQL. `conninfo` is a URL (`postgresql://...`) or a
 /// `key=value` string, or nil for libpq's defaults; libpq then applies `PG*`
 /// variables, `~/.pgpass`, service files and `sslmode` itself.
-public struct ConnectionOptions: Sendable {
+public struct ConnectionOptions: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// Never the password: logs (swift-service-lifecycle prints its services at
+    /// debug level) and errors may show this.
+    public var description: String { "ConnectionOptions(\(PostgresConnection.redacted(conninfo)))" }
+    public var debugDescription: String { description }
+
     public var conninfo: String?
     /// Seconds to wait for a connection; a value in `conninfo` wins.
     public var connectTimeout: Int
@@ -214,6 +219,29 @@ public final class PostgresConnection: @unchecked Sendable {
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
             .map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }.joined(separator: "; ")
+    }
+
+    /// A conninfo string or URL as it may be shown: libpq's own reading of it, as
+    /// `key=value` pairs, with the password left out (a URL's `user:PASS@` part
+    /// included). A string libpq cannot read is not shown at all.
+    public static func redacted(_ conninfo: String?) -> String {
+        guard let conninfo, !conninfo.isEmpty else { return "(libpq defaults)" }
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(conninfo, &errorMessage) else {
+            if let errorMessage { PQfreemem(errorMessage) }
+            return "(malformed; not shown)"
+        }
+        defer { PQconninfoFree(options) }
+        var pairs: [String] = []
+        var cursor = options
+        while let keyword = cursor.pointee.keyword {
+            let name = String(cString: keyword)
+            if let value = cursor.pointee.val, value.pointee != 0 {
+                pairs.append(name == "password" ? "password=(hidden)" : "\(name)=\(String(cString: value))")
+            }
+            cursor += 1
+        }
+        return pairs.joined(separator: " ")
     }
 
     /// Checks a conninfo string or URL with libpq's own parser; returns whether it

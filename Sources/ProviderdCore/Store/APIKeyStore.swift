@@ -107,7 +107,7 @@ public struct APIKeyStore {
             return APIKeyListing(
                 provider: try row.string("provider"),
                 active: try row.optionalBool("is_active") ?? false,
-                baseURL: try row.optionalString("base_url"),
+                baseURL: try row.optionalString("base_url").map(URLRedaction.withoutPassword),
                 headerNames: names.isEmpty ? [] : names.split(separator: ",").map(String.init),
                 updatedAt: try row.optionalString("updated"),
                 fingerprint: fingerprint,

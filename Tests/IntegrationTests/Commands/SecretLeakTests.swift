@@ -50,4 +50,44 @@ struct SecretLeakTests {
         #expect(decrypted.stdoutText == rotated)
         #expect(!decrypted.stderrText.contains("LEAKCANARY"))
     }
+
+    @Test("a password planted in database.url, database.listen_url and a key's base URL: never in the daemon's log at any level, STATUS, keys list or check")
+    func plantedPasswords() throws {
+        let fixture = try DaemonFixture()
+        let planted = "PLANTEDpw\(UUID().uuidString.prefix(8))"
+        // The test cluster trusts loopback: a password in the URL is accepted and unused.
+        guard var url = URLComponents(string: fixture.url) else { throw TestSupportError("test URL") }
+        url.password = planted + "db"
+        let databaseURL = url.string!
+        url.password = planted + "listen"
+        fixture.extraEnvironment["DATABASE_URL"] = databaseURL
+        fixture.extraEnvironment["PROVIDERD_LISTEN_URL"] = url.string!
+        var cli = fixture.cli
+        cli.environment["DATABASE_URL"] = databaseURL
+        try cli.succeed(["keys", "set", "openai", "--base-url", "https://proxyuser:\(planted)base@proxy.example/v1"], stdin: "sk-planted")
+        for level in ["trace", "debug", "info"] {
+            fixture.extraEnvironment["PROVIDERD_LOG_LEVEL"] = level
+            let mark = fixture.notify.all.count
+            let daemon = try fixture.start()
+            _ = try fixture.waitReady(after: mark)
+            try fixture.cli.succeed(["models", "set", "leak_\(level)", "openai:gpt-4o"])
+            #expect(DaemonProcess.eventually { fixture.mapText().contains("leak_\(level)") })
+            daemon.signal(SIGHUP)
+            #expect(DaemonProcess.eventually { fixture.notify.all.dropFirst(mark).contains { $0.fields["READY"] == "1" } })
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+            #expect(!daemon.log.contains(planted), "the \(level) log holds a planted password")
+            if level == "trace" { #expect(daemon.log.contains("password=(hidden)") || !daemon.log.contains("ConnectionOptions")) }
+        }
+        #expect(!fixture.notify.all.contains { $0.text.contains(planted) })
+        for arguments in [["keys", "list"], ["keys", "list", "--json"], ["check"], ["check", "--json"]] {
+            var traced = cli
+            traced.environment["PROVIDERD_LOG_LEVEL"] = "trace"
+            traced.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
+            let output = try traced.run(arguments)
+            #expect(!output.stdoutText.contains(planted) && !output.stderrText.contains(planted), "\(arguments)")
+        }
+        let listed = try cli.succeed(["keys", "list", "--json"]).stdoutText
+        #expect(listed.contains("proxyuser:REDACTED@proxy.example"), "\(listed)")
+    }
 }
