@@ -13,8 +13,8 @@ struct ModelsCommand: ParsableCommand {
 
         @Argument(help: "Service name, e.g. rag_agent.") var service: String
         @Argument(help: "Model string, provider:model, e.g. openai:gpt-4o.") var model: String
-        @Option(help: "Sampling temperature, 0.0 to 2.0.") var temperature: Double?
-        @Option(name: .customLong("max-tokens"), help: "Maximum tokens per response, > 0.") var maxTokens: Int?
+        @Option(parsing: .unconditional, help: "Sampling temperature, 0.0 to 2.0.") var temperature: String?
+        @Option(name: .customLong("max-tokens"), parsing: .unconditional, help: "Maximum tokens per response, > 0.") var maxTokens: Int?
         @Option(name: .customLong("updated-by"), help: "Who made the change.") var updatedBy: String?
         @OptionGroup var options: GlobalOptions
 
@@ -25,6 +25,10 @@ struct ModelsCommand: ParsableCommand {
             case .ok: break
             case .warning(let text), .error(let text):
                 logger.warning("model string accepted, but \(text)", metadata: ["service": "\(service)"])
+            }
+            let temperature = try self.temperature.map { text throws in
+                guard let value = DecimalText.double(text) else { throw InputError("--temperature", "'\(text.prefix(40))' is not a decimal number") }
+                return value
             }
             try ModelConfigStore(connection: try options.connect())
                 .set(service: service, model: model, temperature: temperature, maxTokens: maxTokens, updatedBy: updatedBy)

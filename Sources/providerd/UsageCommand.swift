@@ -13,11 +13,11 @@ struct UsageCommand: ParsableCommand {
 
         @Option var service: String
         @Option var model: String
-        @Option var input: Int64 = 0
-        @Option var output: Int64 = 0
-        @Option(name: .customLong("cache-read")) var cacheRead: Int64 = 0
-        @Option(name: .customLong("cache-write")) var cacheWrite: Int64 = 0
-        @Option var requests: Int64 = 1
+        @Option(parsing: .unconditional) var input: Int64 = 0
+        @Option(parsing: .unconditional) var output: Int64 = 0
+        @Option(name: .customLong("cache-read"), parsing: .unconditional) var cacheRead: Int64 = 0
+        @Option(name: .customLong("cache-write"), parsing: .unconditional) var cacheWrite: Int64 = 0
+        @Option(parsing: .unconditional) var requests: Int64 = 1
         @Option(help: "Idempotency key: a resend with the same id counts once.") var id: String?
         @Option(help: "RFC 3339 time of the usage (default: now).") var timestamp: String?
         @Option(help: "Usage socket (default: PROVIDERD_SOCKET, else /run/providerd/usage.sock).") var socket: String?
@@ -74,8 +74,8 @@ struct UsageCommand: ParsableCommand {
 
         func run() throws {
             _ = try options.logger()
-            let first = try UsageStore.validateDay(since ?? UsageStore.today(offsetDays: -29), flag: "--since")
-            let last = try UsageStore.validateDay(until ?? UsageStore.today(), flag: "--until")
+            let (first, last) = try UsageStore.validateRange(since: since ?? UsageStore.today(offsetDays: -29),
+                                                             until: until ?? UsageStore.today())
             let summary = try UsageStore(connection: try options.connect()).summary(since: first, until: last, service: service)
             if options.json {
                 try options.printJSON(summary)
@@ -93,7 +93,7 @@ struct UsageCommand: ParsableCommand {
     struct Daily: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cost per day, with a bar chart.")
 
-        @Option var days: Int = 7
+        @Option(parsing: .unconditional) var days: Int = 7
         @OptionGroup var options: GlobalOptions
 
         func validate() throws {

@@ -90,7 +90,7 @@ public struct SettingsLoader: Sendable {
         }
         func seconds(_ key: String, _ range: ClosedRange<Double>) throws -> Double? {
             guard let value = text(key) else { return nil }
-            guard let number = Double(value), number.isFinite, range.contains(number) else {
+            guard let number = DecimalText.double(value), range.contains(number) else {
                 throw bad(key, "'\(value)' is not a number of seconds from \(range.lowerBound) to \(range.upperBound)")
             }
             return number

@@ -122,6 +122,8 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
             let session: DatabaseSession
             do {
                 session = try await pool.runIfActive { try DatabaseSession(settings: settings) }
+            } catch is CancellationError {
+                break  // the group stops (another service failed): not a database failure
             } catch {
                 let delay = backoff.next()
                 try databaseFailed(error, retryIn: delay)
@@ -131,6 +133,8 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
             do {
                 try await serve(session)
                 backoff.reset()
+            } catch is CancellationError {
+                break
             } catch let error where !(error is DaemonError) {
                 let delay = backoff.next()
                 try databaseFailed(error, retryIn: delay)

@@ -85,6 +85,13 @@ public struct UsageStore {
         return text
     }
 
+    /// `--since` and `--until` together: both dates, the first not after the last.
+    public static func validateRange(since: String, until: String) throws -> (since: String, until: String) {
+        let first = try validateDay(since, flag: "--since"), last = try validateDay(until, flag: "--until")
+        guard first <= last else { throw InputError("--since", "\(first) is after --until \(last)") }
+        return (first, last)
+    }
+
     public static func today(offsetDays: Int = 0) -> String {
         let seconds = Int64(Date().timeIntervalSince1970) + Int64(offsetDays) * 86_400
         let date = Date(timeIntervalSince1970: TimeInterval(seconds - seconds % 86_400))

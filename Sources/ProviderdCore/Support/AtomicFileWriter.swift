@@ -46,7 +46,10 @@ public struct AtomicFileWriter: Sendable {
     /// fixes mode and owner when they differ. Returns whether bytes were written.
     @discardableResult
     public func writeIfChanged(_ bytes: [UInt8], to path: String) throws(SystemError) -> Bool {
-        if let current = try Self.read(path), current == bytes {
+        // Only a regular file of ours is kept: a symlink (or anything else) at the
+        // output path is replaced by the rename, never followed, never chmod'ed.
+        var info = stat()
+        if lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG, let current = try Self.read(path), current == bytes {
             try fixAttributes(path)
             return false
         }
@@ -90,15 +93,20 @@ public struct AtomicFileWriter: Sendable {
         try Self.syncDirectory(directory)
     }
 
+    /// Mode and owner of the file itself (`O_NOFOLLOW`: a symlink swapped in since
+    /// the check is refused, not followed).
     private func fixAttributes(_ path: String) throws(SystemError) {
+        let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path: path) }
+        defer { close(fd) }
         var info = stat()
-        guard stat(path, &info) == 0 else { throw SystemError("stat", path: path) }
+        guard fstat(fd, &info) == 0 else { throw SystemError("stat", path: path) }
         if info.st_mode & 0o7777 != mode {
-            guard chmod(path, mode) == 0 else { throw SystemError("chmod", path: path) }
+            guard fchmod(fd, mode) == 0 else { throw SystemError("chmod", path: path) }
         }
         let wantOwner = owner ?? info.st_uid, wantGroup = group ?? info.st_gid
         if info.st_uid != wantOwner || info.st_gid != wantGroup {
-            guard chown(path, wantOwner, wantGroup) == 0 else { throw SystemError("chown", path: path) }
+            guard fchown(fd, wantOwner, wantGroup) == 0 else { throw SystemError("chown", path: path) }
         }
     }
 

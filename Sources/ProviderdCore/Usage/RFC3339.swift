@@ -42,7 +42,12 @@ public enum RFC3339 {
             return nil
         }
         guard index == b.count else { return nil }
-        // A leap second counts as the last second of its minute.
+        // A leap second exists only as the last second of a UTC day (23:59:60Z, or
+        // that instant in another offset); it counts as the second before it.
+        if second == 60 {
+            let utcMinute = ((hour * 60 + minute - offset / 60) % 1_440 + 1_440) % 1_440
+            guard utcMinute == 1_439 else { return nil }
+        }
         let seconds = min(second, 59)
         let days = daysFromCivil(year: year, month: month, day: day)
         return Int64(days) * 86_400 + Int64(hour * 3_600 + minute * 60 + seconds - offset)

@@ -27,6 +27,8 @@ public actor UsageFlusher {
     private var failures = RepeatingFailureLog()
     private var backoff = Backoff(base: 0.5, cap: 30)
     private var warnedUnpriced: Set<String> = []
+    private var warnedUnpricedCap = false
+    static let namedUnpricedModels = 50
     private var statusSink: (@Sendable (String) async -> Void)?
     /// The cancel request of the connection a statement is running on, so that a
     /// stop can interrupt a flush blocked on a lock or a slow server.
@@ -62,6 +64,7 @@ public actor UsageFlusher {
         self.settings = settings
         self.prices = prices
         warnedUnpriced = []
+        warnedUnpricedCap = false
     }
 
     /// Flush counters for `{"op":"stats"}`.
@@ -242,7 +245,18 @@ public actor UsageFlusher {
         }
         flushedRecords += Int64(result.aggregate.records - result.quarantined.reduce(0) { $0 + (result.aggregate.rows[$1.key]?.records ?? 0) })
         for (_, totals) in result.aggregate.rows { unpricedRecords += totals.unpricedRequests }
-        for model in result.aggregate.unpricedModels where warnedUnpriced.insert(model).inserted {
+        for model in result.aggregate.unpricedModels.sorted() where !warnedUnpriced.contains(model) {
+            // One warning per model, for the first few: a client inventing model names
+            // must not flood the journal.
+            guard warnedUnpriced.count < Self.namedUnpricedModels else {
+                if !warnedUnpricedCap {
+                    warnedUnpricedCap = true
+                    logger.warning("more models without a price; no longer named one by one (see unpriced in stats)",
+                                   metadata: ["named": "\(Self.namedUnpricedModels)"])
+                }
+                break
+            }
+            warnedUnpriced.insert(model)
             logger.warning("no price for model; counted as unpriced", metadata: [
                 "model": "\(model)", "priced_as": "\(settings.unknownPrice.rawValue)",
             ])

@@ -66,3 +66,23 @@ struct AtomicFileWriterTests {
         #expect(throws: SystemError.self) { try AtomicFileWriter(mode: 0o600).write([1], to: directory.file("no/such/dir")) }
     }
 }
+
+@Suite("Atomic writes never follow a symlink at the output path")
+struct AtomicFileWriterSymlinkTests {
+    @Test("a symlink to an identical file is replaced by a file of ours; the link's target keeps its mode")
+    func replacesSymlink() throws {
+        let directory = try TemporaryDirectory()
+        let target = directory.file("elsewhere")
+        try Data("same\n".utf8).write(to: URL(fileURLWithPath: target))
+        chmod(target, 0o644)
+        symlink(target, directory.file("providers.env"))
+        let wrote = try AtomicFileWriter(mode: 0o600).writeIfChanged(Array("same\n".utf8), to: directory.file("providers.env"))
+        #expect(wrote)
+        var info = stat()
+        lstat(directory.file("providers.env"), &info)
+        #expect(info.st_mode & S_IFMT == S_IFREG)
+        #expect(info.st_mode & 0o777 == 0o600)
+        stat(target, &info)
+        #expect(info.st_mode & 0o777 == 0o644)
+    }
+}

@@ -130,4 +130,15 @@ struct UsageLineParserTests {
         #expect(RFC3339.unixSeconds("2026-11-25 00:00:00Z") == nil)
         #expect(RFC3339.unixSeconds("2026-11-25T24:00:00Z") == nil)
     }
+
+    @Test("a leap second only as the last second of a UTC day, in any offset")
+    func leapSeconds() {
+        #expect(RFC3339.unixSeconds("2016-12-31T23:59:60Z") == RFC3339.unixSeconds("2016-12-31T23:59:59Z"))
+        #expect(RFC3339.unixSeconds("2017-01-01T00:59:60+01:00") == RFC3339.unixSeconds("2016-12-31T23:59:59Z"))
+        #expect(RFC3339.unixSeconds("2016-12-31T18:29:60-05:30") == RFC3339.unixSeconds("2016-12-31T23:59:59Z"))
+        #expect(RFC3339.unixSeconds("2026-11-25T14:03:60Z") == nil)
+        #expect(RFC3339.unixSeconds("2016-12-31T23:58:60Z") == nil)
+        #expect(RFC3339.unixSeconds("2016-12-31T23:59:60+01:00") == nil)
+        #expect(RFC3339.unixSeconds("2016-12-31T23:59:61Z") == nil)
+    }
 }
