@@ -78,6 +78,8 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     private var admitted: EventLoopFuture<Void>?
     private var counted = false
     private var owedBursts = 0
+    /// Bursts whose replies are still being made (the intake has not answered).
+    private var answering = 0
     private var readHeld = false
     private var inputClosed = false
     private var context: ChannelHandlerContext?
@@ -176,7 +178,8 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
         }
         if event is IdleStateHandler.IdleStateEvent {
             // Silent for usage.idle_timeout: the place and its descriptor go to others.
-            context.close(promise: nil)
+            // Not while a reply is still being made: then the wait is providerd's.
+            if answering == 0 { context.close(promise: nil) }
             return
         }
         context.fireUserInboundEventTriggered(event)
@@ -240,6 +243,9 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
         }
         let previous = tail ?? eventLoop.makeSucceededVoidFuture()
         owedBursts += 1
+        answering += 1
+        let answered = NIOLoopBound(self, eventLoop: eventLoop)
+        reply.whenComplete { _ in answered.value.answering -= 1 }
         let owed = previous.flatMap { reply }
             .flatMap { bytes in channel.writeAndFlush(ByteBuffer(bytes: bytes)) }
         // After an over-long line: stop writing, keep reading (and discarding)

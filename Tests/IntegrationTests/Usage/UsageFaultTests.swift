@@ -178,8 +178,10 @@ struct UsageFaultTests {
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".ndjson") }
             return names.allSatisfy { ((try? FileManager.default.attributesOfItem(atPath: spool + "/" + $0))?[.size] as? Int) == 0 }
         })
-        let stats = try await onThread { try UnixSocketClient(path: socket).request(#"{"op":"stats"}"#) }
-        #expect(stats?.contains("\"flushed\":\(acked)") == true, "\(stats ?? "nil")")
+        // The counters follow the end of the flush pass by a moment.
+        #expect(DaemonProcess.eventually(timeout: 10) {
+            (try? UnixSocketClient(path: socket).request(#"{"op":"stats"}"#))??.contains("\"flushed\":\(acked)") == true
+        })
         // Resends of what was acknowledged are still duplicates: the ids reached ids.log.
         let resent = try await onThread { try UnixSocketClient(path: socket).request(
             #"{"service_name":"full","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"f0-1"}"#) }

@@ -77,7 +77,7 @@ struct UsageServerAttackTests {
             let extra = try UnixSocketClient(path: path)
             #expect(try extra.readLine() == #"{"ok":false,"error":"too many connections (usage.max_connections is 3); try again later"}"#)
             #expect(try extra.readLine() == nil)
-            close(held[0].fd)
+            shutdown(held[0].fd, Int32(SHUT_RDWR))  // not close(): the client's deinit closes its descriptor
             #expect(DaemonProcess.eventually(timeout: 5) {
                 (try? UnixSocketClient(path: path).request(#"{"op":"ping"}"#)) == #"{"ok":true,"pong":true}"#
             })
@@ -88,13 +88,15 @@ struct UsageServerAttackTests {
 
     @Test("usage.idle_timeout: a silent connection is closed; a talking one is not")
     func idleTimeout() async throws {
-        let running = try await Running { $0.idleTimeout = 1 }
+        // Generous margins: the whole suite runs in parallel on two cores.
+        let running = try await Running { $0.idleTimeout = 5 }
         let path = running.path
         try await onThread {
             let silent = try UnixSocketClient(path: path)
             let talking = try UnixSocketClient(path: path)
-            for _ in 0..<6 {
-                Thread.sleep(forTimeInterval: 0.4)
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < .seconds(7) {
+                Thread.sleep(forTimeInterval: 0.1)
                 #expect(try talking.request(#"{"op":"ping"}"#) == #"{"ok":true,"pong":true}"#)
             }
             #expect(try silent.readLine() == nil)
