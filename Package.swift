@@ -66,6 +66,17 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // Fuzzing (scripts/fuzz): the property checks, and the libFuzzer entry point
+        // (a corpus replayer when built without -sanitize=fuzzer).
+        .target(
+            name: "ProviderdFuzzChecks",
+            dependencies: ["ProviderdCore"]
+        ),
+        .systemLibrary(name: "CLibFuzzer"),
+        .executableTarget(
+            name: "ProviderdFuzz",
+            dependencies: ["ProviderdFuzzChecks", "CLibFuzzer"]
+        ),
         // Real-process helpers the test targets share: Python, psql, the built binary,
         // throwaway databases on the cluster scripts/test starts.
         .target(
@@ -75,7 +86,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProviderdCoreTests",
-            dependencies: ["ProviderdCore", "TestSupport"]
+            dependencies: ["ProviderdCore", "TestSupport", "ProviderdFuzzChecks"]
         ),
         .testTarget(
             name: "IntegrationTests",

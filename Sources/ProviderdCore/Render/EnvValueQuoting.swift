@@ -51,6 +51,41 @@ public enum EnvValueQuoting {
         throw Refusal(reason: "contains \(expansion) together with \(quoteChars); no quoting carries both to every reader")
     }
 
+    /// The readers' model this file is written for: what every reader (systemd,
+    /// `sh`, bash, python-dotenv) takes from one value as `quote` writes it, or nil
+    /// for text no rule above produces. Fuzzing checks `read(quote(v)) == v`.
+    public static func read(_ written: String) -> String? {
+        let scalars = Array(written.unicodeScalars)
+        if scalars.allSatisfy(isBareSafe) { return scalars.isEmpty ? nil : written }
+        guard scalars.count >= 2, let first = scalars.first, first == scalars.last else { return nil }
+        let inner = scalars[1..<(scalars.count - 1)]
+        switch first {
+        case "'":
+            // Single quotes: everything literal; no quote, no backslash inside.
+            guard !inner.contains("'"), !inner.contains("\\") else { return nil }
+            return String(String.UnicodeScalarView(inner))
+        case "\"":
+            // Double quotes: `\\` and `\"` are escapes; `$` and backticks would expand.
+            var out = String.UnicodeScalarView()
+            var escaped = false
+            for scalar in inner {
+                if escaped {
+                    guard scalar == "\\" || scalar == "\"" else { return nil }
+                    out.append(scalar)
+                    escaped = false
+                } else if scalar == "\\" {
+                    escaped = true
+                } else {
+                    guard scalar != "\"", scalar != "$", scalar != "`" else { return nil }
+                    out.append(scalar)
+                }
+            }
+            return escaped ? nil : String(out)
+        default:
+            return nil
+        }
+    }
+
     static func isBareSafe(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
         case "A"..."Z", "a"..."z", "0"..."9", "_", "@", "%", "+", "=", ":", ",", ".", "/", "-": return true

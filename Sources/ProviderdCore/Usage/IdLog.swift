@@ -79,6 +79,15 @@ public struct IdLog: Sendable {
         out.append(UInt8(ascii: "\n"))
     }
 
+    /// One line as `append` writes it (for the fuzz checks and tests).
+    public static func encodeLine(id: String, acceptedAt: Int64) -> [UInt8] {
+        var out: [UInt8] = []
+        encode(id: id, acceptedAt: acceptedAt, into: &out)
+        return out
+    }
+
+    public static func decodeLine(_ line: [UInt8]) -> (id: String, acceptedAt: Int64)? { decode(line) }
+
     /// One line (without its newline), or nil when it is damaged in any way.
     static func decode<Line: Collection>(_ line: Line) -> (id: String, acceptedAt: Int64)? where Line.Element == UInt8, Line.Index == Int {
         let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
@@ -90,8 +99,9 @@ public struct IdLog: Sendable {
             else { return nil }
             return (id, at)
         }
-        // The first format: `<acceptedAt> <id>` (a Unix time, never the single digit 2).
-        guard fields.count >= 2, let at = Self.integer(fields[0]) else { return nil }
+        // The first format: `<acceptedAt> <id>`, a 10-digit Unix time (never the
+        // single digit 2, nor what a flipped bit makes of it).
+        guard fields.count >= 2, fields[0].count == 10, let at = Self.integer(fields[0]) else { return nil }
         let id = line[(fields[0].endIndex + 1)...]
         guard !id.isEmpty, let text = String(validating: Array(id), as: UTF8.self) else { return nil }
         return (text, at)
