@@ -2,6 +2,9 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The usage half of `providerd run`: the socket (serving from the start, whether
 /// PostgreSQL is reachable or not) and the flusher. On graceful shutdown it stops
@@ -43,9 +46,28 @@ public struct UsageService: Service, CustomStringConvertible {
             logger.warning("ids.log had damaged lines; they were dropped (a resend of those ids may count again)",
                            metadata: ["lines": "\(logged.damagedLines)", "file": "\(idLog.path)"])
         }
-        let intake = try UsageIntake(files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
-                                     idLog: logged.live)
+        let table = state.file("ids.table")
+        let capacity = Self.idCapacity(spoolMaxBytes: settings.spoolMaxBytes)
+        let intake: UsageIntake
+        do {
+            intake = try UsageIntake(files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
+                                     idLog: logged.live, idTable: table, idCapacity: capacity)
+        } catch let damaged as IdWindow.Damaged {
+            // Kept for a look, replaced by a new table with what ids.log and the spool hold.
+            let aside = table + ".damaged-\(Int(now))"
+            _ = rename(table, aside)
+            logger.error("the id table cannot be read; a new one is made from ids.log and the spool (resends of ids flushed before the last checkpoint may count again)",
+                         metadata: ["error": "\(damaged)", "kept_as": "\(aside)"])
+            intake = try UsageIntake(files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
+                                     idLog: logged.live, idTable: table, idCapacity: capacity)
+        }
         return (intake, instance, idLog)
+    }
+
+    /// Ids the table holds: a quarter of `usage.spool_max_bytes` at 16 bytes a slot
+    /// and 60% load, at most 10 million (256 MiB of table with the 1 GiB default).
+    public static func idCapacity(spoolMaxBytes: Int) -> Int {
+        min(10_000_000, max(64, Int(Double(spoolMaxBytes / 4 / 16) * 0.6)))
     }
 
     public func run() async throws {

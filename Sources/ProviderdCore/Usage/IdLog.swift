@@ -4,7 +4,8 @@ import Glibc
 
 /// `ids.log` in the state directory: the idempotency ids of flushed segments, so
 /// a resend within the window is still a duplicate after its segment left the
-/// spool. Compacted at start.
+/// spool, until the id table (`IdWindow`) holding them has been written out; then
+/// the flusher empties it (every minute at most), so it stays small.
 ///
 /// One record per line, `2 <acceptedAt> <id as hex> <check>`: the id is hex so
 /// that no byte it holds (a newline, a space) can forge another record, and
@@ -61,6 +62,20 @@ public struct IdLog: Sendable {
             offset += written
         }
         guard fdatasync(fd) == 0 else { throw SystemError("fdatasync", path: path) }
+    }
+
+    /// Empties the log once the id table holding its ids has been written out.
+    public func truncate() throws(SystemError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw SystemError("empty", path: path) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw SystemError("fsync", path: path) }
+    }
+
+    /// Bytes in the log now.
+    public var size: Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
 
     static func encode(_ entries: [(id: String, acceptedAt: Int64)]) -> [UInt8] {

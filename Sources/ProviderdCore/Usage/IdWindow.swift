@@ -1,99 +1,279 @@
-/// Idempotency ids remembered for a window (default 24 h, at most 10 million):
-/// a record whose id was already accepted is answered `duplicate` and not counted
-/// again. A plain value type; the spool and `ids.log` persist the ids themselves,
-/// and the window is rebuilt from them at start.
-///
-/// Ids are held as 128-bit keyed digests of their bytes (two SipHash values under
-/// this process's random seed), 48 bytes each however long the id: 10 million ids
-/// take about half a gigabyte rather than twice that. Two different ids share a
-/// digest with a probability far below one in 10^20 at the full 10 million.
-public struct IdWindow: Sendable {
-    /// An id as the window holds it. Callers that test and then insert the same
-    /// id compute it once.
-    public struct Digest: Hashable, Sendable {
-        var high: UInt64
-        var low: UInt64
+#if canImport(Glibc)
+import Glibc
+#endif
 
-        public init(_ id: String) {
-            var first = Hasher(), second = Hasher()
-            first.combine(0x9E37_79B9_7F4A_7C15 as UInt64)
-            second.combine(0xC2B2_AE3D_27D4_EB4F as UInt64)
-            var id = id
-            id.withUTF8 { bytes in
-                first.combine(bytes: UnsafeRawBufferPointer(bytes))
-                second.combine(bytes: UnsafeRawBufferPointer(bytes))
-            }
-            high = UInt64(UInt(bitPattern: first.finalize()))
-            low = UInt64(UInt(bitPattern: second.finalize()))
-        }
+/// Idempotency ids remembered for a window (default 24 h, up to 10 million): a
+/// record whose id was already accepted is answered `duplicate` and not counted
+/// again.
+///
+/// The ids live in a fixed-size hash table in a file (`ids.table` in the state
+/// directory), mapped into memory: its pages are the page cache's, not the
+/// process's private memory, and a start opens it instead of rebuilding it. Each
+/// slot is 16 bytes: a 96-bit digest of the id's bytes (two SipHash-2-4 values
+/// under a random key kept in the file's header) and the second it expires. A
+/// lookup probes at most `probeLimit` slots from the digest's home; an expired
+/// slot is reused; when all of them are live, the one expiring first gives way
+/// (counted in `evictions`). Sized for `capacity` ids at 60% load, the file's
+/// blocks are all reserved when it is made (`posix_fallocate`): a full disk never
+/// meets a page of it that has no block.
+///
+/// The table itself is not made durable per record: every id in it is also in
+/// the spool (unflushed segments) or in `ids.log` (flushed ones) until `sync()`
+/// has written the table out, after which `ids.log` may be emptied.
+///
+/// Two different ids share a digest with a probability below one in 10^14 at
+/// 10 million ids.
+public final class IdWindow {
+    public struct Digest: Hashable, Sendable {
+        var a: UInt64
+        var b: UInt32
 
         public func hash(into hasher: inout Hasher) {
-            hasher.combine(low)  // already a keyed hash of the id
+            hasher.combine(a)  // already a keyed hash of the id
         }
+    }
+
+    /// The table's file is not one this version reads, or is damaged.
+    public struct Damaged: Error, CustomStringConvertible, Sendable {
+        public let path: String
+        public let reason: String
+        public var description: String { "id table \(path) \(reason)" }
+    }
+
+    struct Slot {
+        var a: UInt64
+        var b: UInt32
+        var expiry: UInt32
     }
 
     public var window: Int64
-    public var capacity: Int
-    private var expiry: [Digest: Int64] = [:]
-    /// Ids in acceptance order, for expiry and eviction (oldest first).
-    private var order: [(digest: Digest, expires: Int64)] = []
-    private var head = 0
+    public let capacity: Int
+    public let path: String?
+    public let slotCount: Int
+    /// Live ids pushed out early because every slot of their neighbourhood was live.
+    public private(set) var evictions = 0
 
-    public init(window: Int64, capacity: Int = 10_000_000) {
+    static let probeLimit = 64
+    static let headerBytes = 4_096
+    static let magic: [UInt8] = Array("PVDIDWN1".utf8)
+    static let headerCheck = SipHash24(k0: 0x7072_6f76_6964_6572, k1: 0x6964_7461_626c_6531)
+
+    private let mask: Int
+    private let mapping: UnsafeMutableRawPointer
+    private let mappedBytes: Int
+    private let slots: UnsafeMutablePointer<Slot>
+    private let first: SipHash24
+    private let second: SipHash24
+    private let fd: Int32
+
+    /// An in-memory table (tests, and `render`-style tools that need no file).
+    public convenience init(window: Int64, capacity: Int = 10_000_000) {
+        // An anonymous mapping cannot fail short of address space.
+        try! self.init(window: window, capacity: capacity, path: nil)
+    }
+
+    /// Opens `path` (created when missing) or, with nil, an anonymous table.
+    public init(window: Int64, capacity: Int = 10_000_000, path: String?) throws {
         self.window = window
         self.capacity = capacity
+        self.path = path
+        var wanted = 64
+        while Double(wanted) * 0.6 < Double(capacity) { wanted <<= 1 }
+        let key: [UInt64]
+        if let path {
+            let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw SystemError("open", path: path) }
+            var info = stat()
+            guard fstat(fd, &info) == 0 else {
+                close(fd)
+                throw SystemError("stat", path: path)
+            }
+            do {
+                if info.st_size == 0 {
+                    key = try Self.create(fd: fd, path: path, slots: wanted)
+                } else {
+                    (key, wanted) = try Self.readHeader(fd: fd, path: path, size: Int(info.st_size))
+                }
+            } catch {
+                close(fd)
+                throw error
+            }
+            self.fd = fd
+        } else {
+            let random = (try? OpenSSL.randomBytes(32)) ?? Array(repeating: 7, count: 32)
+            key = Self.words(random)
+            self.fd = -1
+        }
+        slotCount = wanted
+        mask = wanted - 1
+        mappedBytes = Self.headerBytes + wanted * MemoryLayout<Slot>.stride
+        let flags = fd >= 0 ? MAP_SHARED : (MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE)
+        guard let pointer = mmap(nil, mappedBytes, PROT_READ | PROT_WRITE, flags, fd, 0), pointer != MAP_FAILED else {
+            if fd >= 0 { close(fd) }
+            throw SystemError("map", path: path ?? "anonymous id table")
+        }
+        mapping = pointer
+        slots = (pointer + Self.headerBytes).bindMemory(to: Slot.self, capacity: wanted)
+        first = SipHash24(k0: key[0], k1: key[1])
+        second = SipHash24(k0: key[2], k1: key[3])
     }
 
-    public var count: Int { expiry.count }
-
-    public func contains(_ id: String, now: Int64) -> Bool {
-        contains(Digest(id), now: now)
+    deinit {
+        munmap(mapping, mappedBytes)
+        if fd >= 0 { close(fd) }
     }
+
+    public func digest(_ id: String) -> Digest {
+        var id = id
+        return id.withUTF8 { bytes in
+            let raw = UnsafeRawBufferPointer(bytes)
+            let a = first.hash(raw)
+            return Digest(a: a == 0 ? 1 : a, b: UInt32(truncatingIfNeeded: second.hash(raw)))
+        }
+    }
+
+    public func contains(_ id: String, now: Int64) -> Bool { contains(digest(id), now: now) }
 
     public func contains(_ digest: Digest, now: Int64) -> Bool {
-        guard let expires = expiry[digest] else { return false }
-        return expires > now
-    }
-
-    /// Remembers `id` as accepted at `acceptedAt`. Returns false when it was
-    /// already there (a duplicate).
-    @discardableResult
-    public mutating func insert(_ id: String, acceptedAt: Int64, now: Int64) -> Bool {
-        insert(Digest(id), acceptedAt: acceptedAt, now: now)
-    }
-
-    @discardableResult
-    public mutating func insert(_ digest: Digest, acceptedAt: Int64, now: Int64) -> Bool {
-        expire(now: now)
-        let expires = acceptedAt + window
-        guard expires > now else { return (expiry[digest] ?? now) <= now }
-        // One lookup: insert, or find the live entry already there.
-        if let previous = expiry.updateValue(expires, forKey: digest), previous > now {
-            expiry[digest] = previous
-            return false
+        let home = Int(truncatingIfNeeded: digest.a) & mask
+        for step in 0..<Self.probeLimit {
+            let slot = slots[(home + step) & mask]
+            if slot.a == 0 { return false }
+            if slot.a == digest.a && slot.b == digest.b { return Int64(slot.expiry) > now }
         }
-        order.append((digest, expires))
-        while expiry.count > capacity { evictOldest() }
+        return false
+    }
+
+    /// Remembers an id as accepted at `acceptedAt`. Returns false when it was
+    /// already there and live (a duplicate).
+    @discardableResult
+    public func insert(_ id: String, acceptedAt: Int64, now: Int64) -> Bool {
+        insert(digest(id), acceptedAt: acceptedAt, now: now)
+    }
+
+    @discardableResult
+    public func insert(_ digest: Digest, acceptedAt: Int64, now: Int64) -> Bool {
+        let expires = acceptedAt + window
+        guard expires > now else { return !contains(digest, now: now) }
+        let home = Int(truncatingIfNeeded: digest.a) & mask
+        var reusable: Int? = nil
+        var soonest = (index: home, expiry: UInt32.max)
+        for step in 0..<Self.probeLimit {
+            let index = (home + step) & mask
+            let slot = slots[index]
+            if slot.a == 0 {
+                if reusable == nil { reusable = index }
+                break
+            }
+            if slot.a == digest.a && slot.b == digest.b {
+                if Int64(slot.expiry) > now { return false }
+                reusable = index
+                break
+            }
+            if Int64(slot.expiry) <= now {
+                if reusable == nil { reusable = index }
+            } else if slot.expiry < soonest.expiry {
+                soonest = (index, slot.expiry)
+            }
+        }
+        if reusable == nil { evictions += 1 }
+        slots[reusable ?? soonest.index] = Slot(a: digest.a, b: digest.b, expiry: UInt32(clamping: max(2, expires)))
         return true
     }
 
-    /// Forgets an id whose record did not become durable (the client will resend).
-    public mutating func remove(_ digest: Digest) {
-        expiry.removeValue(forKey: digest)
-    }
-
-    public mutating func expire(now: Int64) {
-        while head < order.count, order[head].expires <= now { evictOldest() }
-        if head > 4096 && head * 2 > order.count {
-            order.removeFirst(head)
-            head = 0
+    /// Forgets an id (its slot stays used, expired, so that probes past it still work).
+    public func remove(_ digest: Digest) {
+        let home = Int(truncatingIfNeeded: digest.a) & mask
+        for step in 0..<Self.probeLimit {
+            let index = (home + step) & mask
+            if slots[index].a == 0 { return }
+            if slots[index].a == digest.a && slots[index].b == digest.b {
+                slots[index].expiry = 1
+                return
+            }
         }
     }
 
-    private mutating func evictOldest() {
-        guard head < order.count else { return }
-        let entry = order[head]
-        head += 1
-        if expiry[entry.digest] == entry.expires { expiry.removeValue(forKey: entry.digest) }
+    /// Ids live at `now` (a scan of the whole table: for tests and `check`).
+    public func liveCount(now: Int64) -> Int {
+        var count = 0
+        for index in 0..<slotCount where slots[index].a != 0 && Int64(slots[index].expiry) > now { count += 1 }
+        return count
+    }
+
+    /// Bytes the table's file takes on disk (it is sparse), for the spool's bound.
+    public var diskBytes: Int {
+        guard fd >= 0 else { return 0 }
+        var info = stat()
+        return fstat(fd, &info) == 0 ? Int(info.st_blocks) * 512 : 0
+    }
+
+    /// A handle that writes the table out from another thread (`msync` on a shared
+    /// mapping is safe beside writes to it).
+    public var syncer: IdWindowSyncer { IdWindowSyncer(mapping: mapping, bytes: mappedBytes, path: path) }
+
+    static func words(_ bytes: [UInt8]) -> [UInt64] {
+        (0..<(bytes.count / 8)).map { word in bytes[(word * 8)..<(word * 8 + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
+    }
+
+    static func header(key: [UInt8], slots: Int) -> [UInt8] {
+        var header = magic
+        withUnsafeBytes(of: UInt32(1).littleEndian) { header += $0 }
+        withUnsafeBytes(of: UInt32(slots.trailingZeroBitCount).littleEndian) { header += $0 }
+        header += key
+        let check = header.withUnsafeBytes { headerCheck.hash($0) }
+        withUnsafeBytes(of: check.littleEndian) { header += $0 }
+        return header
+    }
+
+    private static func create(fd: Int32, path: String, slots: Int) throws -> [UInt64] {
+        let key = try OpenSSL.randomBytes(32)
+        let header = Self.header(key: key, slots: slots)
+        // Every block reserved now: a page of a shared mapping that the disk cannot
+        // hold would be SIGBUS at the moment the disk is full.
+        let size = headerBytes + slots * MemoryLayout<Slot>.stride
+        let reserved = posix_fallocate(fd, 0, off_t(size))
+        guard reserved == 0 else {
+            _ = ftruncate(fd, 0)
+            throw SystemError("reserve \(size) bytes for the id table (free space, or lower usage.spool_max_bytes, a quarter of which it takes)",
+                              path: path, code: reserved)
+        }
+        let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        guard written == header.count, fsync(fd) == 0 else { throw SystemError("write header of", path: path) }
+        return words(key)
+    }
+
+    private static func readHeader(fd: Int32, path: String, size: Int) throws -> (key: [UInt64], slots: Int) {
+        var header = [UInt8](repeating: 0, count: 56)
+        let count = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard count == 56, Array(header[0..<8]) == magic else { throw Damaged(path: path, reason: "has no valid header") }
+        let check = header[0..<48].withUnsafeBytes { headerCheck.hash($0) }
+        guard words(Array(header[48..<56])).first == check else {
+            throw Damaged(path: path, reason: "has a damaged header")
+        }
+        let log2 = Int(header[12]) | Int(header[13]) << 8
+        guard header[8] == 1, (6...40).contains(log2) else { throw Damaged(path: path, reason: "is of another version") }
+        let slots = 1 << log2
+        guard size == headerBytes + slots * MemoryLayout<Slot>.stride else {
+            throw Damaged(path: path, reason: "has the wrong size (\(size) bytes for \(slots) slots)")
+        }
+        return (words(Array(header[16..<48])), slots)
+    }
+}
+
+/// Writes an id table's pages to disk (`msync`), from any thread.
+///
+/// `@unchecked Sendable`: it holds the table's mapping address; `msync` reads the
+/// kernel's page state, never the memory through Swift, so it is safe beside the
+/// owner's writes. It must not outlive the table (the flusher that holds one
+/// lives no longer than the intake that owns the table).
+public struct IdWindowSyncer: @unchecked Sendable {
+    let mapping: UnsafeMutableRawPointer
+    let bytes: Int
+    let path: String?
+
+    public func sync() throws(SystemError) {
+        guard path != nil else { return }
+        guard msync(mapping, bytes, MS_SYNC) == 0 else { throw SystemError("msync", path: path ?? "") }
     }
 }

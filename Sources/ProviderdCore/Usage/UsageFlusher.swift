@@ -36,6 +36,9 @@ public actor UsageFlusher {
     /// Ids of committed segments that `ids.log` could not take yet (a full disk).
     private var unloggedIDs: [(id: String, acceptedAt: Int64)] = []
     private var idLogFailing = false
+    private var lastCheckpoint = ConfigRenderService.now()
+    private var firstPass = true
+    static let checkpointInterval = 60.0
 
     public private(set) var flushedRecords: Int64 = 0
     public private(set) var unpricedRecords: Int64 = 0
@@ -86,8 +89,10 @@ public actor UsageFlusher {
             // A stop interrupts a statement that waits (a held lock): the flush fails
             // as retryable, nothing is quarantined, and the final flush takes over.
             let running = self.running
+            let sealActive = !firstPass
+            firstPass = false
             let ok = await withGracefulShutdownHandler {
-                await flushAll(fresh: false)
+                await flushAll(fresh: false, sealActive: sealActive)
             } onGracefulShutdown: {
                 running.cancel()
             }
@@ -117,16 +122,19 @@ public actor UsageFlusher {
             group.cancelAll()
             return first
         }
+        await checkpointIDs(force: true)
         if case .flushed(true) = outcome { return }
         logger.warning("usage not fully flushed at shutdown; it stays spooled for the next start",
                        metadata: ["timeout_seconds": "\(timeout)"])
     }
 
     /// One pass over the spool. Returns false when the database failed.
-    public func flushAll(fresh: Bool) async -> Bool {
+    /// The first pass of a run takes only what a previous run left sealed; the
+    /// active segment waits for `usage.flush_interval` like any other.
+    public func flushAll(fresh: Bool, sealActive: Bool = true) async -> Bool {
         let segments: [String]
         do {
-            segments = try await intake.seal()
+            segments = try await intake.seal(active: sealActive)
         } catch {
             logger.error("cannot seal the usage spool", metadata: ["error": "\(error)"])
             return false
@@ -187,6 +195,7 @@ public actor UsageFlusher {
             if quarantinedSegments > 0 { text += ", QUARANTINED \(quarantinedSegments) (see spool/quarantine)" }
             await statusSink(text)
         }
+        await checkpointIDs(force: false)
         if !segments.isEmpty, await intake.spooledBytes == 0 {
             // A burst is over: hand the allocator's free pages back to the system.
             MemoryTrim.now()
@@ -195,6 +204,27 @@ public actor UsageFlusher {
             logger.notice("usage flushing again", metadata: ["after_seconds": "\(Int(duration))"])
         }
         return true
+    }
+
+    /// Writes the id table out and empties `ids.log`, whose ids it holds (they
+    /// entered the table when their records were accepted): every minute, when the
+    /// log passes 64 MiB, and at a stop. Also makes durable the ids `ids.log` could
+    /// not take (a full disk).
+    func checkpointIDs(force: Bool) async {
+        let now = ConfigRenderService.now()
+        guard force || now - lastCheckpoint >= Self.checkpointInterval || idLog.size > 64 << 20 else { return }
+        let syncer = intake.idSyncer, idLog = self.idLog
+        do {
+            try await pool.runIfActive {
+                try syncer.sync()
+                try idLog.truncate()
+            }
+            lastCheckpoint = now
+            unloggedIDs = []
+            await intake.refreshTableBytes()
+        } catch {
+            logger.error("cannot write the id table out; ids.log keeps the ids meanwhile", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Appends ids of a committed segment to `ids.log` (fsync on the database

@@ -65,13 +65,15 @@ public actor UsageIntake {
 
     /// Rebuilds the id window from the spool's unflushed segments and the id log
     /// of flushed ones (`idLog` lines: `acceptedAt id`).
+    /// `idTable` is the id window's file (nil: in memory only); it is opened, not
+    /// rebuilt, and the ids of `idLog` and of the unflushed segments are added.
     public init(files: SpoolFiles, pool: NIOThreadPool, maxBytes: Int, idWindow: Int64, now: Int64,
-                idLog: [(id: String, acceptedAt: Int64)] = []) throws {
+                idLog: [(id: String, acceptedAt: Int64)] = [], idTable: String? = nil, idCapacity: Int = 10_000_000) throws {
         self.files = files
         self.pool = pool
         self.quarantineDirectory = files.directory + "/quarantine"
         self.maxBytes = maxBytes
-        var ids = IdWindow(window: idWindow)
+        let ids = try IdWindow(window: idWindow, capacity: idCapacity, path: idTable)
         for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }
         // Quarantined records count once they are requeued: their ids stay taken.
         let quarantined = files.quarantined.map { (try? AtomicFileWriter.read(files.directory + "/quarantine/" + $0, limit: 1 << 34)) ?? nil }
@@ -83,8 +85,21 @@ public actor UsageIntake {
             }
         }
         self.ids = ids
+        self.idSyncer = ids.syncer
+        self.tableBytes = ids.diskBytes
         self.storedBytes = files.totalBytes  // before any concurrency
     }
+
+    /// Writes the id window's table out, from the caller's thread (the flusher's
+    /// database thread): after it, `ids.log` may be emptied.
+    public nonisolated let idSyncer: IdWindowSyncer
+    /// Disk the id table takes; counted against `usage.spool_max_bytes`.
+    private var tableBytes: Int
+
+    public func refreshTableBytes() { tableBytes = ids.diskBytes }
+
+    /// Ids pushed out of the window early (a full neighbourhood in the table).
+    public var idEvictions: Int { ids.evictions }
 
     public var spooledBytes: Int { storedBytes + queuedBytes }
 
@@ -125,7 +140,7 @@ public actor UsageIntake {
             var inFlight: UInt64? = nil
             func take(_ record: UsageRecord, seenHere: inout Set<IdWindow.Digest>?) {
                 if let id = record.id {
-                    let digest = IdWindow.Digest(id)
+                    let digest = ids.digest(id)
                     let repeated = seenHere.map { $0.contains(digest) } ?? false
                     if repeated || ids.contains(digest, now: now) {
                         outcome.duplicates += 1
@@ -160,7 +175,7 @@ public actor UsageIntake {
                 results.append(nil)
                 continue
             }
-            if storedBytes + queuedBytes + bytes.count > maxBytes {
+            if storedBytes + queuedBytes + bytes.count + tableBytes > maxBytes {
                 bytes.removeSubrange(start...)
                 newIDs.removeSubrange(idStart...)
                 results.append(.failure(.spoolFull))
@@ -264,12 +279,13 @@ public actor UsageIntake {
         storedBytes -= try await pool.runIfActive { try files.quarantine(name) }
     }
 
-    /// Seals the active segment so the flusher can take it; runs on the spool
-    /// thread, so it never interleaves with an append.
-    public func seal() async throws -> [String] {
+    /// Seals the active segment (unless `active` is false) so the flusher can take
+    /// it, and lists the sealed ones; runs on the spool thread, so it never
+    /// interleaves with an append.
+    public func seal(active: Bool = true) async throws -> [String] {
         let files = self.files
         return try await pool.runIfActive {
-            _ = try files.seal()
+            if active { _ = try files.seal() }
             return files.sealed
         }
     }

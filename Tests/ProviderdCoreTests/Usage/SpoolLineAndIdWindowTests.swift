@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import ProviderdCore
 
 @Suite("Spool lines and the idempotency window")
@@ -71,7 +72,7 @@ struct SpoolLineAndIdWindowTests {
 
     @Test("ids are duplicates within the window, forgotten after it, and capped")
     func window() {
-        var ids = IdWindow(window: 100, capacity: 3)
+        let ids = IdWindow(window: 100, capacity: 3)
         do { let inserted = ids.insert("a", acceptedAt: 0, now: 0); #expect(inserted) }
         do { let inserted = ids.insert("a", acceptedAt: 50, now: 50); #expect(!inserted) }
         #expect(ids.contains("a", now: 99))
@@ -80,9 +81,16 @@ struct SpoolLineAndIdWindowTests {
         do { let inserted = ids.insert("b", acceptedAt: 101, now: 101); #expect(inserted) }
         do { let inserted = ids.insert("c", acceptedAt: 102, now: 102); #expect(inserted) }
         do { let inserted = ids.insert("d", acceptedAt: 103, now: 103); #expect(inserted) }
-        #expect(ids.count == 3)
-        #expect(!ids.contains("a", now: 103))  // evicted: over capacity
-        #expect(ids.contains("b", now: 103) && ids.contains("c", now: 103) && ids.contains("d", now: 103))
+        #expect(ids.liveCount(now: 103) == 4)
+        #expect(ids.contains("a", now: 103) && ids.contains("b", now: 103) && ids.contains("c", now: 103) && ids.contains("d", now: 103))
+        // Capped: a full neighbourhood gives up the id that expires first.
+        let full = IdWindow(window: 1_000, capacity: 3)
+        #expect(full.slotCount == 64)
+        for n in 0..<64 { full.insert("n\(n)", acceptedAt: Int64(n), now: 64) }
+        #expect(full.liveCount(now: 64) == 64)
+        #expect(full.insert("extra", acceptedAt: 64, now: 64))
+        #expect(full.evictions == 1)
+        #expect(!full.contains("n0", now: 64) && full.contains("n1", now: 64) && full.contains("extra", now: 64))
         #expect(!ids.contains("b", now: 201) && ids.contains("c", now: 201))  // b expires at 101 + 100
         // Ids are compared by their bytes: canonically equivalent spellings are different ids.
         do { let inserted = ids.insert("\u{e9}", acceptedAt: 103, now: 103); #expect(inserted) }
@@ -90,5 +98,43 @@ struct SpoolLineAndIdWindowTests {
         // An id accepted long ago (replayed from disk) that has already expired is not kept.
         do { let inserted = ids.insert("old", acceptedAt: 0, now: 500); #expect(inserted) }
         #expect(!ids.contains("old", now: 500))
+    }
+
+    @Test("the id table is a file: reopened with its ids, its own key; a damaged header is refused; its blocks reserved")
+    func tableFile() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ids.table")
+        do {
+            let table = try IdWindow(window: 1_000, capacity: 100_000, path: path)
+            for n in 0..<100 { table.insert("id-\(n)", acceptedAt: 10, now: 10) }
+            try table.syncer.sync()
+            // Every block reserved up front (no SIGBUS on a full disk): 4 MiB of slots.
+            #expect(table.diskBytes >= 4 << 20, "\(table.diskBytes)")
+            for n in 100..<10_000 { table.insert("id-\(n)", acceptedAt: 10, now: 10) }
+            try table.syncer.sync()
+        }
+        let reopened = try IdWindow(window: 1_000, capacity: 100_000, path: path)
+        #expect((0..<10_000).allSatisfy { reopened.contains("id-\($0)", now: 500) })
+        #expect(!reopened.contains("id-10000", now: 500))
+        #expect(!reopened.contains("id-1", now: 1_010))
+        let other = IdWindow(window: 1_000, capacity: 100_000)
+        #expect(other.digest("same") != reopened.digest("same"))
+        #expect(reopened.digest("same") == reopened.digest("same"))
+
+        let fd = open(path, O_WRONLY)
+        var byte: UInt8 = 0x55
+        pwrite(fd, &byte, 1, 20)
+        close(fd)
+        #expect(throws: IdWindow.Damaged.self) { try IdWindow(window: 1_000, capacity: 100_000, path: path) }
+        try Data("short".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: IdWindow.Damaged.self) { try IdWindow(window: 1_000, capacity: 100_000, path: path) }
+    }
+
+    @Test("SipHash-2-4 matches the reference vectors")
+    func sipHash() {
+        // The paper's key 00 01 .. 0f; vector 0 is the empty message, vector 15 bytes 00..0e.
+        let hash = SipHash24(k0: 0x0706_0504_0302_0100, k1: 0x0f0e_0d0c_0b0a_0908)
+        #expect([UInt8]().withUnsafeBytes { hash.hash($0) } == 0x726f_db47_dd0e_0e31)
+        #expect(Array(UInt8(0)..<15).withUnsafeBytes { hash.hash($0) } == 0xa129_ca61_49be_45e5)
     }
 }
