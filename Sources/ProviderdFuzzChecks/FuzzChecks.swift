@@ -42,7 +42,7 @@ public enum FuzzChecks {
     }
 
     static func check(_ condition: Bool, _ message: @autoclosure () -> String) {
-        if !condition { preconditionFailure(message()) }
+        if !condition { fatalError(message()) }
     }
 
     static func usageLine(_ bytes: [UInt8]) {

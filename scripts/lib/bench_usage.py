@@ -138,6 +138,29 @@ def main():
     daemon.terminate()
     daemon.wait()
 
+    # A restart with every id of the load in the window: time from exec to the
+    # first answered ping, and private memory once it is up.
+    t_start = time.perf_counter()
+    again = subprocess.Popen([args.bin, "run"], env=env, stderr=open(f"{args.work}/daemon.log", "a"))
+    start_to_socket = None
+    while time.perf_counter() - t_start < 120:
+        try:
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            probe.connect(sock)
+            probe.sendall(b'{"op":"ping"}\n')
+            if probe.recv(100).startswith(b'{"ok":true'):
+                start_to_socket = time.perf_counter() - t_start
+                probe.close()
+                break
+        except OSError:
+            time.sleep(0.005)
+    time.sleep(2)
+    restart_anon = rss_kib(again.pid, "RssAnon:")
+    again.terminate()
+    again.wait()
+    table = f"{args.work}/state/ids.table"
+    table_mb = os.path.getsize(table) / (1 << 20) if os.path.exists(table) else 0
+
     print()
     print(f"{'measure':46} {'value':>16}")
     print(f"{'seed path: increment_usage() per record':46} {seed_rate:>12.0f} r/s   ({args.seed_records} records)")
@@ -149,6 +172,8 @@ def main():
     print(f"{'RSS under load (peak)':46} {peak_rss[0] / 1024:>13.1f} MB")
     print(f"{'RSS idle, listener running':46} {idle_rss / 1024:>13.1f} MB   (private: {idle_anon / 1024:.1f} MB)")
     print(f"{'all in model_usage after':46} {flushed_after:>14.1f} s   ({total} requests)")
+    print(f"{'restart: exec to first answered ping':46} {(start_to_socket or float('nan')) * 1000:>13.1f} ms   ({acked} ids in the window)")
+    print(f"{'restart: private memory once up':46} {restart_anon / 1024:>13.1f} MB   (id table file {table_mb:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -44,7 +44,14 @@ public enum EnvValueQuoting {
         if bare { return value }
         if !hasSingle && !hasBackslash { return "'" + value + "'" }
         if !hasDollar && !hasBacktick {
-            return "\"" + value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            // By scalars, not characters: a backslash before a combining mark is one
+            // Character with it, and would escape nothing (found by fuzzing).
+            var escaped = String.UnicodeScalarView()
+            for scalar in value.unicodeScalars {
+                if scalar == "\\" || scalar == "\"" { escaped.append("\\") }
+                escaped.append(scalar)
+            }
+            return "\"" + String(escaped) + "\""
         }
         let expansion = [hasDollar ? "'$'" : nil, hasBacktick ? "a backtick" : nil].compactMap { $0 }.joined(separator: " and ")
         let quoteChars = [hasSingle ? "a single quote" : nil, hasBackslash ? "a backslash" : nil].compactMap { $0 }.joined(separator: " and ")
@@ -56,7 +63,7 @@ public enum EnvValueQuoting {
     /// for text no rule above produces. Fuzzing checks `read(quote(v)) == v`.
     public static func read(_ written: String) -> String? {
         let scalars = Array(written.unicodeScalars)
-        if scalars.allSatisfy(isBareSafe) { return scalars.isEmpty ? nil : written }
+        if scalars.allSatisfy(isBareSafe) { return written }  // `NAME=` reads as the empty string
         guard scalars.count >= 2, let first = scalars.first, first == scalars.last else { return nil }
         let inner = scalars[1..<(scalars.count - 1)]
         switch first {

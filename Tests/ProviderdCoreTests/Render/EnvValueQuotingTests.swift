@@ -10,6 +10,8 @@ struct EnvValueQuotingTests {
         "dollar$sign", "$HOME", "$", "$(id)", "back`tick`", "\"double\"", "it's", "back\\slash", "both'and\\",
         "'quoted'", "{braces}", "semi;colon|pipe&amp", "*glob?[x]", "~tilde", "!bang", "ünïcödé 🔑", "x\\n",
         "ends with backslash\\", "\\\"", "price: $5 {ok}",
+        // Found by fuzzing: a backslash before a combining mark is one Character with it.
+        "2\\3\\\\2\\\u{0367}\\", "q\"\u{0301}",
     ]
     static let refused: [(String, String)] = [
         ("$HOME'x", "'$' together with a single quote"),
