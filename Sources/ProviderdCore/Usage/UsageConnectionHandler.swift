@@ -63,8 +63,10 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// Bursts of replies a connection may owe before it is read no further.
-    static let maxOwedBursts = 8
+    /// Reply bytes (estimated while they are being made) a connection may be owed
+    /// before it is read no further: pipelined records (a reply of a dozen bytes
+    /// each) flow freely, a flood of lines answered with errors does not.
+    static let maxOwedBytes = 1 << 20
 
     let intake: UsageIntake
     let policy: PeerPolicy
@@ -77,7 +79,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     /// spooled) before.
     private var admitted: EventLoopFuture<Void>?
     private var counted = false
-    private var owedBursts = 0
+    private var owedBytes = 0
     /// Bursts whose replies are still being made (the intake has not answered).
     private var answering = 0
     private var readHeld = false
@@ -148,7 +150,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     // MARK: backpressure
 
     func read(context: ChannelHandlerContext) {
-        if owedBursts >= Self.maxOwedBursts || !context.channel.isWritable {
+        if owedBytes >= Self.maxOwedBytes || !context.channel.isWritable {
             readHeld = true
         } else {
             context.read()
@@ -161,7 +163,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     }
 
     private func resumeReading() {
-        guard readHeld, let context, owedBursts < Self.maxOwedBursts, context.channel.isWritable else { return }
+        guard readHeld, let context, owedBytes < Self.maxOwedBytes, context.channel.isWritable else { return }
         readHeld = false
         context.read()
     }
@@ -242,7 +244,15 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             return promise.futureResult
         }
         let previous = tail ?? eventLoop.makeSucceededVoidFuture()
-        owedBursts += 1
+        let estimate = items.reduce(0) { sum, item in
+            switch item {
+            case .reply(let bytes): sum + bytes.count
+            case .record: sum + 16
+            case .batch: sum + 48
+            case .stats: sum + 256
+            }
+        }
+        owedBytes += estimate
         answering += 1
         let answered = NIOLoopBound(self, eventLoop: eventLoop)
         reply.whenComplete { _ in answered.value.answering -= 1 }
@@ -255,7 +265,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             closeAfter && !handler.value.inputClosed ? channel.close(mode: .output) : eventLoop.makeSucceededVoidFuture()
         }
         written.whenComplete { _ in
-            handler.value.owedBursts -= 1
+            handler.value.owedBytes -= estimate
             handler.value.resumeReading()
         }
         tail = written

@@ -80,6 +80,8 @@ public actor UsageFlusher {
     public func run() async {
         // The built-in prices load now, on the database thread, beside the first
         // render rather than before it.
+        let syncer = intake.idSyncer
+        try? await pool.runIfActive { syncer.prefault() }
         do {
             _ = try await priceTable()
         } catch {

@@ -50,6 +50,8 @@ final class DaemonFixture: @unchecked Sendable {
         env["PROVIDERD_FLUSH_INTERVAL"] = "0.2"
         env["PROVIDERD_POLL_INTERVAL"] = "60"
         env["PROVIDERD_LOG_LEVEL"] = "debug"
+        // A 16 MiB id table (a quarter of the spool bound) rather than 256 MiB per test.
+        env["PROVIDERD_SPOOL_MAX_BYTES"] = "\(64 << 20)"
         env.merge(extraEnvironment) { $1 }
         return env
     }
