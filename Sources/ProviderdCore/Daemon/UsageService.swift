@@ -72,9 +72,14 @@ public struct UsageService: Service, CustomStringConvertible {
 
     public func run() async throws {
         let server = try await UsageServer.start(options: UsageServer.Options(settings: settings), intake: intake, group: group)
+        let connections = UsageServer.connectionLimit(configured: settings.maxConnections)
         logger.info("usage socket listening", metadata: [
-            "socket": "\(server.activated ? "from systemd" : settings.socket)",
+            "socket": "\(server.activated ? "from systemd" : settings.socket)", "max_connections": "\(connections)",
         ])
+        if connections < settings.maxConnections {
+            logger.notice("fewer connections than usage.max_connections: the descriptor limit is lower (raise LimitNOFILE=)",
+                          metadata: ["usage.max_connections": "\(settings.maxConnections)", "served": "\(connections)"])
+        }
         await flusher.run()
         await server.close()
         await flusher.finalFlush()

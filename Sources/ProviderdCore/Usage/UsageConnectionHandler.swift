@@ -37,9 +37,11 @@ public final class ConnectionCount: Sendable {
 
     public init(limit: Int) { self.limit = limit }
 
-    /// Takes a place; false (and nothing taken) when all are in use.
+    /// Takes a place; false (and nothing taken) when all are in use. The process's
+    /// descriptor limit is read each time: it can change under a running daemon
+    /// (`prlimit`).
     func enter() -> Bool {
-        if value.add(1, ordering: .relaxed).newValue <= limit { return true }
+        if value.add(1, ordering: .relaxed).newValue <= UsageServer.connectionLimit(configured: limit) { return true }
         value.subtract(1, ordering: .relaxed)
         return false
     }

@@ -78,6 +78,18 @@ public struct UsageServer: Sendable {
         return UsageServer(channel: channel, activated: false)
     }
 
+    /// Descriptors kept for the daemon's own files (spool, database, env file) when
+    /// the process limit is lower than `usage.max_connections` allows for.
+    static let reservedDescriptors = 64
+
+    /// `usage.max_connections`, or fewer when `RLIMIT_NOFILE` could not hold them:
+    /// idle clients must never take the descriptors a render or a flush needs.
+    public static func connectionLimit(configured: Int) -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return configured }
+        return max(1, min(configured, Int(limit.rlim_cur) - reservedDescriptors))
+    }
+
     /// Makes `path` free for a new socket: nothing there, or a stale socket file
     /// nobody listens on (left by a killed process), which is removed. A live
     /// listener (another providerd with another state directory) or a file that is

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import ProviderdCore
 
 @Suite("systemd units")
 struct UnitFileTests {
@@ -21,6 +22,9 @@ struct UnitFileTests {
         #expect(text.contains("RuntimeDirectoryPreserve=yes"))
         #expect(text.contains("LoadCredential=providerd.keys:"))
         #expect(text.contains("@chown"))
+        // Room for usage.max_connections (default 1024) and the daemon's own files.
+        let limit = text.split(separator: "\n").first { $0.hasPrefix("LimitNOFILE=") }.flatMap { Int($0.dropFirst("LimitNOFILE=".count)) }
+        #expect((limit ?? 0) >= ProviderdSettings().maxConnections + 64)
     }
 
     @Test("the example agent orders after providerd without binding to it")

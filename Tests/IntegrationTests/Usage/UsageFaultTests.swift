@@ -192,4 +192,32 @@ struct UsageFaultTests {
         #expect(daemon.waitForExit() == 0)
         #expect(try DaemonUsageTests.totals(fixture.url, service: "full").requests == acked)
     }
+
+    @Test("idle clients never take the descriptors a render needs: with RLIMIT_NOFILE 160, 200 connections get 96 places, a model change still renders")
+    func descriptorLimit() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let limited = try ProcessRunner.run("/usr/bin/prlimit", ["--pid", "\(daemon.pid)", "--nofile=160:160"])
+        #expect(limited.status == 0, "\(limited.stderrText)")
+        let socket = fixture.socket
+        let (served, refused, clients) = try await onThread { () throws -> (Int, Int, [UnixSocketClient]) in
+            var served = 0, refused = 0
+            var clients: [UnixSocketClient] = []
+            for _ in 0..<200 {
+                let client = try UnixSocketClient(path: socket)
+                clients.append(client)
+                let reply = try client.request(#"{"op":"ping"}"#)
+                if reply == #"{"ok":true,"pong":true}"# { served += 1 } else if reply?.contains("too many connections") == true { refused += 1 }
+            }
+            return (served, refused, clients)
+        }
+        #expect(served == 96 && refused == 104, "served \(served), refused \(refused)")
+        try fixture.cli.succeed(["models", "set", "fd_agent", "openai:gpt-4o"])
+        #expect(DaemonProcess.eventually { fixture.mapText().contains("fd_agent") })
+        #expect(!daemon.log.contains("Too many open files"))
+        withExtendedLifetime(clients) {}
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
 }
