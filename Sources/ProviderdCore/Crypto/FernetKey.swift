@@ -1,6 +1,10 @@
 /// One Fernet key: 32 bytes, the first 16 sign (HMAC-SHA256), the last 16 encrypt
 /// (AES-128-CBC), as in the Fernet spec and Python's `cryptography`.
-public struct FernetKey: Sendable {
+public struct FernetKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The key id only, never the key.
+    public var description: String { "FernetKey(id \(id))" }
+    public var debugDescription: String { description }
+
     let signingKey: [UInt8]
     let encryptionKey: [UInt8]
 

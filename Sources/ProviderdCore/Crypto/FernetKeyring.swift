@@ -2,7 +2,11 @@
 /// key encrypts, every key is tried in order to decrypt. Rotating the encryption
 /// key means putting the new key first, running `providerd reencrypt`, then
 /// dropping the old key.
-public struct FernetKeyring: Sendable {
+public struct FernetKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// The key ids only, never a key.
+    public var description: String { "FernetKeyring(\(keyIDs.joined(separator: ", ")))" }
+    public var debugDescription: String { description }
+
     public let keys: [FernetKey]
 
     public init(keys: [FernetKey]) {

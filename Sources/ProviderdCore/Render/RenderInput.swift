@@ -20,7 +20,13 @@ public struct APIKeyRow: Sendable, Equatable {
 
 /// A provider's decrypted values: what goes into the env file. Lives in memory and,
 /// Fernet-sealed, in the state directory; never in logs.
-public struct ProviderSecrets: Sendable, Equatable, Codable {
+public struct ProviderSecrets: Sendable, Equatable, Codable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// Never the values: a fingerprint of the key, whether a base URL and headers are set.
+    public var description: String {
+        "ProviderSecrets(\(provider), key \(Fingerprint.hex(of: apiKey)), base URL \(baseURL == nil ? "no" : "yes"), headers \(headers == nil ? "no" : "yes"))"
+    }
+    public var debugDescription: String { description }
+
     public var provider: String
     public var apiKey: String
     public var baseURL: String?

@@ -210,6 +210,10 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             closeAfterBurst = true
             refusedInBurst += 1
             burst.append(.reply(UsageReply.error("line longer than \(maxLineBytes) bytes; closing the connection")))
+        case .overBudget:
+            closeAfterBurst = true
+            refusedInBurst += 1
+            burst.append(.reply(UsageReply.error("providerd holds too many unfinished lines of all clients; closing the connection, send again later")))
         case .line(let buffer):
             let parser = UsageLineParser(limits: limits())
             do {

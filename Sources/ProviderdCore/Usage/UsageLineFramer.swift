@@ -1,21 +1,49 @@
 import NIOCore
+import Synchronization
+
+/// Bytes of unfinished lines held for all connections together. Each connection
+/// may buffer up to `usage.max_line_bytes` of a line it has not finished; without a
+/// shared bound, many slow clients could make the daemon hold that many times
+/// over.
+public final class LineBudget: Sendable {
+    private let used = Atomic<Int>(0)
+    public let limit: Int
+
+    public init(limit: Int) { self.limit = limit }
+
+    func take(_ bytes: Int) -> Bool {
+        if used.add(bytes, ordering: .relaxed).newValue <= limit { return true }
+        used.subtract(bytes, ordering: .relaxed)
+        return false
+    }
+
+    func give(_ bytes: Int) { used.subtract(bytes, ordering: .relaxed) }
+
+    public var inUse: Int { used.load(ordering: .relaxed) }
+}
 
 /// Splits the usage socket's byte stream into lines (`\n`, an optional `\r`
-/// before it is dropped). A line longer than the limit produces `.tooLong` once;
-/// the connection handler answers it and closes.
+/// before it is dropped). A line longer than the limit produces `.tooLong` once,
+/// an unfinished line the shared budget cannot hold `.overBudget`; the connection
+/// handler answers either and closes.
 public struct UsageLineFramer: ByteToMessageDecoder {
     public enum Frame: Sendable {
         case line(ByteBuffer)
         case tooLong
+        case overBudget
     }
     public typealias InboundOut = Frame
 
     let maxLineBytes: Int
+    let budget: LineBudget?
     private var scanned = 0
     private var failed = false
+    /// Bytes of the unfinished line counted in `budget`.
+    private var held = 0
 
-    public init(maxLineBytes: Int) {
+    public init(maxLineBytes: Int, budget: LineBudget? = nil) {
         self.maxLineBytes = maxLineBytes
+        self.budget = budget
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
@@ -27,9 +55,10 @@ public struct UsageLineFramer: ByteToMessageDecoder {
         if let newline = view.dropFirst(scanned).firstIndex(of: UInt8(ascii: "\n")) {
             let length = newline - view.startIndex
             scanned = 0
+            release()
             // The limit counts the line's own bytes: a CR before the newline is not one.
             let carriageReturn = length > 0 && view[newline - 1] == UInt8(ascii: "\r") ? 1 : 0
-            guard length - carriageReturn <= maxLineBytes else { return fail(context: context, buffer: &buffer) }
+            guard length - carriageReturn <= maxLineBytes else { return fail(.tooLong, context: context, buffer: &buffer) }
             var line = buffer.readSlice(length: length)!
             buffer.moveReaderIndex(forwardBy: 1)
             if line.readableBytesView.last == UInt8(ascii: "\r") { line = line.getSlice(at: line.readerIndex, length: length - 1)! }
@@ -37,24 +66,39 @@ public struct UsageLineFramer: ByteToMessageDecoder {
             return .continue
         }
         scanned = view.count
-        if view.count > maxLineBytes + 1 { return fail(context: context, buffer: &buffer) }
+        if view.count > maxLineBytes + 1 { return fail(.tooLong, context: context, buffer: &buffer) }
+        if let budget, view.count > held {
+            guard budget.take(view.count - held) else { return fail(.overBudget, context: context, buffer: &buffer) }
+            held = view.count
+        }
         return .needMoreData
     }
 
-    private mutating func fail(context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
+    private mutating func release() {
+        if held > 0 { budget?.give(held) }
+        held = 0
+    }
+
+    private mutating func fail(_ frame: Frame, context: ChannelHandlerContext, buffer: inout ByteBuffer) -> DecodingState {
         failed = true
+        release()
         buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-        context.fireChannelRead(wrapInboundOut(.tooLong))
+        context.fireChannelRead(wrapInboundOut(frame))
         return .needMoreData
     }
 
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
-        // A last line without a newline still counts.
+        // A last line without a newline is answered too.
         while try decode(context: context, buffer: &buffer) == .continue {}
+        release()
         if buffer.readableBytes > 0 && !failed {
             let line = buffer.readSlice(length: buffer.readableBytes)!
             context.fireChannelRead(wrapInboundOut(.line(line)))
         }
         return .needMoreData
+    }
+
+    public mutating func decoderRemoved(context: ChannelHandlerContext) {
+        release()
     }
 }

@@ -22,6 +22,9 @@ public struct UsageServer: Sendable {
         public var timestampWindow: Int64
         public var maxConnections: Int
         public var idleTimeout: Double
+        /// Bytes of unfinished lines held for all connections together: 64 lines
+        /// at `maxLineBytes`, at least 16 MiB.
+        public var lineBudget: Int
 
         public init(settings: ProviderdSettings) {
             path = settings.socket
@@ -32,12 +35,14 @@ public struct UsageServer: Sendable {
             timestampWindow = Int64(settings.timestampWindow)
             maxConnections = settings.maxConnections
             idleTimeout = settings.idleTimeout
+            lineBudget = max(16 << 20, settings.maxLineBytes * 64)
         }
     }
 
     public static func start(options: Options, intake: UsageIntake, group: any EventLoopGroup) async throws -> UsageServer {
         let window = options.timestampWindow
         let connections = ConnectionCount(limit: options.maxConnections)
+        let budget = LineBudget(limit: options.lineBudget)
         let idle = TimeAmount.milliseconds(Int64(options.idleTimeout * 1000))
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
@@ -47,7 +52,7 @@ public struct UsageServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                     try channel.pipeline.syncOperations.addHandler(
-                        ByteToMessageHandler(UsageLineFramer(maxLineBytes: options.maxLineBytes)))
+                        ByteToMessageHandler(UsageLineFramer(maxLineBytes: options.maxLineBytes, budget: budget)))
                     try channel.pipeline.syncOperations.addHandler(
                         UsageConnectionHandler(intake: intake, policy: options.policy, maxLineBytes: options.maxLineBytes,
                                                connections: connections) {

@@ -15,6 +15,21 @@ struct MigrationTests {
         return Dictionary(uniqueKeysWithValues: rows.map { ($0["migration"]!, $0["action"]!) })
     }
 
+    @Test("server notices (IF NOT EXISTS ... skipping) never reach stderr raw")
+    func noRawNotices() throws {
+        let database = try TestDatabase()
+        let cli = ProviderdCLI(databaseURL: database.url)
+        try cli.succeed(["migrate"])
+        // The seed's schema run again by hand makes the server send NOTICEs.
+        let connection = try database.connect()
+        try connection.runScript("SET client_min_messages = notice; CREATE TABLE IF NOT EXISTS api_keys (id int)")
+        let again = try cli.succeed(["migrate"])
+        let listed = try cli.succeed(["models", "list"])
+        for output in [again, listed] {
+            #expect(!output.stderrText.contains("NOTICE") && !output.stderrText.contains("WARNING:"), "\(output.stderrText)")
+        }
+    }
+
     @Test("an empty database: every migration applies once; a second run is a no-op")
     func emptyThenTwice() throws {
         let database = try TestDatabase()

@@ -171,4 +171,32 @@ struct UsageServerAttackTests {
         await #expect { try await Running(directory: occupied) } throws: { "\($0)".contains("exists and is not a socket") }
         #expect(try String(contentsOfFile: occupied.file("usage.sock"), encoding: .utf8) == "keep")
     }
+
+    @Test("unfinished lines share one budget: the client that would pass it is told and closed; the others finish; the budget comes back")
+    func unfinishedLinesBudget() async throws {
+        let running = try await Running(lineBudget: 1 << 20)
+        let path = running.path
+        try await onThread {
+            let head = #"{"service_name":"s","model_string":"openai:gpt-4o","pad":""#
+            let part = head + String(repeating: "p", count: 400_000)
+            let first = try UnixSocketClient(path: path), second = try UnixSocketClient(path: path)
+            try first.send(part)
+            try second.send(part)
+            Thread.sleep(forTimeInterval: 0.3)
+            let third = try UnixSocketClient(path: path)
+            try third.send(part)
+            #expect(try third.readLine() == #"{"ok":false,"error":"providerd holds too many unfinished lines of all clients; closing the connection, send again later"}"#)
+            #expect(try third.readLine() == nil)
+            // Complete lines are not held against the budget.
+            #expect(try UnixSocketClient(path: path).request(Self.record) == #"{"ok":true}"#)
+            try first.send("\"}\n")
+            try second.send("\"}\n")
+            #expect(try first.readLine() == #"{"ok":true}"#)
+            #expect(try second.readLine() == #"{"ok":true}"#)
+            let again = try UnixSocketClient(path: path)
+            try again.send(part + "\"}\n")
+            #expect(try again.readLine() == #"{"ok":true}"#)
+        }
+        try await running.stop()
+    }
 }

@@ -19,7 +19,7 @@ struct UsageServerTests {
         var path: String { directory.file("usage.sock") }
 
         init(policy: PeerPolicy = PeerPolicy(), maxLineBytes: Int = 4 << 20, directory: TemporaryDirectory? = nil,
-             configure: (inout ProviderdSettings) -> Void = { _ in }) async throws {
+             lineBudget: Int? = nil, configure: (inout ProviderdSettings) -> Void = { _ in }) async throws {
             self.directory = try directory ?? TemporaryDirectory()
             pool = NIOThreadPool(numberOfThreads: 1)
             pool.start()
@@ -32,6 +32,7 @@ struct UsageServerTests {
             configure(&settings)
             var options = UsageServer.Options(settings: settings)
             options.policy = policy
+            if let lineBudget { options.lineBudget = lineBudget }
             server = try await UsageServer.start(options: options, intake: intake, group: group)
         }
 
