@@ -39,6 +39,7 @@ public actor UsageFlusher {
     private var lastCheckpoint = ConfigRenderService.now()
     private var firstPass = true
     static let checkpointInterval = 60.0
+    static let minimumCheckpointInterval = 5.0
 
     public private(set) var flushedRecords: Int64 = 0
     public private(set) var unpricedRecords: Int64 = 0
@@ -209,12 +210,17 @@ public actor UsageFlusher {
     }
 
     /// Writes the id table out and empties `ids.log`, whose ids it holds (they
-    /// entered the table when their records were accepted): every minute, when the
-    /// log passes 64 MiB, and at a stop. Also makes durable the ids `ids.log` could
+    /// entered the table when their records were accepted): every minute, every 5 s
+    /// while the log is over 8 MiB, and at a stop. Also makes durable the ids `ids.log` could
     /// not take (a full disk).
     func checkpointIDs(force: Bool) async {
         let now = ConfigRenderService.now()
-        guard force || now - lastCheckpoint >= Self.checkpointInterval || idLog.size > 64 << 20 else { return }
+        // Often enough that a restart after a crash replays little of ids.log (at
+        // most a few seconds of ids), rarely enough that writing the table out does
+        // not become the flusher's work.
+        let due = now - lastCheckpoint >= Self.checkpointInterval
+            || (now - lastCheckpoint >= Self.minimumCheckpointInterval && idLog.size > 8 << 20)
+        guard force || due else { return }
         let syncer = intake.idSyncer, idLog = self.idLog
         do {
             try await pool.runIfActive {
