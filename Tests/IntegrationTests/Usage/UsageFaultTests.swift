@@ -19,6 +19,14 @@ struct UsageFaultTests {
         ((try? FileManager.default.contentsOfDirectory(atPath: fixture.stateDir + "/spool")) ?? []).filter { $0.hasSuffix(".ndjson") }
     }
 
+    /// A session holding an ACCESS EXCLUSIVE lock on model_usage until it commits.
+    static func lockModelUsage(_ url: String) throws -> PostgresConnection {
+        let holder = try PostgresConnection(ConnectionOptions(conninfo: url))
+        try holder.query("BEGIN")
+        try holder.query("LOCK TABLE model_usage IN ACCESS EXCLUSIVE MODE")
+        return holder
+    }
+
     /// Waits until a providerd session waits on a lock.
     static func flusherWaitsOnLock(_ url: String) -> Bool {
         DaemonProcess.eventually(timeout: 20) {
@@ -34,9 +42,7 @@ struct UsageFaultTests {
         let fixture = try DaemonFixture()
         let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
         try admin.query("DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET lock_timeout = %L', current_database(), '1s'); END $$")
-        let holder = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
-        try holder.query("BEGIN")
-        try holder.query("LOCK TABLE model_usage IN ACCESS EXCLUSIVE MODE")
+        let holder = try Self.lockModelUsage(fixture.url)
         let daemon = try fixture.start()
         _ = try fixture.waitReady()
         let socket = fixture.socket
@@ -57,9 +63,7 @@ struct UsageFaultTests {
     func stopWhileLocked() async throws {
         let fixture = try DaemonFixture()
         fixture.extraEnvironment["PROVIDERD_STOP_FLUSH_TIMEOUT"] = "2"
-        let holder = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
-        try holder.query("BEGIN")
-        try holder.query("LOCK TABLE model_usage IN ACCESS EXCLUSIVE MODE")
+        let holder = try Self.lockModelUsage(fixture.url)
         let daemon = try fixture.start()
         _ = try fixture.waitReady()
         let socket = fixture.socket
