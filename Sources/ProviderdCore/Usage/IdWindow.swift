@@ -279,7 +279,8 @@ public struct IdWindowSyncer: @unchecked Sendable {
         guard path != nil else { return }
         var offset = 0
         while offset < bytes {
-            let length = min(16 << 20, bytes - offset)
+            // Small steps: each call holds the process's mapping lock while it faults.
+            let length = min(1 << 20, bytes - offset)
             if madvise(mapping + offset, length, MADV_POPULATE_WRITE) != 0 && errno != EINTR { return }
             offset += length
         }

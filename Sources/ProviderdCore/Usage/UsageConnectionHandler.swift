@@ -105,7 +105,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
         let policy = self.policy
         guard connections.enter() else {
             let reply = UsageReply.error("too many connections (usage.max_connections is \(connections.limit)); try again later")
-            admitted = Self.refuse(channel, reply)
+            admitted = Self.refuse(channel, reply, linger: .milliseconds(100))
             tail = admitted
             return
         }
@@ -130,13 +130,15 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     }
 
     /// Writes the refusal and ends the connection both ways: output at once (the
-    /// peer reads the error, then end of file), the whole channel a moment later,
+    /// peer reads the error, then end of file), the whole channel two seconds later,
     /// so that what the peer had already sent is read and dropped, not answered
     /// with a reset that would hide the error from it.
-    static func refuse(_ channel: any Channel, _ reply: [UInt8]) -> EventLoopFuture<Void> {
+    /// Over capacity, `linger` is short: the descriptor matters more than the peer
+    /// seeing the line rather than a reset.
+    static func refuse(_ channel: any Channel, _ reply: [UInt8], linger: TimeAmount = .seconds(2)) -> EventLoopFuture<Void> {
         channel.writeAndFlush(ByteBuffer(bytes: reply)).flatMap { channel.close(mode: .output) }
             .always { _ in
-                channel.eventLoop.scheduleTask(in: .milliseconds(500)) { channel.close(promise: nil) }
+                channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
             }
             .flatMap { channel.eventLoop.makeFailedFuture(ChannelError.alreadyClosed) }
     }
