@@ -7,10 +7,21 @@ public final class DaemonProcess: @unchecked Sendable {
     let child: ChildProcess
     public let logPath: String
 
-    public init(arguments: [String], environment: [String: String], logPath: String) throws {
+    /// `launcher` runs before the binary (e.g. `["/usr/bin/prlimit", "--nofile=160:160", "--"]`).
+    public init(arguments: [String], environment: [String: String], logPath: String, launcher: [String] = []) throws {
         self.logPath = logPath
-        child = try ChildProcess(TestEnvironment.providerdBinary, ["run"] + arguments, environment: environment,
+        let command = launcher + [TestEnvironment.providerdBinary, "run"] + arguments
+        child = try ChildProcess(command[0], Array(command.dropFirst()), environment: environment,
                                  stdin: "/dev/null", stdout: logPath, stderr: logPath)
+    }
+
+    /// A daemon a failed test left running is killed, so that it never outlives the
+    /// test (nor keeps the suite waiting).
+    deinit {
+        if child.poll() == nil {
+            kill(child.pid, SIGKILL)
+            _ = child.wait()
+        }
     }
 
     public var pid: Int32 { child.pid }

@@ -38,6 +38,7 @@ public actor UsageFlusher {
     private var idLogFailing = false
     private var lastCheckpoint = ConfigRenderService.now()
     private var firstPass = true
+    private var checkpointFailing = false
     static let checkpointInterval = 60.0
     static let minimumCheckpointInterval = 5.0
 
@@ -231,8 +232,15 @@ public actor UsageFlusher {
             unloggedIDs = []
             await intake.refreshTableBytes()
         } catch {
-            logger.error("cannot write the id table out; ids.log keeps the ids meanwhile", metadata: ["error": "\(error)"])
+            // Tried again at the next interval, not at every pass; logged once a run of failures.
+            lastCheckpoint = now
+            if !checkpointFailing {
+                logger.error("cannot write the id table out; ids.log keeps the ids meanwhile", metadata: ["error": "\(error)"])
+            }
+            checkpointFailing = true
+            return
         }
+        checkpointFailing = false
     }
 
     /// Appends ids of a committed segment to `ids.log` (fsync on the database

@@ -46,6 +46,13 @@ public struct UsageServer: Sendable {
         let idle = TimeAmount.milliseconds(Int64(options.idleTimeout * 1000))
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(ChannelOptions.backlog, value: 256)
+            // Out of descriptors (EMFILE), accepting again at once would spin the one
+            // event loop and starve every connection: back off instead.
+            .serverChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(AcceptBackoffHandler())
+                }
+            }
             // A client that half-closes still reads the replies to what it sent.
             .childChannelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in

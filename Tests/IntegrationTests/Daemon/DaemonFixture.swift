@@ -57,9 +57,9 @@ final class DaemonFixture: @unchecked Sendable {
     }
 
     @discardableResult
-    func start(_ arguments: [String] = []) throws -> DaemonProcess {
+    func start(_ arguments: [String] = [], launcher: [String] = []) throws -> DaemonProcess {
         let process = try DaemonProcess(arguments: arguments, environment: environment,
-                                        logPath: directory.file("daemon-\(UUID().uuidString.prefix(6)).log"))
+                                        logPath: directory.file("daemon-\(UUID().uuidString.prefix(6)).log"), launcher: launcher)
         daemon = process
         return process
     }
