@@ -105,7 +105,10 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
         let policy = self.policy
         guard connections.enter() else {
             let reply = UsageReply.error("too many connections (usage.max_connections is \(connections.limit)); try again later")
-            admitted = Self.refuse(channel, reply, linger: .milliseconds(100))
+            // Closed as soon as the line is written: a refused connection must not hold
+            // a descriptor the daemon's own files need (the peer may then see a reset).
+            admitted = channel.writeAndFlush(ByteBuffer(bytes: reply)).flatMap { channel.close(mode: .all) }
+                .flatMap { channel.eventLoop.makeFailedFuture(ChannelError.alreadyClosed) }
             tail = admitted
             return
         }
@@ -133,8 +136,6 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     /// peer reads the error, then end of file), the whole channel two seconds later,
     /// so that what the peer had already sent is read and dropped, not answered
     /// with a reset that would hide the error from it.
-    /// Over capacity, `linger` is short: the descriptor matters more than the peer
-    /// seeing the line rather than a reset.
     static func refuse(_ channel: any Channel, _ reply: [UInt8], linger: TimeAmount = .seconds(2)) -> EventLoopFuture<Void> {
         channel.writeAndFlush(ByteBuffer(bytes: reply)).flatMap { channel.close(mode: .output) }
             .always { _ in

@@ -186,7 +186,8 @@ struct DaemonUsageTests {
         let file = try FileManager.default.contentsOfDirectory(atPath: quarantineDirectory)[0]
         let kept = try String(contentsOfFile: quarantineDirectory + "/" + file, encoding: .utf8)
         #expect(kept.contains("\"s\":\"poison\"") && !kept.contains("\"s\":\"good\""))
-        #expect(daemon.log.contains("quarantined") && daemon.log.contains("23514"))
+        // The log line follows the commit, which follows the quarantine file by a moment.
+        #expect(DaemonProcess.eventually { daemon.log.contains("quarantined") && daemon.log.contains("23514") })
         let stats = try await onThread { try UnixSocketClient(path: socket).request(#"{"op":"stats"}"#) }
         #expect(stats?.contains("\"quarantined\":1") == true, "\(stats ?? "nil")")
         #expect(DaemonProcess.eventually {

@@ -226,6 +226,7 @@ struct UsageFaultTests {
         #expect(!daemon.log.contains("Too many open files"))
         withExtendedLifetime(clients) {}
         daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        let status = daemon.waitForExit()
+        #expect(status == 0, "exit \(status.map(String.init) ?? "none"): \(daemon.log.suffix(4_000))")
     }
 }
