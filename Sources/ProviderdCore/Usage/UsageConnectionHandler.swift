@@ -107,8 +107,10 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             let reply = UsageReply.error("too many connections (usage.max_connections is \(connections.limit)); try again later")
             // Closed as soon as the line is written: a refused connection must not hold
             // a descriptor the daemon's own files need (the peer may then see a reset).
-            admitted = channel.writeAndFlush(ByteBuffer(bytes: reply)).flatMap { channel.close(mode: .all) }
-                .flatMap { channel.eventLoop.makeFailedFuture(ChannelError.alreadyClosed) }
+            let written = channel.writeAndFlush(ByteBuffer(bytes: reply))
+            // Closed whether the write worked or not (a peer gone already fails it).
+            written.whenComplete { _ in channel.close(promise: nil) }
+            admitted = written.flatMap { channel.eventLoop.makeFailedFuture(ChannelError.alreadyClosed) }
             tail = admitted
             return
         }
@@ -139,6 +141,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     static func refuse(_ channel: any Channel, _ reply: [UInt8], linger: TimeAmount = .seconds(2)) -> EventLoopFuture<Void> {
         channel.writeAndFlush(ByteBuffer(bytes: reply)).flatMap { channel.close(mode: .output) }
             .always { _ in
+                // Whatever became of the write: the whole channel closes after `linger`.
                 channel.eventLoop.scheduleTask(in: linger) { channel.close(promise: nil) }
             }
             .flatMap { channel.eventLoop.makeFailedFuture(ChannelError.alreadyClosed) }
