@@ -127,7 +127,11 @@ public enum FuzzChecks {
             check(EnvValueQuoting.read(written) == value, "quoting does not read back")
             check(!written.contains("\n") && !written.contains("${"), "a written value holds a newline or ${")
         } catch {
-            check(value.count < 4 || !error.reason.contains(value), "a refusal quotes the value")
+            // Compared as bytes: Foundation's `contains` stops at an embedded NUL.
+            let reason = Array(error.reason.utf8), needle = Array(value.utf8)
+            let quoted = needle.count >= 4 && reason.count >= needle.count
+                && (0...(reason.count - needle.count)).contains { reason[$0..<($0 + needle.count)].elementsEqual(needle) }
+            check(!quoted, "a refusal quotes the value")
         }
     }
 
