@@ -181,19 +181,6 @@ public final class IdWindow {
         return true
     }
 
-    /// Forgets an id (its slot stays used, expired, so that probes past it still work).
-    public func remove(_ digest: Digest) {
-        let home = Int(truncatingIfNeeded: digest.a) & mask
-        for step in 0..<Self.probeLimit {
-            let index = (home + step) & mask
-            if slots[index].a == 0 { return }
-            if slots[index].a == digest.a && slots[index].b == digest.b {
-                slots[index].expiry = 1
-                return
-            }
-        }
-    }
-
     /// Ids live at `now` (a scan of the whole table: for tests and `check`).
     public func liveCount(now: Int64) -> Int {
         var count = 0

@@ -76,8 +76,10 @@ public actor UsageIntake {
         let ids = try IdWindow(window: idWindow, capacity: idCapacity, path: idTable)
         for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }
         // Quarantined records count once they are requeued: their ids stay taken.
-        let quarantined = files.quarantined.map { (try? AtomicFileWriter.read(files.directory + "/quarantine/" + $0, limit: 1 << 34)) ?? nil }
-        for bytes in try files.sealed.map({ try files.read($0) }) + quarantined.compactMap({ $0 }) {
+        // An unreadable one stops the start, naming it: skipping it would let a
+        // resend count, and a later requeue count it again.
+        let quarantined = try files.quarantined.compactMap { try AtomicFileWriter.read(files.directory + "/quarantine/" + $0, limit: 1 << 34) }
+        for bytes in try files.sealed.map({ try files.read($0) }) + quarantined {
             SpoolLine.forEachLine(in: bytes) { line in
                 if let stored = SpoolLine.decodeWithAcceptance(line), let id = stored.record.id {
                     ids.insert(id, acceptedAt: stored.acceptedAt, now: now)
@@ -97,9 +99,6 @@ public actor UsageIntake {
     private var tableBytes: Int
 
     public func refreshTableBytes() { tableBytes = ids.diskBytes }
-
-    /// Ids pushed out of the window early (a full neighbourhood in the table).
-    public var idEvictions: Int { ids.evictions }
 
     public var spooledBytes: Int { storedBytes + queuedBytes }
 
