@@ -14,6 +14,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: DaemonOptions
 
     func run() async throws {
+        // Before anything of the daemon's own is open.
+        let inherited = InheritedDescriptors.atStart(listenDescriptors: UsageServer.listenDescriptorCount())
         MemoryTrim.configure()
         let loader = try options.loader()
         let settings = try await loader.load()
@@ -45,7 +47,8 @@ struct RunCommand: AsyncParsableCommand {
         let flusher = UsageFlusher(intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
                                    settings: settings, prices: prices, logger: logger)
         await flusher.reportStatus { text in await service.setUsageStatus(text) }
-        let usageService = UsageService(settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops, logger: logger)
+        let usageService = UsageService(settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops,
+                                        inherited: inherited, logger: logger)
         var services = [ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
                         ServiceGroupConfiguration.ServiceConfiguration(service: service)]
         if let watchdog {

@@ -5,9 +5,12 @@ public final class UnixSocketClient: @unchecked Sendable {
     // @unchecked: one test thread uses it at a time.
     public let fd: Int32
     private var buffer: [UInt8] = []
+    /// Where the unread part of `buffer` starts: lines are taken without moving the
+    /// rest (a client reading a million replies must not copy its buffer per line).
+    private var start = 0
 
     public init(path: String) throws {
-        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket failed") }
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
@@ -41,11 +44,13 @@ public final class UnixSocketClient: @unchecked Sendable {
     /// The next reply line (without the newline), or nil at end of stream.
     public func readLine() throws -> String? {
         while true {
-            if let newline = buffer.firstIndex(of: UInt8(ascii: "\n")) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
+            if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                let line = String(decoding: buffer[start..<newline], as: UTF8.self)
+                start = newline + 1
                 return line
             }
+            buffer.removeSubrange(..<start)
+            start = 0
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if count == 0 { return nil }

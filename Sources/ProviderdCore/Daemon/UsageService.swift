@@ -18,10 +18,14 @@ public struct UsageService: Service, CustomStringConvertible {
     let intake: UsageIntake
     let flusher: UsageFlusher
     let group: any EventLoopGroup
+    let inherited: InheritedDescriptors
     let logger: Logger
 
-    public init(settings: ProviderdSettings, intake: UsageIntake, flusher: UsageFlusher, group: any EventLoopGroup, logger: Logger) {
+    /// `inherited`: what was open when the process started (`InheritedDescriptors.atStart`).
+    public init(settings: ProviderdSettings, intake: UsageIntake, flusher: UsageFlusher, group: any EventLoopGroup,
+                inherited: InheritedDescriptors = InheritedDescriptors(descriptors: []), logger: Logger) {
         self.settings = settings
+        self.inherited = inherited
         self.intake = intake
         self.flusher = flusher
         self.group = group
@@ -71,11 +75,17 @@ public struct UsageService: Service, CustomStringConvertible {
     }
 
     public func run() async throws {
-        let server = try await UsageServer.start(options: UsageServer.Options(settings: settings), intake: intake, group: group)
-        let connections = UsageServer.connectionLimit(configured: settings.maxConnections)
+        let options = UsageServer.Options(settings: settings, inheritedDescriptors: inherited.count)
+        let server = try await UsageServer.start(options: options, intake: intake, group: group)
+        let connections = UsageServer.connectionLimit(configured: settings.maxConnections, inherited: inherited.count)
         logger.info("usage socket listening", metadata: [
             "socket": "\(server.activated ? "from systemd" : settings.socket)", "max_connections": "\(connections)",
         ])
+        if inherited.count > 0 {
+            logger.notice("descriptors inherited from the process that started providerd are open (not close-on-exec); they count against LimitNOFILE",
+                          metadata: ["count": "\(inherited.count)",
+                                     "fds": "\(inherited.descriptors.prefix(16).map(String.init).joined(separator: ","))\(inherited.count > 16 ? ",..." : "")"])
+        }
         if connections < settings.maxConnections {
             logger.notice("fewer connections than usage.max_connections: the descriptor limit is lower (raise LimitNOFILE=)",
                           metadata: ["usage.max_connections": "\(settings.maxConnections)", "served": "\(connections)"])

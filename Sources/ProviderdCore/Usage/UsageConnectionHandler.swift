@@ -34,14 +34,19 @@ struct PeerCredentials: Sendable {
 public final class ConnectionCount: Sendable {
     private let value = Atomic<Int>(0)
     public let limit: Int
+    /// Descriptors the process inherited, left free like the daemon's own reserve.
+    public let inherited: Int
 
-    public init(limit: Int) { self.limit = limit }
+    public init(limit: Int, inherited: Int = 0) {
+        self.limit = limit
+        self.inherited = inherited
+    }
 
     /// Takes a place; false (and nothing taken) when all are in use. The process's
     /// descriptor limit is read each time: it can change under a running daemon
     /// (`prlimit`).
     func enter() -> Bool {
-        if value.add(1, ordering: .relaxed).newValue <= UsageServer.connectionLimit(configured: limit) { return true }
+        if value.add(1, ordering: .relaxed).newValue <= UsageServer.connectionLimit(configured: limit, inherited: inherited) { return true }
         value.subtract(1, ordering: .relaxed)
         return false
     }

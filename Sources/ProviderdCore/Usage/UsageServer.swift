@@ -25,8 +25,11 @@ public struct UsageServer: Sendable {
         /// Bytes of unfinished lines held for all connections together: 64 lines
         /// at `maxLineBytes`, at least 16 MiB.
         public var lineBudget: Int
+        /// Descriptors open since the process started, which connections must leave.
+        public var inheritedDescriptors: Int
 
-        public init(settings: ProviderdSettings) {
+        public init(settings: ProviderdSettings, inheritedDescriptors: Int = 0) {
+            self.inheritedDescriptors = inheritedDescriptors
             path = settings.socket
             mode = settings.socketMode
             group = settings.socketGroup
@@ -41,7 +44,7 @@ public struct UsageServer: Sendable {
 
     public static func start(options: Options, intake: UsageIntake, group: any EventLoopGroup) async throws -> UsageServer {
         let window = options.timestampWindow
-        let connections = ConnectionCount(limit: options.maxConnections)
+        let connections = ConnectionCount(limit: options.maxConnections, inherited: options.inheritedDescriptors)
         let budget = LineBudget(limit: options.lineBudget)
         let idle = TimeAmount.milliseconds(Int64(options.idleTimeout * 1000))
         let bootstrap = ServerBootstrap(group: group)
@@ -95,11 +98,12 @@ public struct UsageServer: Sendable {
     static let reservedDescriptors = 64
 
     /// `usage.max_connections`, or fewer when `RLIMIT_NOFILE` could not hold them:
-    /// idle clients must never take the descriptors a render or a flush needs.
-    public static func connectionLimit(configured: Int) -> Int {
+    /// idle clients must never take the descriptors a render or a flush needs, nor
+    /// those the process inherited from its launcher (`inherited`), which stay open.
+    public static func connectionLimit(configured: Int, inherited: Int = 0) -> Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return configured }
-        return max(1, min(configured, Int(limit.rlim_cur) - reservedDescriptors))
+        return max(1, min(configured, Int(limit.rlim_cur) - reservedDescriptors - inherited))
     }
 
     /// Makes `path` free for a new socket: nothing there, or a stale socket file
@@ -120,6 +124,12 @@ public struct UsageServer: Sendable {
                 "usage.socket \(path) is in use: another process listens on it (a second providerd?); stop it or choose another usage.socket")
         }
         guard unlink(path) == 0 || errno == ENOENT else { throw SystemError("remove stale usage socket", path: path) }
+    }
+
+    /// How many sockets systemd passed (`LISTEN_FDS` for this process), leaving the
+    /// environment as it is for `activatedSocket()`.
+    public static func listenDescriptorCount() -> Int {
+        max(0, Int(sd_listen_fds(0)))
     }
 
     /// The first socket systemd passed (`LISTEN_FDS`), if any.

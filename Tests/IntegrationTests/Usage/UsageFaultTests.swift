@@ -197,11 +197,7 @@ struct UsageFaultTests {
         #expect(try DaemonUsageTests.totals(fixture.url, service: "full").requests == acked)
     }
 
-    // Disabled: under the full parallel suite the daemon held more sockets than its
-    // cap (refused connections not yet closed) and reached EMFILE, with its event
-    // loop busy; alone it passes. Open in issue 9 until that is found and fixed.
-    @Test("idle clients never take the descriptors a render needs: with RLIMIT_NOFILE 256, 220 connections get 192 places, a model change still renders",
-          .disabled("refused connections can outnumber the descriptor reserve under load; see issue 9"))
+    @Test("idle clients never take the descriptors a render needs: with RLIMIT_NOFILE 256, 220 connections get 192 places, a model change still renders")
     func descriptorLimit() async throws {
         let fixture = try DaemonFixture()
         let daemon = try fixture.start(launcher: ["/usr/bin/prlimit", "--nofile=256:256", "--"])
@@ -225,6 +221,40 @@ struct UsageFaultTests {
             return (served, refused, clients)
         }
         #expect(served == 192 && refused == 28, "served \(served), refused \(refused)")
+        try fixture.cli.succeed(["models", "set", "fd_agent", "openai:gpt-4o"])
+        #expect(DaemonProcess.eventually { fixture.mapText().contains("fd_agent") })
+        #expect(!daemon.log.contains("Too many open files"))
+        withExtendedLifetime(clients) {}
+        daemon.signal(SIGTERM)
+        let status = daemon.waitForExit()
+        #expect(status == 0, "exit \(status.map(String.init) ?? "none"): \(daemon.log.suffix(4_000))")
+    }
+
+    @Test("descriptors inherited from the launcher are left free: 100 open at start under RLIMIT_NOFILE 256 leave 92 places, a model change still renders")
+    func inheritedDescriptors() async throws {
+        let fixture = try DaemonFixture()
+        // A launcher that leaks descriptors 20...119 into the daemon, as a shell script
+        // with `exec 20</dev/null` or a subprocess with close_fds=False would.
+        let leak = #"for i in $(seq 20 119); do eval "exec $i</dev/null"; done; exec "$@""#
+        let daemon = try fixture.start(launcher: ["/bin/bash", "-c", leak, "leak", "/usr/bin/prlimit", "--nofile=256:256", "--"])
+        _ = try fixture.waitReady()
+        #expect(daemon.log.contains("descriptors inherited"), "\(daemon.log.suffix(2_000))")
+        let socket = fixture.socket
+        let (served, refused, clients) = try await onThread { () throws -> (Int, Int, [UnixSocketClient]) in
+            var served = 0, refused = 0
+            var clients: [UnixSocketClient] = []
+            for _ in 0..<220 {
+                guard let client = try? UnixSocketClient(path: socket) else {
+                    refused += 1
+                    continue
+                }
+                clients.append(client)
+                let reply = (try? client.request(#"{"op":"ping"}"#)) ?? nil
+                if reply == #"{"ok":true,"pong":true}"# { served += 1 } else if reply == nil || reply?.contains("too many connections") == true { refused += 1 }
+            }
+            return (served, refused, clients)
+        }
+        #expect(served == 92 && refused == 128, "served \(served), refused \(refused)")
         try fixture.cli.succeed(["models", "set", "fd_agent", "openai:gpt-4o"])
         #expect(DaemonProcess.eventually { fixture.mapText().contains("fd_agent") })
         #expect(!daemon.log.contains("Too many open files"))
