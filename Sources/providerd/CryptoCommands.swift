@@ -12,32 +12,32 @@ struct KeygenCommand: ParsableCommand {
     }
 }
 
-struct EncryptCommand: ParsableCommand {
+struct EncryptCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encrypt",
         abstract: "Encrypt stdin (exact bytes) with the primary key; print the Fernet token.")
 
     @OptionGroup var options: GlobalOptions
 
-    func run() throws {
-        let logger = try options.logger()
-        let keyring = try options.keyring(logger: logger)
+    func run() async throws {
+        let context = try await options.resolve()
+        let keyring = try context.keyring()
         var plaintext = try StandardInput.readAll()
         defer { plaintext.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         print(try keyring.encrypt(plaintext))
     }
 }
 
-struct DecryptCommand: ParsableCommand {
+struct DecryptCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decrypt",
         abstract: "Decrypt a Fernet token from stdin (surrounding whitespace ignored); write the exact bytes.")
 
     @OptionGroup var options: GlobalOptions
 
-    func run() throws {
-        let logger = try options.logger()
-        let keyring = try options.keyring(logger: logger)
+    func run() async throws {
+        let context = try await options.resolve()
+        let keyring = try context.keyring()
         let input = try StandardInput.readAll(limit: 64 << 20)
         guard let token = String(validating: input, as: UTF8.self) else {
             throw FernetError.malformedToken("not URL-safe base64")
@@ -48,17 +48,17 @@ struct DecryptCommand: ParsableCommand {
     }
 }
 
-struct ReencryptCommand: ParsableCommand {
+struct ReencryptCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reencrypt",
         abstract: "Re-encrypt every stored key, active or not, under the primary key, in one transaction.")
 
     @OptionGroup var options: GlobalOptions
 
-    func run() throws {
-        let logger = try options.logger()
-        let keyring = try options.keyring(logger: logger)
-        let report = try APIKeyStore(connection: try options.connect()).reencrypt(keyring: keyring)
+    func run() async throws {
+        let context = try await options.resolve()
+        let keyring = try context.keyring()
+        let report = try APIKeyStore(connection: try context.connect()).reencrypt(keyring: keyring)
         if options.json {
             try options.printJSON(report)
         } else {

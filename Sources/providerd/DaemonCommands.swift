@@ -21,7 +21,7 @@ struct RunCommand: AsyncParsableCommand {
         let settings = try await loader.load()
         let logger = LoggerBootstrap.logger(level: settings.logLevel)
         let environment = options.environment
-        let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: environment).load().keyring
+        let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: environment, fallbackFile: KeyringLoader.installedKeyFile).load().keyring
         // A price file of the operator's is checked before anything starts (a bad one
         // is exit 2); the built-in table is known good and loads at the first flush.
         let prices = try settings.pricesFile.map { try PriceTable.load(file: $0) }
@@ -67,7 +67,7 @@ struct RunCommand: AsyncParsableCommand {
                     notifier.reloading()
                     do {
                         let next = try await loader.load()
-                        let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment).load().keyring
+                        let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment, fallbackFile: KeyringLoader.installedKeyFile).load().keyring
                         let nextPrices = try next.pricesFile.map { try PriceTable.load(file: $0) }
                         await service.reload(settings: next, keyring: nextKeys)
                         await flusher.update(settings: next, prices: nextPrices)
@@ -101,7 +101,7 @@ struct RenderCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.loader().load()
         let logger = LoggerBootstrap.logger(level: settings.logLevel)
-        let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: options.environment).load().keyring
+        let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: options.environment, fallbackFile: KeyringLoader.installedKeyFile).load().keyring
         let state = try StateDirectory(path: settings.stateDir)
         let lock = try StateDirectoryLock(directory: state)
         let pool = NIOThreadPool(numberOfThreads: 1)
@@ -129,7 +129,10 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try await options.loader().load()
         _ = LoggerBootstrap.logger(level: settings.logLevel)
-        let items = ConfigCheck(settings: settings, environment: options.environment).run()
+        let path = options.config ?? SettingsLoader.defaultConfigFile
+        let fileOnly = try await SettingsLoader(environment: [:], configFile: options.config).load()
+        let items = [ConfigCheck.configFileItem(path: path, fileOnly: fileOnly)]
+            + ConfigCheck(settings: settings, environment: options.environment).run()
         let failed = items.contains { $0.status == .error }
         if options.json {
             let encoder = JSONEncoder()

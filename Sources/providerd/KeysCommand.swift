@@ -15,7 +15,7 @@ struct KeysCommand: ParsableCommand {
         return try ProviderKeyInput.secret(fromStdin: bytes)
     }
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Store a provider's key, read from stdin (one trailing newline dropped) or a prompt.")
 
@@ -31,16 +31,16 @@ struct KeysCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
-            let logger = try options.logger()
+        func run() async throws {
+            let context = try await options.resolve()
             try ProviderName.validate(provider)
             let headersJSON = try ProviderKeyInput.headersJSON(headers)
             if let baseURL { try ProviderKeyInput.validateBaseURL(baseURL) }
-            let keyring = try options.keyring(logger: logger)
+            let keyring = try context.keyring()
             let secret = try KeysCommand.readSecret(provider: provider)
             try ProviderKeyInput.validateSecret(secret)
             let change: APIKeyStore.BaseURLChange = clearBaseURL ? .clear : baseURL.map { .set($0) } ?? .keep
-            let created = try APIKeyStore(connection: try options.connect())
+            let created = try APIKeyStore(connection: try context.connect(), envNames: context.envNames)
                 .set(provider: provider, secret: secret, baseURL: change, headersJSON: headersJSON, keyring: keyring)
             let fingerprint = Fingerprint.hex(of: secret)
             if options.json {
@@ -52,16 +52,16 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List stored keys: provider, active, base URL, fingerprint; never the key.")
 
         @OptionGroup var options: GlobalOptions
 
-        func run() throws {
-            let logger = try options.logger()
-            let keyring = try options.optionalKeyring(logger: logger)
-            let rows = try APIKeyStore(connection: try options.connect()).list(keyring: keyring)
+        func run() async throws {
+            let context = try await options.resolve()
+            let keyring = try context.optionalKeyring()
+            let rows = try APIKeyStore(connection: try context.connect(), envNames: context.envNames).list(keyring: keyring)
             if options.json {
                 try options.printJSON(["keys": rows])
                 return
@@ -76,15 +76,15 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
-    struct Deactivate: ParsableCommand {
+    struct Deactivate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Mark a provider's key inactive.")
 
         @Argument var provider: String
         @OptionGroup var options: GlobalOptions
 
-        func run() throws {
-            _ = try options.logger()
-            guard try APIKeyStore(connection: try options.connect()).deactivate(provider: provider) else {
+        func run() async throws {
+            let context = try await options.resolve()
+            guard try APIKeyStore(connection: try context.connect(), envNames: context.envNames).deactivate(provider: provider) else {
                 throw CommandFailure(message: "no key stored for provider \(provider)", status: ExitStatus.problem)
             }
             if options.json {
@@ -95,20 +95,20 @@ struct KeysCommand: ParsableCommand {
         }
     }
 
-    struct Rotate: ParsableCommand {
+    struct Rotate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Replace a provider's key with a new one from stdin or a prompt (deactivate, then set).")
 
         @Argument var provider: String
         @OptionGroup var options: GlobalOptions
 
-        func run() throws {
-            let logger = try options.logger()
+        func run() async throws {
+            let context = try await options.resolve()
             try ProviderName.validate(provider)
-            let keyring = try options.keyring(logger: logger)
+            let keyring = try context.keyring()
             let secret = try KeysCommand.readSecret(provider: provider)
             try ProviderKeyInput.validateSecret(secret)
-            try APIKeyStore(connection: try options.connect()).rotate(provider: provider, secret: secret, keyring: keyring)
+            try APIKeyStore(connection: try context.connect(), envNames: context.envNames).rotate(provider: provider, secret: secret, keyring: keyring)
             let fingerprint = Fingerprint.hex(of: secret)
             if options.json {
                 try options.printJSON(["provider": provider, "action": "rotated", "fingerprint": fingerprint])

@@ -8,7 +8,7 @@ struct ModelsCommand: ParsableCommand {
         abstract: "Manage which model each service uses (model_config).",
         subcommands: [Set.self, List.self, BulkUpdate.self])
 
-    struct Set: ParsableCommand {
+    struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set a service's model (provider:model).")
 
         @Argument(help: "Service name, e.g. rag_agent.") var service: String
@@ -18,19 +18,19 @@ struct ModelsCommand: ParsableCommand {
         @Option(name: .customLong("updated-by"), help: "Who made the change.") var updatedBy: String?
         @OptionGroup var options: GlobalOptions
 
-        func run() throws {
-            let logger = try options.logger()
+        func run() async throws {
+            let context = try await options.resolve()
             // The seed lets any provider through `set`; say so when `check` would object.
             switch try ModelString(model).finding {
             case .ok: break
             case .warning(let text), .error(let text):
-                logger.warning("model string accepted, but \(text)", metadata: ["service": "\(service)"])
+                context.logger.warning("model string accepted, but \(text)", metadata: ["service": "\(service)"])
             }
             let temperature = try self.temperature.map { text throws in
                 guard let value = DecimalText.double(text) else { throw InputError("--temperature", "'\(text.prefix(40))' is not a decimal number") }
                 return value
             }
-            try ModelConfigStore(connection: try options.connect())
+            try ModelConfigStore(connection: try context.connect())
                 .set(service: service, model: model, temperature: temperature, maxTokens: maxTokens, updatedBy: updatedBy)
             if options.json {
                 try options.printJSON(["service": service, "model": model])
@@ -40,15 +40,15 @@ struct ModelsCommand: ParsableCommand {
         }
     }
 
-    struct List: ParsableCommand {
+    struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List configured services and the seed's default services (marked as defaults).")
 
         @OptionGroup var options: GlobalOptions
 
-        func run() throws {
-            _ = try options.logger()
-            let models = try ModelConfigStore(connection: try options.connect()).all()
+        func run() async throws {
+            let context = try await options.resolve()
+            let models = try ModelConfigStore(connection: try context.connect()).all()
             if options.json {
                 try options.printJSON(["services": models])
                 return
@@ -62,7 +62,7 @@ struct ModelsCommand: ParsableCommand {
         }
     }
 
-    struct BulkUpdate: ParsableCommand {
+    struct BulkUpdate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "bulk-update",
             abstract: "Move every service using provider P to provider Q, mapping model names with --map.")
@@ -72,8 +72,8 @@ struct ModelsCommand: ParsableCommand {
         @Option(name: .customLong("map"), help: "OLD=NEW model name mapping (repeatable).") var map: [String] = []
         @OptionGroup var options: GlobalOptions
 
-        func run() throws {
-            _ = try options.logger()
+        func run() async throws {
+            let context = try await options.resolve()
             var modelMap: [String: String] = [:]
             for entry in map {
                 guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex,
@@ -82,7 +82,7 @@ struct ModelsCommand: ParsableCommand {
                 }
                 modelMap[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
             }
-            let changed = try ModelConfigStore(connection: try options.connect())
+            let changed = try ModelConfigStore(connection: try context.connect())
                 .bulkUpdate(from: from, to: to, modelMap: modelMap)
             if options.json {
                 struct Change: Encodable { let service: String; let model: String }

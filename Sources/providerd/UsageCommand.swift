@@ -8,7 +8,7 @@ struct UsageCommand: ParsableCommand {
         abstract: "Report usage through the socket, and read usage and cost from model_usage.",
         subcommands: [Push.self, Summary.self, Daily.self, Estimate.self, Requeue.self])
 
-    struct Push: ParsableCommand {
+    struct Push: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Send one usage record to providerd's socket; print the reply.")
 
         @Option var service: String
@@ -20,10 +20,12 @@ struct UsageCommand: ParsableCommand {
         @Option(parsing: .unconditional) var requests: Int64 = 1
         @Option(help: "Idempotency key: a resend with the same id counts once.") var id: String?
         @Option(help: "RFC 3339 time of the usage (default: now).") var timestamp: String?
-        @Option(help: "Usage socket (default: PROVIDERD_SOCKET, else /run/providerd/usage.sock).") var socket: String?
+        @Option(help: "Usage socket (default: usage.socket of the config, PROVIDERD_SOCKET, else /run/providerd/usage.sock).")
+        var socket: String?
+        @Option(help: "YAML config file (default /etc/providerd/providerd.yaml; a missing default is fine).") var config: String?
         @Flag(name: .customLong("json"), help: "Print the reply as received.") var json = false
 
-        func run() throws {
+        func run() async throws {
             let record = UsageRecord(serviceName: service, modelString: model, inputTokens: input, outputTokens: output,
                                      cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests, id: id)
             let line = UsageClient.line(for: record, timestamp: timestamp)
@@ -33,7 +35,10 @@ struct UsageCommand: ParsableCommand {
             } catch {
                 throw InputError("usage", error.message)
             }
-            let path = socket ?? ProcessInfo.processInfo.environment["PROVIDERD_SOCKET"] ?? ProviderdSettings().socket
+            let settings = try await SettingsLoader(flags: socket.map { ["usage.socket": $0] } ?? [:],
+                                                    environment: ProcessInfo.processInfo.environment, configFile: config,
+                                                    skipUnreadableDefault: true).load()
+            let path = settings.socket
             let reply = try UsageClient.send(line: String(decoding: line, as: UTF8.self), socket: path)
             print(reply)
             if !reply.hasPrefix(#"{"ok":true"#) { throw ExitCode(ExitStatus.problem) }
@@ -64,7 +69,7 @@ struct UsageCommand: ParsableCommand {
         }
     }
 
-    struct Summary: ParsableCommand {
+    struct Summary: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Totals, by service and by model (default: the last 30 days).")
 
         @Option(help: "First day, YYYY-MM-DD (default: 29 days ago).") var since: String?
@@ -72,11 +77,11 @@ struct UsageCommand: ParsableCommand {
         @Option var service: String?
         @OptionGroup var options: GlobalOptions
 
-        func run() throws {
-            _ = try options.logger()
+        func run() async throws {
+            let context = try await options.resolve()
             let (first, last) = try UsageStore.validateRange(since: since ?? UsageStore.today(offsetDays: -29),
                                                              until: until ?? UsageStore.today())
-            let summary = try UsageStore(connection: try options.connect()).summary(since: first, until: last, service: service)
+            let summary = try UsageStore(connection: try context.connect()).summary(since: first, until: last, service: service)
             if options.json {
                 try options.printJSON(summary)
                 return
@@ -90,7 +95,7 @@ struct UsageCommand: ParsableCommand {
         }
     }
 
-    struct Daily: ParsableCommand {
+    struct Daily: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cost per day, with a bar chart.")
 
         @Option(parsing: .unconditional) var days: Int = 7
@@ -100,9 +105,9 @@ struct UsageCommand: ParsableCommand {
             guard (1...3_650).contains(days) else { throw ValidationError("--days must be from 1 to 3650") }
         }
 
-        func run() throws {
-            _ = try options.logger()
-            let rows = try UsageStore(connection: try options.connect()).daily(days: days)
+        func run() async throws {
+            let context = try await options.resolve()
+            let rows = try UsageStore(connection: try context.connect()).daily(days: days)
             if options.json {
                 struct Day: Encodable { let date: String; let cost: String }
                 try options.printJSON(["days": rows.map { Day(date: $0.day, cost: $0.cost) }])
@@ -117,15 +122,15 @@ struct UsageCommand: ParsableCommand {
         }
     }
 
-    struct Estimate: ParsableCommand {
+    struct Estimate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "The seed's monthly projection: average cost of the days with usage among the last 7, times 30.")
 
         @OptionGroup var options: GlobalOptions
 
-        func run() throws {
-            _ = try options.logger()
-            let (estimate, days) = try UsageStore(connection: try options.connect()).monthlyEstimate()
+        func run() async throws {
+            let context = try await options.resolve()
+            let (estimate, days) = try UsageStore(connection: try context.connect()).monthlyEstimate()
             if options.json {
                 struct Report: Encodable { let monthly_estimate: String; let days_with_usage: Int }
                 try options.printJSON(Report(monthly_estimate: estimate, days_with_usage: days))

@@ -15,7 +15,7 @@ public enum KeySourceError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case .notFound:
             return "no encryption key configured: set --key-file or PROVIDERD_KEY_FILE, provide the systemd "
-                + "credential providerd.keys, or set ARCHON_ENCRYPTION_KEY (create one with `providerd keygen`)"
+                + "credential providerd.keys, set ARCHON_ENCRYPTION_KEY, or create \(KeyringLoader.installedKeyFile) (make a key with `providerd keygen`)"
         case .unreadable(let path, let reason):
             return "cannot read key file \(path): \(reason)"
         case .tooOpen(let path, let mode):
@@ -31,16 +31,24 @@ public enum KeySourceError: Error, Equatable, Sendable, CustomStringConvertible 
 /// Finds the encryption keys, first source that exists wins:
 /// 1. the key file (`--key-file` / `PROVIDERD_KEY_FILE`): one key per line, first is primary;
 /// 2. the systemd credential `providerd.keys` in `$CREDENTIALS_DIRECTORY`;
-/// 3. `ARCHON_ENCRYPTION_KEY`: one key, or a comma-separated list, first is primary.
+/// 3. `ARCHON_ENCRYPTION_KEY`: one key, or a comma-separated list, first is primary;
+/// 4. `fallbackFile`, when it exists: the commands pass `installedKeyFile`, the file
+///    the unit's `LoadCredential=` reads, so that `sudo providerd keys set` on an
+///    installed host uses the daemon's keys without being told where they are.
 ///
 /// Never generates a key: the seed's throwaway key made stored rows unreadable later.
 public struct KeyringLoader: Sendable {
     public var keyFile: String?
     public var environment: [String: String]
+    public var fallbackFile: String?
 
-    public init(keyFile: String?, environment: [String: String]) {
+    /// Where the package's unit loads the keys from (`LoadCredential=providerd.keys:...`).
+    public static let installedKeyFile = "/etc/providerd/providerd.keys"
+
+    public init(keyFile: String?, environment: [String: String], fallbackFile: String? = nil) {
         self.keyFile = keyFile
         self.environment = environment
+        self.fallbackFile = fallbackFile
     }
 
     /// The keyring and a description of where it came from (safe to log).
@@ -57,6 +65,9 @@ public struct KeyringLoader: Sendable {
         if let value = environment["ARCHON_ENCRYPTION_KEY"] {
             let keys = value.split(separator: ",").map { String($0.trimmingWhitespace()) }.filter { !$0.isEmpty }
             return try parse(keys, source: "ARCHON_ENCRYPTION_KEY")
+        }
+        if let path = fallbackFile, access(path, F_OK) == 0 {
+            return try fromFile(path, source: "key file \(path)")
         }
         throw .notFound
     }

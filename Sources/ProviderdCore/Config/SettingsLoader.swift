@@ -50,20 +50,30 @@ public struct SettingsLoader: Sendable {
     public var environment: [String: String]
     /// `--config`, when given (it must then exist).
     public var configFile: String?
+    /// For commands any user runs (`usage push` from an agent): the default file,
+    /// root's and providerd's only, is skipped when this user cannot read it.
+    public var skipUnreadableDefault: Bool
 
-    public init(flags: [String: String] = [:], environment: [String: String], configFile: String? = nil) {
+    public init(flags: [String: String] = [:], environment: [String: String], configFile: String? = nil,
+                skipUnreadableDefault: Bool = false) {
         self.flags = flags
         self.environment = environment
         self.configFile = configFile
+        self.skipUnreadableDefault = skipUnreadableDefault
     }
 
     public func load() async throws -> ProviderdSettings {
         let path = configFile ?? Self.defaultConfigFile
-        let file: FileProvider<YAMLSnapshot>
-        do {
-            file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path), allowMissing: configFile == nil)
-        } catch {
-            throw ConfigurationError("config file \(path): \(error)")
+        let skip = configFile == nil && skipUnreadableDefault && access(path, F_OK) == 0 && access(path, R_OK) != 0
+        var file: FileProvider<YAMLSnapshot>?
+        // A file of comments only (every line of the shipped example commented out)
+        // is an empty document, which the YAML provider refuses as "not a mapping".
+        if !skip && !Self.holdsOnlyComments(path) {
+            do {
+                file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path), allowMissing: configFile == nil)
+            } catch {
+                throw ConfigurationError("config file \(path): \(error)")
+            }
         }
         var flagValues: [AbsoluteConfigKey: ConfigValue] = [:]
         for (key, value) in flags {
@@ -73,10 +83,19 @@ public struct SettingsLoader: Sendable {
         let environmentProvider = KeyMappingProvider(
             upstream: EnvironmentVariablesProvider(environmentVariables: environment),
             keyMapper: { key in AbsoluteConfigKey([names[key.components.joined(separator: ".")] ?? "PROVIDERD_UNMAPPED"]) })
-        let reader = ConfigReader(providers: [
-            InMemoryProvider(name: "flags", values: flagValues), environmentProvider, file,
-        ])
+        var providers: [any ConfigProvider] = [InMemoryProvider(name: "flags", values: flagValues), environmentProvider]
+        if let file { providers.append(file) }
+        let reader = ConfigReader(providers: providers)
         return try Self.settings(from: reader, configPath: path)
+    }
+
+    /// True for an existing file whose lines are all blank or `#` comments.
+    static func holdsOnlyComments(_ path: String) -> Bool {
+        guard let data = FileManager.default.contents(atPath: path) else { return false }
+        return data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).allSatisfy { line in
+            let text = line.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }
+            return text.isEmpty || text.first == UInt8(ascii: "#")
+        }
     }
 
     static func settings(from reader: ConfigReader, configPath: String) throws -> ProviderdSettings {

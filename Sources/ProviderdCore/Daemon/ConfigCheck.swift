@@ -26,11 +26,27 @@ public struct ConfigCheck: Sendable {
         self.environment = environment
     }
 
+    /// The config file's own line: a file that holds a database password (in
+    /// `database.url` or `database.listen_url`) must not be readable by others.
+    /// `fileOnly` is what the file alone sets (no flags, no environment).
+    public static func configFileItem(path: String, fileOnly: ProviderdSettings) -> CheckItem {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return CheckItem("config file", .ok, "\(path) (none; defaults and environment)") }
+        let mode = String(info.st_mode & 0o777, radix: 8)
+        let passwords = [fileOnly.databaseURL, fileOnly.listenURL].compactMap { $0 }
+            .contains { (try? PostgresConnection.conninfoHasPassword($0)) == true }
+        if passwords && info.st_mode & 0o004 != 0 {
+            return CheckItem("config file", .warning,
+                             "\(path) holds a database password and is readable by every user (mode 0\(mode)); run `chmod o-r \(path)`")
+        }
+        return CheckItem("config file", .ok, "\(path) (mode 0\(mode))")
+    }
+
     public func run() -> [CheckItem] {
         var items: [CheckItem] = []
         var keyring: FernetKeyring?
         do {
-            let loaded = try KeyringLoader(keyFile: settings.keyFile, environment: environment).load()
+            let loaded = try KeyringLoader(keyFile: settings.keyFile, environment: environment, fallbackFile: KeyringLoader.installedKeyFile).load()
             keyring = loaded.keyring
             items.append(CheckItem("encryption keys", .ok,
                                    "\(loaded.keyring.keys.count) from \(loaded.source); key ids \(loaded.keyring.keyIDs.joined(separator: ", ")) (first encrypts)"))

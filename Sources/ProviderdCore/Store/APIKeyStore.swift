@@ -42,9 +42,13 @@ public struct APIKeyStore {
     }
 
     let connection: PostgresConnection
+    /// The variable names the daemon renders with (`output.env_names`), for the
+    /// check that a stored row can be rendered.
+    let envNames: EnvNameTable
 
-    public init(connection: PostgresConnection) {
+    public init(connection: PostgresConnection, envNames: EnvNameTable = EnvNameTable()) {
         self.connection = connection
+        self.envNames = envNames
     }
 
     /// Encrypts `secret` and upserts the provider's row, active. Base URL and headers
@@ -166,7 +170,7 @@ public struct APIKeyStore {
         }
         candidates[provider] = .success(ProviderSecrets(provider: provider, apiKey: secret, baseURL: url,
                                                         headers: headersJSON ?? stored.headers))
-        var renderer = ConfigRenderer(table: EnvNameTable())
+        var renderer = ConfigRenderer(table: envNames)
         let result = renderer.render(candidates: candidates, services: [])
         if let problem = result.problems.first(where: { $0.provider == provider }) {
             throw InputError("provider \(provider)", "\(problem.reason); the env file could not carry it, so nothing was stored")
