@@ -26,6 +26,20 @@ install_system_packages() {
     fi
 }
 
+# Debian's packaging tools, for scripts/package; debootstrap and systemd-nspawn,
+# for scripts/test-systemd.
+install_packaging_tools() {
+    local missing=()
+    for pkg in dpkg-dev debhelper lintian debootstrap systemd-container; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    fi
+}
+
 # A virtual environment of the project's own for the Python side of the tests.
 # Sets PYTHON. PROVIDERD_VENV overrides where it lives.
 setup_python() {

@@ -75,7 +75,25 @@ public struct ConfigCheck: Sendable {
         } catch {
             items.append(CheckItem("database", .error, "\(error)"))
         }
+        items.append(notificationCheck())
         return items
+    }
+
+    /// LISTEN as the daemon does it, with its probe: behind a transaction pooler it
+    /// is accepted and delivers nothing.
+    func notificationCheck() -> CheckItem {
+        let via = settings.listenURL == nil ? "database.url" : "database.listen_url"
+        do {
+            let session = try DatabaseSession(settings: settings)
+            if session.listenVerified {
+                return CheckItem("notifications", .ok, "LISTEN on \(via) receives notifications")
+            }
+            return CheckItem("notifications", .warning,
+                             "LISTEN on \(via) received no notification within 1 s (a transaction pooler?): the daemon would poll only; "
+                                 + "set database.listen_url to a direct (session) connection")
+        } catch {
+            return CheckItem("notifications", .error, "LISTEN on \(via): \(error)")
+        }
     }
 
     func outputChecks() -> [CheckItem] {

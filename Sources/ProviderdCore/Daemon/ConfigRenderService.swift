@@ -50,6 +50,7 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     private var publishFailures = RepeatingFailureLog()
     private var pendingReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
     private var lastStatusSent = ""
+    private var warnedPollingOnly = false
 
     public init(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, pool: NIOThreadPool,
                 notifier: SystemdNotifier, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger) throws {
@@ -102,7 +103,7 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     public func renderOnce() async throws -> RenderResult {
         ready = true  // a one-shot render is not the daemon becoming ready
         let settings = self.settings
-        let session = try await pool.runIfActive { try DatabaseSession(settings: settings) }
+        let session = try await pool.runIfActive { try DatabaseSession(settings: settings, probeListen: false) }
         let result = try await fullRender(session)
         if publishFailed { throw DaemonError(description: "cannot write \(settings.modelMap) and \(settings.envFile); see the log") }
         return result
@@ -148,6 +149,7 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     /// Serves one connected session until shutdown, a reload that needs a new
     /// connection, or a database error (thrown).
     private func serve(_ session: DatabaseSession) async throws {
+        noteListen(verified: session.listenVerified)
         try await fullRender(session)
         var nextPoll = Self.now() + Backoff.jittered(settings.pollInterval)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
@@ -198,6 +200,22 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
                 try session.listener.waitForNotifications(timeout: .milliseconds(10), wakeDescriptor: wakeDescriptor)
             }
             guard case .notified = outcome else { return }
+        }
+    }
+
+    /// One warning when LISTEN turns out to deliver nothing (a transaction pooler),
+    /// one info line when it works again; STATUS says so meanwhile.
+    private func noteListen(verified: Bool) {
+        status.pollingOnly = !verified
+        if !verified && !warnedPollingOnly {
+            warnedPollingOnly = true
+            logger.warning(
+                "LISTEN receives no notifications on this connection (a transaction pooler?): changes are seen at the next poll only; set database.listen_url to a direct (session) connection",
+                metadata: ["database.listen_url": "\(settings.listenURL == nil ? "unset" : PostgresConnection.redacted(settings.listenURL))",
+                           "poll_interval": "\(settings.pollInterval)"])
+        } else if verified && warnedPollingOnly {
+            warnedPollingOnly = false
+            logger.info("LISTEN receives notifications again")
         }
     }
 

@@ -14,6 +14,9 @@ public struct DaemonStatus: Sendable, Equatable {
     public var degradedProviders: [String] = []
     /// The usage half's summary (spooled, flushed, quarantined), from the flusher.
     public var usage: String?
+    /// LISTEN delivers nothing on this connection (a transaction pooler): changes
+    /// are seen at the next poll only.
+    public var pollingOnly = false
 
     public init() {}
 
@@ -26,6 +29,9 @@ public struct DaemonStatus: Sendable, Equatable {
             parts.append("database unreachable: \(databaseError)")
         } else if let lastContact {
             parts.append("database ok at \(Self.timestamp(lastContact))")
+        }
+        if pollingOnly {
+            parts.append("polling only: LISTEN gets no notifications (set database.listen_url to a direct connection)")
         }
         if !degradedProviders.isEmpty {
             parts.append("degraded: \(degradedProviders.joined(separator: ", "))")

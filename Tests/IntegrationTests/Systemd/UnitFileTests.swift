@@ -27,6 +27,21 @@ struct UnitFileTests {
         #expect((limit ?? 0) >= ProviderdSettings().maxConnections + 64)
     }
 
+    @Test("systemd-sysusers takes the sysusers snippet and makes the user; the unit's ConfigurationDirectoryMode is the README's 0750")
+    func sysusers() throws {
+        let root = try TemporaryDirectory()
+        mkdir(root.file("etc"), 0o755)
+        let snippet = Self.units.appendingPathComponent("providerd.sysusers.conf").path
+        let output = try ProcessRunner.run("/usr/bin/systemd-sysusers", ["--root=\(root.path)", snippet])
+        #expect(output.status == 0 && !output.stderrText.contains("not a valid"), "\(output.stderrText)")
+        let passwd = (try? String(contentsOfFile: root.file("etc/passwd"), encoding: .utf8)) ?? ""
+        #expect(passwd.contains("providerd:x:") && passwd.contains(":/var/lib/providerd:"), "\(passwd)")
+        let unit = try String(contentsOf: Self.units.appendingPathComponent("providerd.service"), encoding: .utf8)
+        #expect(unit.contains("\nConfigurationDirectoryMode=0750\n"))
+        // libdispatch renices its workers; refusing setpriority logs a warning per start.
+        #expect(unit.contains("\nSystemCallFilter=setpriority\n"))
+    }
+
     @Test("the example agent orders after providerd without binding to it")
     func agent() throws {
         let text = try String(contentsOf: Self.units.appendingPathComponent("example-agent.service"), encoding: .utf8)
