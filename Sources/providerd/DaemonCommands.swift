@@ -63,12 +63,17 @@ struct RunCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
+                var pending = PendingRestartNotes(started: settings)
                 for await _ in hangups {
                     notifier.reloading()
                     do {
                         let next = try await loader.load()
                         let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment, fallbackFile: KeyringLoader.installedKeyFile).load().keyring
                         let nextPrices = try next.pricesFile.map { try PriceTable.load(file: $0) }
+                        for key in pending.newlyPending(in: next) {
+                            logger.warning("\(key) changed in the configuration; it takes effect at the next restart (systemctl restart providerd)",
+                                           metadata: ["setting": "\(key)"])
+                        }
                         await service.reload(settings: next, keyring: nextKeys)
                         await flusher.update(settings: next, prices: nextPrices)
                         if let nextPrices {

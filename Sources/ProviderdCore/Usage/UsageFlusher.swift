@@ -63,9 +63,15 @@ public actor UsageFlusher {
         statusSink = sink
     }
 
-    /// SIGHUP: new settings and prices apply from the next segment on. Unknown
+    /// SIGHUP: new settings and prices apply from the next segment on, a new
+    /// `database.url` from the next connection, which is made at once. Unknown
     /// models are warned about again, since the new table may price them.
     public func update(settings: ProviderdSettings, prices: PriceTable?) {
+        if settings.databaseURL != self.settings.databaseURL {
+            connection = nil
+            logger.info("usage goes to the new database.url from the next flush",
+                        metadata: ["database.url": "\(PostgresConnection.redacted(settings.databaseURL))"])
+        }
         self.settings = settings
         self.prices = prices
         warnedUnpriced = []

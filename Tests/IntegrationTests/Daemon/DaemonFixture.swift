@@ -15,6 +15,8 @@ final class DaemonFixture: @unchecked Sendable {
     let notify: NotifySocket
     var daemon: DaemonProcess?
     var extraEnvironment: [String: String] = [:]
+    /// Variables left out of the daemon's environment (to let a config file decide).
+    var withoutEnvironment: Set<String> = []
 
     var envFile: String { directory.file("run/providers.env") }
     var modelMap: String { directory.file("run/models.json") }
@@ -53,6 +55,7 @@ final class DaemonFixture: @unchecked Sendable {
         // A 16 MiB id table (a quarter of the spool bound) rather than 256 MiB per test.
         env["PROVIDERD_SPOOL_MAX_BYTES"] = "\(64 << 20)"
         env.merge(extraEnvironment) { $1 }
+        for name in withoutEnvironment { env[name] = nil }
         return env
     }
 

@@ -1,0 +1,84 @@
+/// What `systemctl reload` (SIGHUP) does with each setting: every key is in
+/// `SettingsReload.table`, so that a new setting cannot be added without deciding.
+///
+/// - `live`: takes effect at the reload. The render half re-reads the database
+///   (reconnecting when `database.*` changed), rewrites the files under the new
+///   `output.*`, polls at the new interval; the flusher connects to the new
+///   `database.url` from its next pass and prices with the new `prices.*`.
+/// - `restart`: read once at start (the socket, its limits, the spool and id
+///   table, the state directory, the logger). A change is logged once, by name, and
+///   waits for `systemctl restart providerd`.
+public enum ReloadClass: String, Sendable, Equatable {
+    case live
+    case restart
+}
+
+public enum SettingsReload {
+    /// Dotted key, its class, and its value as compared between two settings
+    /// (never logged: a database URL may carry a password).
+    public static let table: [(key: String, reload: ReloadClass, value: @Sendable (ProviderdSettings) -> String)] = [
+        ("database.url", .live, { $0.databaseURL ?? "" }),
+        ("database.listen_url", .live, { $0.listenURL ?? "" }),
+        ("keys.file", .live, { $0.keyFile ?? "" }),
+        ("output.env_file", .live, { $0.envFile }),
+        ("output.model_map", .live, { $0.modelMap }),
+        ("output.model_map_mode", .live, { String($0.modelMapMode, radix: 8) }),
+        ("output.owner", .live, { $0.outputOwner.map { String($0) } ?? "" }),
+        ("output.group", .live, { $0.outputGroup.map { String($0) } ?? "" }),
+        ("output.env_names", .live, { $0.envNameOverrides.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",") }),
+        ("poll.interval", .live, { "\($0.pollInterval)" }),
+        ("startup.wait", .live, { "\($0.startupWait)" }),
+        ("usage.flush_interval", .live, { "\($0.flushInterval)" }),
+        ("usage.stop_flush_timeout", .live, { "\($0.stopFlushTimeout)" }),
+        ("prices.file", .live, { $0.pricesFile ?? "" }),
+        ("prices.unknown", .live, { $0.unknownPrice.rawValue }),
+        ("state.dir", .restart, { $0.stateDir }),
+        ("usage.socket", .restart, { $0.socket }),
+        ("usage.socket_mode", .restart, { String($0.socketMode, radix: 8) }),
+        ("usage.socket_group", .restart, { $0.socketGroup.map { String($0) } ?? "" }),
+        ("usage.allow_uids", .restart, { $0.allowUIDs.map(String.init).joined(separator: ",") }),
+        ("usage.allow_gids", .restart, { $0.allowGIDs.map(String.init).joined(separator: ",") }),
+        ("usage.spool_max_bytes", .restart, { "\($0.spoolMaxBytes)" }),
+        ("usage.id_window", .restart, { "\($0.idWindow)" }),
+        ("usage.timestamp_window", .restart, { "\($0.timestampWindow)" }),
+        ("usage.max_line_bytes", .restart, { "\($0.maxLineBytes)" }),
+        ("usage.max_connections", .restart, { "\($0.maxConnections)" }),
+        ("usage.idle_timeout", .restart, { "\($0.idleTimeout)" }),
+        ("log.level", .restart, { $0.logLevel.rawValue }),
+    ]
+
+    public static func reloadClass(of key: String) -> ReloadClass? {
+        table.first { $0.key == key }?.reload
+    }
+
+    /// Keys whose values differ between `old` and `new`, in table order.
+    public static func changedKeys(from old: ProviderdSettings, to new: ProviderdSettings) -> [String] {
+        table.filter { $0.value(old) != $0.value(new) }.map(\.key)
+    }
+}
+
+/// Which restart-class changes were already announced: a reload that finds the
+/// same pending change again says nothing more; a new value, or a change back,
+/// is announced (or forgotten) anew. Compared against the settings the process
+/// started with, which is what the restart-class parts still run on.
+public struct PendingRestartNotes: Sendable {
+    public let started: ProviderdSettings
+    private var announced: [String: String] = [:]
+
+    public init(started: ProviderdSettings) { self.started = started }
+
+    /// The restart-class keys to announce for this reload.
+    public mutating func newlyPending(in next: ProviderdSettings) -> [String] {
+        var fresh: [String] = []
+        for entry in SettingsReload.table where entry.reload == .restart {
+            let value = entry.value(next)
+            if value == entry.value(started) {
+                announced[entry.key] = nil
+            } else if announced[entry.key] != value {
+                announced[entry.key] = value
+                fresh.append(entry.key)
+            }
+        }
+        return fresh
+    }
+}
