@@ -58,7 +58,9 @@ public enum FuzzChecks {
         }
         for record in records {
             check(!record.serviceName.isEmpty && record.serviceName.utf8.count <= 256, "service_name length")
-            check(record.modelString.contains(":") && record.modelString.utf8.count <= 256, "model_string")
+            // By byte: a combining mark after the colon makes one Character of both.
+            check(record.modelString.utf8.contains(UInt8(ascii: ":")) && record.modelString.utf8.count <= 256, "model_string")
+            check(ModelString.split(record.modelString) != nil, "a model string the parser accepts does not split")
             check(!hasControl(record.serviceName) && !hasControl(record.modelString), "control character in a string")
             check((0...UsageLimits.maxTokens).contains(record.inputTokens), "input_tokens range")
             check(record.cacheReadTokens + record.cacheWriteTokens <= record.inputTokens, "cache > input")

@@ -4,14 +4,24 @@
 public struct ModelString: Sendable, Equatable, Hashable, CustomStringConvertible {
     public let value: String
 
-    public var provider: String {
-        guard let colon = value.firstIndex(of: ":") else { return value }
-        return String(value[..<colon])
+    public var provider: String { Self.split(value)?.provider ?? value }
+
+    public var modelName: String { Self.split(value)?.model ?? "" }
+
+    /// The parts before and after the first `:` byte. Found by byte, not by
+    /// Character: a combining mark after the colon (`openai:\u{301}x`) makes one
+    /// Character of the two, which `firstIndex(of: ":")` would not see, while the
+    /// usage parser, the database and every reader split at the byte.
+    public static func split(_ value: String) -> (provider: String, model: String)? {
+        split(value, at: UInt8(ascii: ":"))
     }
 
-    public var modelName: String {
-        guard let colon = value.firstIndex(of: ":") else { return "" }
-        return String(value[value.index(after: colon)...])
+    /// `value` split at the first `separator` byte (an ASCII character), by byte.
+    public static func split(_ value: String, at separator: UInt8) -> (provider: String, model: String)? {
+        let bytes = value.utf8
+        guard let index = bytes.firstIndex(of: separator) else { return nil }
+        return (String(decoding: bytes[..<index], as: UTF8.self),
+                String(decoding: bytes[bytes.index(after: index)...], as: UTF8.self))
     }
 
     public var description: String { value }
@@ -19,7 +29,7 @@ public struct ModelString: Sendable, Equatable, Hashable, CustomStringConvertibl
     /// The seed's `set_model_config` rule: only a `:` is required, so that dynamic
     /// providers (OpenRouter and the like) can be configured.
     public init(_ value: String) throws(InputError) {
-        guard value.contains(":") else {
+        guard value.utf8.contains(UInt8(ascii: ":")) else {
             throw InputError("model", "invalid model string '\(value.prefix(100))': use provider:model-name, e.g. openai:gpt-4o")
         }
         guard value.utf8.count <= 256 else { throw InputError("model", "longer than 256 bytes") }

@@ -110,15 +110,13 @@ public struct PriceTable: Sendable {
     /// Finds a model string's prices; `regexes` compiles the file's patterns for
     /// this caller's thread.
     public func resolve(_ modelString: String, regexes: RegexCache) -> Resolution {
-        guard let colon = modelString.firstIndex(of: ":") else { return .unknown }
-        let prefix = String(modelString[..<colon])
+        guard let (prefix, name) = ModelString.split(modelString) else { return .unknown }
         var providerID = aliases[prefix] ?? prefix
-        var model = String(modelString[modelString.index(after: colon)...]).lowercased()
-        if providerID.lowercased() == "litellm", let slash = model.firstIndex(of: "/") {
-            let actual = String(model[..<slash])
+        var model = name.lowercased()
+        if providerID.lowercased() == "litellm", let (actual, rest) = ModelString.split(model, at: UInt8(ascii: "/")) {
             if !actual.isEmpty, provider(id: actual, regexes: regexes) != nil {
                 providerID = actual
-                model = String(model[model.index(after: slash)...])
+                model = rest
             }
         }
         guard let provider = provider(id: providerID, regexes: regexes) else { return .unknown }

@@ -40,9 +40,9 @@ public struct ModelMapEntry: Sendable, Equatable {
             all[config.service] = (config.model, temperature, config.maxTokens)
         }
         return all.mapValues { value in
-            let colon = value.model.firstIndex(of: ":")
-            let provider = colon.map { String(value.model[..<$0]) } ?? value.model
-            let name = colon.map { String(value.model[value.model.index(after: $0)...]) } ?? ""
+            let parts = ModelString.split(value.model)
+            let provider = parts?.provider ?? value.model
+            let name = parts?.model ?? ""
             return ModelMapEntry(
                 model: value.model, provider: provider, modelName: name, temperature: value.temperature,
                 maxTokens: value.maxTokens,

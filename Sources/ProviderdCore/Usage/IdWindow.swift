@@ -259,20 +259,6 @@ public struct IdWindowSyncer: @unchecked Sendable {
     let bytes: Int
     let path: String?
 
-    /// Faults every page of the table in, writable (`MADV_POPULATE_WRITE`), so
-    /// that no record waits for a page's first touch; run once after start, off the
-    /// intake's path. A kernel without it (before 5.14) leaves pages to fault on use.
-    public func prefault() {
-        guard path != nil else { return }
-        var offset = 0
-        while offset < bytes {
-            // Small steps: each call holds the process's mapping lock while it faults.
-            let length = min(1 << 20, bytes - offset)
-            if madvise(mapping + offset, length, MADV_POPULATE_WRITE) != 0 && errno != EINTR { return }
-            offset += length
-        }
-    }
-
     public func sync() throws(SystemError) {
         guard path != nil else { return }
         guard msync(mapping, bytes, MS_SYNC) == 0 else { throw SystemError("msync", path: path ?? "") }

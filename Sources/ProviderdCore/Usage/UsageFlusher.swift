@@ -87,9 +87,10 @@ public actor UsageFlusher {
     /// a database failure, between passes.
     public func run() async {
         // The built-in prices load now, on the database thread, beside the first
-        // render rather than before it.
-        let syncer = intake.idSyncer
-        try? await pool.runIfActive { syncer.prefault() }
+        // render rather than before it. (The id table is not faulted in ahead: that
+        // made every page resident and dirty, 256 MiB of RSS and of writeback at
+        // each start with the default spool bound; a page costs one fault at its
+        // first id instead.)
         do {
             _ = try await priceTable()
         } catch {

@@ -11,6 +11,18 @@ struct DomainRuleTests {
         #expect(try ModelString("openai:gpt-4o").finding == .ok)
     }
 
+    @Test("a combining mark after the colon: still split at the colon byte, as the usage parser and the database do (found by fuzzing)")
+    func colonBeforeCombiningMark() throws {
+        let value = "openai:\u{301}gpt-4o"
+        let model = try ModelString(value)
+        #expect(model.provider == "openai")
+        #expect(model.modelName == "\u{301}gpt-4o")
+        #expect(ModelString.split(value)! == ("openai", "\u{301}gpt-4o"))
+        // The local provider is found (by its prefix) although its model is odd.
+        let table = try PriceTable.builtIn()
+        #expect(table.resolve("ollama:\u{301}llama3", regexes: RegexCache()) == .local(provider: "ollama"))
+    }
+
     @Test("the seed's set rule: a colon is required, with its advice")
     func seedRule() {
         #expect(throws: InputError("model", "invalid model string 'gpt-4o': use provider:model-name, e.g. openai:gpt-4o")) {
