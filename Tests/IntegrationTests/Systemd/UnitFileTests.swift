@@ -38,8 +38,10 @@ struct UnitFileTests {
         #expect(passwd.contains("providerd:x:") && passwd.contains(":/var/lib/providerd:"), "\(passwd)")
         let unit = try String(contentsOf: Self.units.appendingPathComponent("providerd.service"), encoding: .utf8)
         #expect(unit.contains("\nConfigurationDirectoryMode=0750\n"))
-        // libdispatch renices its workers; refusing setpriority logs a warning per start.
+        // libdispatch renices its workers (to -4 for user-initiated work); a refusal
+        // is logged to syslog at every start.
         #expect(unit.contains("\nSystemCallFilter=setpriority\n"))
+        #expect(unit.contains("\nLimitNICE=-4\n"))
     }
 
     @Test("the example agent orders after providerd without binding to it")
