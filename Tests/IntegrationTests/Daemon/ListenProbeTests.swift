@@ -3,50 +3,57 @@ import Testing
 import TestSupport
 @testable import ProviderdCore
 
+// Each body runs on a thread of its own (`onThread`): it blocks on processes,
+// sockets and waits, and a blocked cooperative thread would stall the suite's
+// in-process servers.
 @Suite("LISTEN behind a transaction pooler: found out, warned once, polled", .enabled(if: TestEnvironment.databaseTestsEnabled && PgBouncer.available))
 struct ListenProbeTests {
     @Test("through PgBouncer in transaction mode: one warning naming database.listen_url, STATUS says polling only, check warns")
-    func poolerIsFoundOut() throws {
-        let fixture = try DaemonFixture()
-        let pooler = try PgBouncer(upstream: fixture.url)
-        let pooled = pooler.url(for: fixture.url)
-        fixture.extraEnvironment["DATABASE_URL"] = pooled
-        let daemon = try fixture.start()
-        _ = try fixture.waitReady()
-        let polling = try fixture.notify.wait { $0.fields["STATUS"]?.contains("polling only") == true }
-        #expect(polling.message.fields["STATUS"]?.contains("database.listen_url") == true)
-        // Warned once, in the log, by name.
-        #expect(DaemonProcess.eventually(timeout: 5) { daemon.log.contains("LISTEN receives no notifications") })
-        #expect(daemon.log.components(separatedBy: "LISTEN receives no notifications").count == 2, "\(daemon.log.suffix(3_000))")
-        #expect(daemon.log.contains("database.listen_url"))
+    func poolerIsFoundOut() async throws {
+        try await onThread {
+            let fixture = try DaemonFixture()
+            let pooler = try PgBouncer(upstream: fixture.url)
+            let pooled = pooler.url(for: fixture.url)
+            fixture.extraEnvironment["DATABASE_URL"] = pooled
+            let daemon = try fixture.start()
+            _ = try fixture.waitReady()
+            let polling = try fixture.notify.wait { $0.fields["STATUS"]?.contains("polling only") == true }
+            #expect(polling.message.fields["STATUS"]?.contains("database.listen_url") == true)
+            // Warned once, in the log, by name.
+            #expect(DaemonProcess.eventually(timeout: 5) { daemon.log.contains("LISTEN receives no notifications") })
+            #expect(daemon.log.components(separatedBy: "LISTEN receives no notifications").count == 2, "\(daemon.log.suffix(3_000))")
+            #expect(daemon.log.contains("database.listen_url"))
 
-        let check = try ProviderdCLI(databaseURL: pooled, encryptionKey: fixture.key.base64).run(["check", "--json"])
-        let report = try JSONSerialization.jsonObject(with: Data(check.stdout)) as? [String: Any]
-        let line = ((report?["checks"] as? [[String: Any]]) ?? []).first { $0["check"] as? String == "notifications" }
-        #expect(line?["status"] as? String == "warning", "\(check.stdoutText)")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
-        withExtendedLifetime(pooler) {}
+            let check = try ProviderdCLI(databaseURL: pooled, encryptionKey: fixture.key.base64).run(["check", "--json"])
+            let report = try JSONSerialization.jsonObject(with: Data(check.stdout)) as? [String: Any]
+            let line = ((report?["checks"] as? [[String: Any]]) ?? []).first { $0["check"] as? String == "notifications" }
+            #expect(line?["status"] as? String == "warning", "\(check.stdoutText)")
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+            withExtendedLifetime(pooler) {}
+        }
     }
 
     @Test("with database.listen_url direct beside the pooler: no warning, a change is seen at once (the poll is a minute away)")
-    func directListenURL() throws {
-        let fixture = try DaemonFixture()
-        let pooler = try PgBouncer(upstream: fixture.url)
-        fixture.extraEnvironment["DATABASE_URL"] = pooler.url(for: fixture.url)
-        fixture.extraEnvironment["PROVIDERD_LISTEN_URL"] = fixture.url
-        let daemon = try fixture.start()
-        let ready = try fixture.waitReady()
-        #expect(ready.fields["STATUS"]?.contains("polling only") == false)
-        try fixture.cli.succeed(["models", "set", "listen_agent", "openai:gpt-4o"])
-        #expect(DaemonProcess.eventually(timeout: 5) { fixture.mapText().contains("listen_agent") })
-        #expect(!daemon.log.contains("LISTEN receives no notifications"))
-        let check = try ProviderdCLI(databaseURL: pooler.url(for: fixture.url), encryptionKey: fixture.key.base64,
-                                     extra: ["PROVIDERD_LISTEN_URL": fixture.url]).run(["check", "--json"])
-        #expect(check.stdoutText.contains(#""check":"notifications","detail":"LISTEN on database.listen_url receives notifications","status":"ok""#),
-                "\(check.stdoutText)")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
-        withExtendedLifetime(pooler) {}
+    func directListenURL() async throws {
+        try await onThread {
+            let fixture = try DaemonFixture()
+            let pooler = try PgBouncer(upstream: fixture.url)
+            fixture.extraEnvironment["DATABASE_URL"] = pooler.url(for: fixture.url)
+            fixture.extraEnvironment["PROVIDERD_LISTEN_URL"] = fixture.url
+            let daemon = try fixture.start()
+            let ready = try fixture.waitReady()
+            #expect(ready.fields["STATUS"]?.contains("polling only") == false)
+            try fixture.cli.succeed(["models", "set", "listen_agent", "openai:gpt-4o"])
+            #expect(DaemonProcess.eventually(timeout: 5) { fixture.mapText().contains("listen_agent") })
+            #expect(!daemon.log.contains("LISTEN receives no notifications"))
+            let check = try ProviderdCLI(databaseURL: pooler.url(for: fixture.url), encryptionKey: fixture.key.base64,
+                                         extra: ["PROVIDERD_LISTEN_URL": fixture.url]).run(["check", "--json"])
+            #expect(check.stdoutText.contains(#""check":"notifications","detail":"LISTEN on database.listen_url receives notifications","status":"ok""#),
+                    "\(check.stdoutText)")
+            daemon.signal(SIGTERM)
+            #expect(daemon.waitForExit() == 0)
+            withExtendedLifetime(pooler) {}
+        }
     }
 }
