@@ -6,7 +6,7 @@ import TestSupport
 // Each body runs on a thread of its own (`onThread`): it blocks on processes,
 // sockets and waits, and a blocked cooperative thread would stall the suite's
 // in-process servers.
-@Suite("LISTEN behind a transaction pooler: found out, warned once, polled", .enabled(if: TestEnvironment.databaseTestsEnabled && PgBouncer.available))
+@Suite("LISTEN behind a transaction pooler: found out, warned once, polled", .enabled(if: TestEnvironment.databaseTestsEnabled && (PgBouncer.available || TestEnvironment.isCI)))
 struct ListenProbeTests {
     @Test("through PgBouncer in transaction mode: one warning naming database.listen_url, STATUS says polling only, check warns")
     func poolerIsFoundOut() async throws {
