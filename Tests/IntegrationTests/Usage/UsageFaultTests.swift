@@ -202,32 +202,9 @@ struct UsageFaultTests {
         let fixture = try DaemonFixture()
         let daemon = try fixture.start(launcher: ["/usr/bin/prlimit", "--nofile=256:256", "--"])
         _ = try fixture.waitReady()
-        let socket = fixture.socket
-        let (served, refused, clients) = try await onThread { () throws -> (Int, Int, [UnixSocketClient]) in
-            var served = 0, refused = 0
-            var clients: [UnixSocketClient] = []
-            for _ in 0..<220 {
-                // A refused client reads the error line, or (when it was slow to read and
-                // the server had closed) a reset, or finds the backlog full while refused
-                // ones wait to be closed: either way it got no place.
-                guard let client = try? UnixSocketClient(path: socket) else {
-                    refused += 1
-                    continue
-                }
-                clients.append(client)
-                let reply = (try? client.request(#"{"op":"ping"}"#)) ?? nil
-                if reply == #"{"ok":true,"pong":true}"# { served += 1 } else if reply == nil || reply?.contains("too many connections") == true { refused += 1 }
-            }
-            return (served, refused, clients)
-        }
+        let (served, refused, clients) = try await Self.crowd(fixture.socket, connections: 220)
         #expect(served == 192 && refused == 28, "served \(served), refused \(refused)")
-        try fixture.cli.succeed(["models", "set", "fd_agent", "openai:gpt-4o"])
-        #expect(DaemonProcess.eventually { fixture.mapText().contains("fd_agent") })
-        #expect(!daemon.log.contains("Too many open files"))
-        withExtendedLifetime(clients) {}
-        daemon.signal(SIGTERM)
-        let status = daemon.waitForExit()
-        #expect(status == 0, "exit \(status.map(String.init) ?? "none"): \(daemon.log.suffix(4_000))")
+        try Self.renderWhileCrowded(fixture, daemon: daemon, clients: clients)
     }
 
     @Test("descriptors inherited from the launcher are left free: 100 open at start under RLIMIT_NOFILE 256 leave 92 places, a model change still renders")
@@ -239,11 +216,20 @@ struct UsageFaultTests {
         let daemon = try fixture.start(launcher: ["/bin/bash", "-c", leak, "leak", "/usr/bin/prlimit", "--nofile=256:256", "--"])
         _ = try fixture.waitReady()
         #expect(daemon.log.contains("descriptors inherited"), "\(daemon.log.suffix(2_000))")
-        let socket = fixture.socket
-        let (served, refused, clients) = try await onThread { () throws -> (Int, Int, [UnixSocketClient]) in
+        let (served, refused, clients) = try await Self.crowd(fixture.socket, connections: 220)
+        #expect(served == 92 && refused == 128, "served \(served), refused \(refused)")
+        try Self.renderWhileCrowded(fixture, daemon: daemon, clients: clients)
+    }
+
+    /// Opens `connections` clients, each pinging once. A refused client reads the
+    /// error line, or (when it was slow to read and the server had closed) a reset,
+    /// or finds the backlog full while refused ones wait to be closed: either way
+    /// it got no place. The clients stay open for the caller.
+    static func crowd(_ socket: String, connections: Int) async throws -> (served: Int, refused: Int, clients: [UnixSocketClient]) {
+        try await onThread { () throws -> (Int, Int, [UnixSocketClient]) in
             var served = 0, refused = 0
             var clients: [UnixSocketClient] = []
-            for _ in 0..<220 {
+            for _ in 0..<connections {
                 guard let client = try? UnixSocketClient(path: socket) else {
                     refused += 1
                     continue
@@ -254,7 +240,11 @@ struct UsageFaultTests {
             }
             return (served, refused, clients)
         }
-        #expect(served == 92 && refused == 128, "served \(served), refused \(refused)")
+    }
+
+    /// With the crowd still connected: a model change renders, no descriptor ran
+    /// out, and SIGTERM exits 0.
+    static func renderWhileCrowded(_ fixture: DaemonFixture, daemon: DaemonProcess, clients: [UnixSocketClient]) throws {
         try fixture.cli.succeed(["models", "set", "fd_agent", "openai:gpt-4o"])
         #expect(DaemonProcess.eventually { fixture.mapText().contains("fd_agent") })
         #expect(!daemon.log.contains("Too many open files"))
