@@ -41,6 +41,6 @@ public struct DaemonStatus: Sendable, Equatable {
     }
 
     static func timestamp(_ seconds: Double) -> String {
-        Date(timeIntervalSince1970: seconds).formatted(.iso8601)
+        UTCTimestamp.iso8601(seconds)
     }
 }

@@ -181,7 +181,9 @@ public struct PriceTable: Sendable {
         // Plain decimal notation only: Decimal(string:) would also take "1e3" and stop at junk.
         guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
               text.filter({ $0 == "." }).count <= 1, text.first != ".", text.last != "." else { return nil }
-        return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        // No locale: with one, Decimal asks ICU for the separator, which pulls
+        // megabytes of locale data into every daemon's memory for a ".".
+        return Decimal(string: text)
     }
 
     static func describe(_ error: DecodingError) -> String {

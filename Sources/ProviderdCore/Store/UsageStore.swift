@@ -93,8 +93,6 @@ public struct UsageStore {
     }
 
     public static func today(offsetDays: Int = 0) -> String {
-        let seconds = Int64(Date().timeIntervalSince1970) + Int64(offsetDays) * 86_400
-        let date = Date(timeIntervalSince1970: TimeInterval(seconds - seconds % 86_400))
-        return String(date.formatted(.iso8601).prefix(10))
+        UTCTimestamp.day(UTCTimestamp.now() + Double(offsetDays) * 86_400)
     }
 }

@@ -42,7 +42,7 @@ public struct JournalLogHandler: LogHandler {
         if journal {
             line = "<\(Self.priority(event.level))>\(message)\n"
         } else {
-            let stamp = Date().formatted(.iso8601)
+            let stamp = UTCTimestamp.iso8601(UTCTimestamp.now())
             line = "\(stamp) \(event.level) \(label): \(message)\n"
         }
         FileHandle.standardError.write(Data(line.utf8))
