@@ -35,8 +35,9 @@ struct RunCommand: AsyncParsableCommand {
         let notifier = SystemdNotifier()
         let beacon = ProgressBeacon()
         let watchdog = notifier.watchdogInterval()
+        let reporter = StatusReporter(notifier: notifier)
         let service = try ConfigRenderService(settings: settings, keyring: keyring, state: state, pool: pool,
-                                              notifier: notifier, beacon: beacon, watchdogInterval: watchdog, logger: logger)
+                                              reporter: reporter, beacon: beacon, watchdogInterval: watchdog, logger: logger)
         // Usage: its own spool thread and database thread, one event loop for the socket.
         let spoolPool = NIOThreadPool(numberOfThreads: 1)
         spoolPool.start()
@@ -46,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
         let usage = try UsageService.makeIntake(settings: settings, state: state, pool: spoolPool, logger: logger)
         let flusher = UsageFlusher(intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
                                    settings: settings, prices: prices, logger: logger)
-        await flusher.reportStatus { text in await service.setUsageStatus(text) }
+        await flusher.reportStatus(to: reporter)
         let usageService = UsageService(settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops,
                                         inherited: inherited, logger: logger)
         var services = [ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
@@ -65,7 +66,7 @@ struct RunCommand: AsyncParsableCommand {
             tasks.addTask {
                 var pending = PendingRestartNotes(started: settings)
                 for await _ in hangups {
-                    notifier.reloading()
+                    reporter.reloading()
                     do {
                         let next = try await loader.load()
                         let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment, fallbackFile: KeyringLoader.installedKeyFile).load().keyring
@@ -109,12 +110,7 @@ struct RenderCommand: AsyncParsableCommand {
         let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: options.environment, fallbackFile: KeyringLoader.installedKeyFile).load().keyring
         let state = try StateDirectory(path: settings.stateDir)
         let lock = try StateDirectoryLock(directory: state)
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
-        let service = try ConfigRenderService(settings: settings, keyring: keyring, state: state, pool: pool,
-                                              notifier: SystemdNotifier(), beacon: ProgressBeacon(), watchdogInterval: nil, logger: logger)
-        let result = try await service.renderOnce()
-        try await pool.shutdownGracefully()
+        let result = try ConfigPublisher.renderOnce(settings: settings, keyring: keyring, state: state, logger: logger)
         withExtendedLifetime(lock) {}
         if !result.problems.isEmpty || !result.serviceProblems.isEmpty {
             let refused = result.problems.map { "provider \($0.provider)" } + result.serviceProblems.map { "service \($0.service)" }

@@ -11,10 +11,11 @@ public struct Backoff: Sendable {
     }
 
     /// The next delay in seconds: random in [d/2, d] with d = min(cap, base * 2^attempt).
-    public mutating func next() -> Double {
+    /// `random` picks within the range (tests pass a fixed choice).
+    public mutating func next(random: (ClosedRange<Double>) -> Double = { Double.random(in: $0) }) -> Double {
         let delay = min(cap, base * Double(1 << min(attempt, 20)))
         attempt += 1
-        return Double.random(in: (delay / 2)...delay)
+        return random((delay / 2)...delay)
     }
 
     public mutating func reset() { attempt = 0 }

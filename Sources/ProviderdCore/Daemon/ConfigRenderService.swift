@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import NIOPosix
 import ServiceLifecycle
@@ -14,56 +13,51 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
 /// LISTEN `providerd_config` sees a committed change at once; a poll every
 /// `poll.interval` (±10%) asks one tiny query (`providerd_config_version`) and reads
 /// the tables only when it moved. Every (re)connection starts with a full read,
-/// since NOTIFYs sent while disconnected are lost. libpq blocks, so every database
-/// call runs on a dedicated thread of `pool`; the wait for NOTIFY is a `poll()` that
-/// a `Wakeup` interrupts for shutdown and reload.
+/// since NOTIFYs sent while disconnected are lost.
 ///
-/// READY=1 is sent here, after the first render has put both files in place: from
-/// the database, or, when it is unreachable at start, from the sealed last-known-good
-/// state (STATUS then says the values are stale and since when).
+/// The decisions are `RenderLoopStateMachine`'s; this actor performs its actions.
+/// libpq blocks, so every database call runs on the dedicated thread of `pool`; the
+/// wait for NOTIFY is a `poll()` that a `Wakeup` interrupts for shutdown and reload.
+/// Files are written by `ConfigPublisher`, and systemd is told through
+/// `StatusReporter`: READY=1 after the first render has put both files in place,
+/// from the database or, when it is unreachable at start, from the sealed
+/// last-known-good state (STATUS then says the values are stale and since when).
 public actor ConfigRenderService: Service, CustomStringConvertible {
     /// What swift-service-lifecycle logs for this service: its name, never its settings.
     public nonisolated var description: String { "ConfigRenderService" }
 
     private var settings: ProviderdSettings
-    private var keyring: FernetKeyring
-    private var renderer: ConfigRenderer
-    private var generations: GenerationStore
-    private let state: StateDirectory
+    private var publisher: ConfigPublisher
+    private var machine: RenderLoopStateMachine
     private let pool: NIOThreadPool
     private let wakeup: Wakeup
     private let beacon: ProgressBeacon
-    private let notifier: SystemdNotifier
+    private let reporter: StatusReporter
     private let logger: Logger
+    private let clock: @Sendable () -> Double
     /// The loop wakes at least this often (seconds), so the watchdog sees progress.
     private let tick: Double
-    private let startedAt = ConfigRenderService.now()
 
-    private var status = DaemonStatus()
-    private var ready = false
-    private var seenVersion: Int64?
-    private var sealedDigest: String?
-    private var publishFailed = false
-    private var reportedServices: Set<ServiceProblem> = []
-    private var reported: Set<ProviderProblem> = []
-    private var databaseFailures = RepeatingFailureLog()
-    private var publishFailures = RepeatingFailureLog()
+    private var session: DatabaseSession?
     private var pendingReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
-    private var lastStatusSent = ""
+    private var takenReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
+    private var lastDatabaseError = ""
+    private var databaseFailures = RepeatingFailureLog()
     private var warnedPollingOnly = false
 
     public init(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, pool: NIOThreadPool,
-                notifier: SystemdNotifier, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger) throws {
+                reporter: StatusReporter, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger,
+                clock: @escaping @Sendable () -> Double = UTCTimestamp.now) throws {
         self.settings = settings
-        self.keyring = keyring
-        self.renderer = ConfigRenderer(table: EnvNameTable(overrides: settings.envNameOverrides))
-        self.generations = try GenerationStore(directory: state)
-        self.state = state
+        self.publisher = try ConfigPublisher(settings: settings, keyring: keyring, state: state, logger: logger)
+        self.machine = RenderLoopStateMachine(startedAt: clock(), startupWait: settings.startupWait,
+                                              pollInterval: settings.pollInterval)
         self.pool = pool
         self.wakeup = try Wakeup()
         self.beacon = beacon
-        self.notifier = notifier
+        self.reporter = reporter
         self.logger = logger
+        self.clock = clock
         let watchdogSeconds = watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         self.tick = min(1.0, (watchdogSeconds ?? 4) / 4)
     }
@@ -71,7 +65,7 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     public func run() async throws {
         let wakeup = self.wakeup
         try await withGracefulShutdownHandler {
-            try await self.mainLoop()
+            try await self.drive()
         } onGracefulShutdown: {
             wakeup.signal()
         }
@@ -86,116 +80,183 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     /// SIGHUP whose configuration did not load: the running one stays.
     public func reloadFailed(_ error: any Error) {
         logger.error("reload refused; keeping the running configuration", metadata: ["error": "\(error)"])
-        sendReady()
+        reporter.ready()
     }
 
-    public var isReady: Bool { ready }
+    // MARK: - Performing the machine's actions
 
-    /// The usage flusher's summary for STATUS (quarantined records must show there).
-    public func setUsageStatus(_ text: String) {
-        guard status.usage != text else { return }
-        status.usage = text
-        if ready { sendStatus(status.line) }
-    }
-
-    /// `providerd render`: one connection, one full read, both files, then return.
-    /// Throws when the database cannot be read or the files cannot be written.
-    public func renderOnce() async throws -> RenderResult {
-        ready = true  // a one-shot render is not the daemon becoming ready
-        let settings = self.settings
-        let session = try await pool.runIfActive { try DatabaseSession(settings: settings, probeListen: false) }
-        let result = try await fullRender(session)
-        if publishFailed { throw DaemonError(description: "cannot write \(settings.modelMap) and \(settings.envFile); see the log") }
-        return result
-    }
-
-    // MARK: - Loop
-
-    private func mainLoop() async throws {
-        var backoff = Backoff()
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let reload = pendingReload {
-                pendingReload = nil
-                apply(reload)
-                if !ready { sendStatus(status.line) } else { sendReady() }
-            }
-            let settings = self.settings
-            let session: DatabaseSession
-            do {
-                session = try await pool.runIfActive { try DatabaseSession(settings: settings) }
-            } catch is CancellationError {
-                break  // the group stops (another service failed): not a database failure
-            } catch {
-                let delay = backoff.next()
-                try databaseFailed(error, retryIn: delay)
-                await pause(seconds: delay)
+    private func drive() async throws {
+        var actions = machine.start()
+        while !actions.isEmpty {
+            var action = actions.removeFirst()
+            if Task.isShuttingDownGracefully || Task.isCancelled, !machine.isStopped {
+                actions = machine.shutdown()
                 continue
             }
-            do {
-                try await serve(session)
-                backoff.reset()
-            } catch is CancellationError {
-                break
-            } catch let error where !(error is DaemonError) {
-                let delay = backoff.next()
-                try databaseFailed(error, retryIn: delay)
-                await pause(seconds: delay)
-            }
-        }
-        notifier.stopping(status: "stopping; " + status.line)
-        logger.info("stopping")
-    }
-
-    /// Serves one connected session until shutdown, a reload that needs a new
-    /// connection, or a database error (thrown).
-    private func serve(_ session: DatabaseSession) async throws {
-        noteListen(verified: session.listenVerified)
-        try await fullRender(session)
-        var nextPoll = Self.now() + Backoff.jittered(settings.pollInterval)
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if let reload = pendingReload {
+            // A reload is taken where the loop would otherwise wait.
+            if let reload = pendingReload, action.isWaitPoint {
                 pendingReload = nil
+                takenReload = reload
                 let reconnect = reload.settings.databaseURL != settings.databaseURL
                     || reload.settings.listenURL != settings.listenURL
-                apply(reload)
-                if reconnect { return }
-                try await fullRender(session)
-                sendReady()
-                nextPoll = Self.now() + Backoff.jittered(settings.pollInterval)
-                continue
+                actions = machine.reloadRequested(reconnect: reconnect, pollInterval: reload.settings.pollInterval, now: clock())
+                guard !actions.isEmpty else { continue }
+                action = actions.removeFirst()
             }
-            let timeout = max(0, min(nextPoll - Self.now(), tick))
-            let wakeDescriptor = wakeup.descriptor
-            let outcome = try await pool.runIfActive {
-                try session.listener.waitForNotifications(timeout: .milliseconds(Int64(timeout * 1000)), wakeDescriptor: wakeDescriptor)
-            }
-            beacon.tick()
-            switch outcome {
-            case .notified:
-                try await debounce(session)
-                try await fullRender(session)
-            case .woken:
-                wakeup.drain()
-            case .timedOut:
-                guard Self.now() >= nextPoll else { continue }
-                nextPoll = Self.now() + Backoff.jittered(settings.pollInterval)
-                let version = try await pool.runIfActive { try ConfigSnapshotQuery.version(on: session.queries) }
-                contact()
-                if version == nil || version != seenVersion || publishFailed {
-                    try await fullRender(session)
-                } else {
-                    sendStatus(status.line)
+            switch action {
+            case .connect:
+                let settings = self.settings
+                do {
+                    let opened = try await pool.runIfActive { try DatabaseSession(settings: settings) }
+                    session = opened
+                    noteListen(verified: opened.listenVerified)
+                    actions = machine.connected(now: clock())
+                } catch {
+                    actions = databaseFailed(error)
                 }
+            case .disconnect:
+                session = nil
+            case .collectNotifications:
+                do { try await collectNotifications() } catch { actions = databaseFailed(error) }
+            case .render:
+                do {
+                    let session = try currentSession()
+                    let (snapshot, version) = try await pool.runIfActive { try ConfigSnapshotQuery.read(on: session.queries) }
+                    contact()
+                    let published = record(publisher.publish(snapshot, now: clock()))
+                    actions = machine.rendered(version: version, published: published)
+                } catch {
+                    actions = databaseFailed(error)
+                }
+            case .readVersion:
+                do {
+                    let session = try currentSession()
+                    let version = try await pool.runIfActive { try ConfigSnapshotQuery.version(on: session.queries) }
+                    contact()
+                    actions = machine.versionRead(version)
+                } catch {
+                    actions = databaseFailed(error)
+                }
+            case .waitForChange(let until):
+                do { actions = try await waitForChange(until: until) } catch { actions = databaseFailed(error) }
+            case .restoreSealedState:
+                let now = clock()
+                var published = false
+                if let restored = publisher.restoreSealedState(now: now) {
+                    reporter.update {
+                        $0.staleSince = restored.lastContact
+                        $0.lastContact = restored.lastContact
+                    }
+                    published = record(restored.outcome)
+                }
+                actions = machine.sealedStateRestored(published, now: now)
+            case .pause(let seconds):
+                await pause(seconds: seconds)
+                actions = machine.pauseEnded()
+            case .applyReload:
+                if let reload = takenReload { apply(reload) }
+                takenReload = nil
+            case .announceReady:
+                reporter.ready()
+                let status = reporter.status
+                logger.info("ready", metadata: ["generation": "\(status.generation)", "stale": "\(status.staleSince != nil)"])
+            case .sendReady:
+                reporter.ready()
+            case .sendStatus:
+                reporter.sendStatus()
+            case .extendStartTimeout(let seconds, let waited):
+                reporter.extendStartTimeout(seconds: seconds, status: "waiting for the database (\(waited) s): \(lastDatabaseError)")
+            case .stop(.shutdown):
+                reporter.stopping()
+                logger.info("stopping")
+            case .stop(.noDatabase(let waited)):
+                throw DaemonError(description: "no database within startup.wait (\(waited) s) and no sealed state to render from: \(lastDatabaseError)")
             }
+        }
+    }
+
+    private func currentSession() throws -> DatabaseSession {
+        guard let session else { throw DaemonError(description: "no database session") }
+        return session
+    }
+
+    /// Logs the failure (once a minute while it lasts), marks STATUS stale, and
+    /// asks the machine what next. A cancellation is the group stopping, not the database.
+    private func databaseFailed(_ error: any Error) -> [RenderLoopStateMachine.Action] {
+        session = nil
+        if error is CancellationError { return machine.shutdown() }
+        let now = clock()
+        let actions = machine.databaseFailed(now: now)
+        let delay = machine.retryIn
+        let (log, skipped) = databaseFailures.failed(at: now)
+        if log {
+            var metadata: Logger.Metadata = ["error": "\(error)", "repeats": "\(skipped)"]
+            if let delay { metadata["retry_in_seconds"] = "\(Double(Int(delay * 10)) / 10)" }
+            logger.error("database unreachable; files left as they are", metadata: metadata)
+        }
+        lastDatabaseError = "\(error)"
+        reporter.update {
+            $0.databaseError = "\(error)"
+            if $0.staleSince == nil { $0.staleSince = $0.lastContact ?? now }
+        }
+        return actions
+    }
+
+    /// The database answered.
+    private func contact() {
+        let now = clock()
+        if let duration = databaseFailures.recovered(at: now) {
+            logger.notice("database reachable again", metadata: ["after_seconds": "\(Int(duration))"])
+        }
+        reporter.update {
+            $0.lastContact = now
+            $0.databaseError = nil
+            $0.staleSince = nil
+        }
+    }
+
+    /// Puts a publish's outcome into STATUS; true when the files hold it.
+    private func record(_ outcome: ConfigPublisher.Outcome) -> Bool {
+        switch outcome {
+        case .published(let result, let generation):
+            reporter.update {
+                $0.generation = generation
+                $0.providers = result.providersWithKeys.count
+                $0.services = result.services.count
+                $0.degradedProviders = Array(Set(result.problems.map(\.provider))).sorted()
+                $0.filesError = nil
+            }
+            return true
+        case .failed(_, let reason):
+            reporter.update { $0.filesError = reason }
+            return false
+        }
+    }
+
+    private func waitForChange(until: Double) async throws -> [RenderLoopStateMachine.Action] {
+        let session = try currentSession()
+        let timeout = max(0, min(until - clock(), tick))
+        let wakeDescriptor = wakeup.descriptor
+        let outcome = try await pool.runIfActive {
+            try session.listener.waitForNotifications(timeout: .milliseconds(Int64(timeout * 1000)), wakeDescriptor: wakeDescriptor)
+        }
+        beacon.tick()
+        switch outcome {
+        case .notified: return machine.notified()
+        case .woken:
+            wakeup.drain()
+            return [.waitForChange(until: until)]
+        case .timedOut: return machine.waitTimedOut(now: clock())
         }
     }
 
     /// A burst of changes (a script updating many rows) becomes one render: keep
     /// collecting while NOTIFYs arrive within 10 ms of each other, for at most 200 ms.
-    private func debounce(_ session: DatabaseSession) async throws {
-        let deadline = Self.now() + 0.2
+    private func collectNotifications() async throws {
+        let session = try currentSession()
+        let deadline = clock() + 0.2
         let wakeDescriptor = wakeup.descriptor
-        while Self.now() < deadline {
+        while clock() < deadline {
             let outcome = try await pool.runIfActive {
                 try session.listener.waitForNotifications(timeout: .milliseconds(10), wakeDescriptor: wakeDescriptor)
             }
@@ -206,7 +267,7 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     /// One warning when LISTEN turns out to deliver nothing (a transaction pooler),
     /// one info line when it works again; STATUS says so meanwhile.
     private func noteListen(verified: Bool) {
-        status.pollingOnly = !verified
+        reporter.update { $0.pollingOnly = !verified }
         if !verified && !warnedPollingOnly {
             warnedPollingOnly = true
             logger.warning(
@@ -220,148 +281,13 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     }
 
     private func pause(seconds: Double) async {
-        let until = Self.now() + seconds
-        while Self.now() < until, !Task.isShuttingDownGracefully, !Task.isCancelled, pendingReload == nil {
+        let until = clock() + seconds
+        while clock() < until, !Task.isShuttingDownGracefully, !Task.isCancelled, pendingReload == nil {
             try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: .milliseconds(Int64(min(self.tick, until - Self.now()) * 1000)))
+                try await Task.sleep(for: .milliseconds(Int64(min(self.tick, until - self.clock()) * 1000)))
             }
             beacon.tick()
         }
-    }
-
-    // MARK: - Rendering
-
-    @discardableResult
-    private func fullRender(_ session: DatabaseSession) async throws -> RenderResult {
-        let (snapshot, version) = try await pool.runIfActive { try ConfigSnapshotQuery.read(on: session.queries) }
-        contact()
-        seenVersion = version
-        let candidates = ProviderDecryptor.decrypt(snapshot.keys, keyring: keyring)
-        let result = renderer.render(candidates: candidates, services: snapshot.services)
-        report(result)
-        publish(result, sealing: snapshot.services)
-        return result
-    }
-
-    private func report(_ result: RenderResult) {
-        let current = Set(result.problems)
-        for problem in result.problems where !reported.contains(problem) {
-            let fallback = result.staleProviders.contains(problem.provider) ? "keeping its last good value" : "left out of the env file"
-            logger.warning("provider value refused; \(fallback)", metadata: [
-                "provider": "\(problem.provider)", "reason": "\(problem.reason)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))",
-            ])
-        }
-        for problem in reported.subtracting(current) where !current.contains(where: { $0.provider == problem.provider }) {
-            logger.info("provider value accepted again", metadata: ["provider": "\(problem.provider)"])
-        }
-        reported = current
-        let services = Set(result.serviceProblems)
-        for problem in result.serviceProblems where !reportedServices.contains(problem) {
-            let fallback = result.services[problem.service] != nil ? "keeping its last good entry" : "left out of the model map"
-            logger.warning("model_config row cannot be written; \(fallback)", metadata: [
-                "service": "\(problem.service)", "reason": "\(problem.reason)",
-            ])
-        }
-        reportedServices = services
-    }
-
-    /// Writes both files (model map first, env file second) when their bytes
-    /// change, seals the state when it came from the database, sends READY once.
-    private func publish(_ result: RenderResult, sealing services: [ServiceConfig]?) {
-        let now = Self.now()
-        do {
-            let previous = generations.generation
-            let generation = try generations.generation(for: result.digest)
-            let mapWriter = AtomicFileWriter(mode: settings.modelMapMode, owner: settings.outputOwner, group: settings.outputGroup)
-            let envWriter = AtomicFileWriter(mode: 0o600, owner: settings.outputOwner, group: settings.outputGroup)
-            let wroteMap = try mapWriter.writeIfChanged(Array(result.modelMap(generation: generation).utf8), to: settings.modelMap)
-            let wroteEnv = try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: settings.envFile)
-            if let services, result.digest != sealedDigest {
-                // Rows the map cannot carry (a NaN temperature) are not sealed either.
-                let sealed = SealedState(providers: renderer.lastGood.values.sorted { $0.provider < $1.provider },
-                                         services: services.filter { $0.temperature?.isFinite ?? true }, lastContact: Int64(now))
-                try sealed.seal(with: keyring, into: state)
-                sealedDigest = result.digest
-            }
-            if let duration = publishFailures.recovered(at: now) {
-                logger.notice("files written again", metadata: ["after_seconds": "\(Int(duration))"])
-            }
-            publishFailed = false
-            status.generation = generation
-            status.providers = result.providersWithKeys.count
-            status.services = result.services.count
-            status.degradedProviders = Array(Set(result.problems.map(\.provider))).sorted()
-            if generation != previous || wroteMap || wroteEnv {
-                logger.info("rendered", metadata: [
-                    "generation": "\(generation)", "providers": "\(status.providers)", "services": "\(status.services)",
-                    "env_file": "\(settings.envFile)", "model_map": "\(settings.modelMap)",
-                ])
-            }
-            if !ready {
-                ready = true
-                sendReady()
-                logger.info("ready", metadata: ["generation": "\(generation)", "stale": "\(status.staleSince != nil)"])
-            } else {
-                sendStatus(status.line)
-            }
-        } catch {
-            publishFailed = true
-            let (log, skipped) = publishFailures.failed(at: now)
-            if log { logger.error("cannot write the output files", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
-            sendStatus(status.line + "; cannot write files: \(error)")
-        }
-    }
-
-    /// With the database unreachable at start, the sealed last-known-good state
-    /// renders the same files so agents can start; STATUS says they are stale.
-    private func restoreSealedState() -> Bool {
-        let sealed: SealedState?
-        do {
-            sealed = try SealedState.unseal(with: keyring, from: state)
-        } catch {
-            logger.warning("the sealed last-known-good state cannot be opened with the configured keys; ignoring it",
-                           metadata: ["error": "\(error)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
-            return false
-        }
-        guard let sealed else { return false }
-        let candidates = Dictionary(uniqueKeysWithValues: sealed.providers.map { ($0.provider, Result<ProviderSecrets, ProviderProblem>.success($0)) })
-        let result = renderer.render(candidates: candidates, services: sealed.services)
-        status.staleSince = Double(sealed.lastContact)
-        status.lastContact = Double(sealed.lastContact)
-        sealedDigest = result.digest
-        publish(result, sealing: nil)
-        return ready
-    }
-
-    private func databaseFailed(_ error: any Error, retryIn delay: Double) throws {
-        let now = Self.now()
-        let (log, skipped) = databaseFailures.failed(at: now)
-        if log {
-            logger.error("database unreachable; files left as they are", metadata: [
-                "error": "\(error)", "retry_in_seconds": "\(String(format: "%.1f", delay))", "repeats": "\(skipped)",
-            ])
-        }
-        status.databaseError = "\(error)"
-        if status.staleSince == nil { status.staleSince = status.lastContact ?? now }
-        if !ready && !restoreSealedState() {
-            let waited = now - startedAt
-            guard waited < settings.startupWait else {
-                throw DaemonError(description: "no database within startup.wait (\(Int(settings.startupWait)) s) and no sealed state to render from: \(error)")
-            }
-            notifier.extendTimeout(seconds: Int(delay) + 30, status: "waiting for the database (\(Int(waited)) s): \(error)")
-            return
-        }
-        sendStatus(status.line)
-    }
-
-    private func contact() {
-        let now = Self.now()
-        if let duration = databaseFailures.recovered(at: now) {
-            logger.notice("database reachable again", metadata: ["after_seconds": "\(Int(duration))"])
-        }
-        status.lastContact = now
-        status.databaseError = nil
-        status.staleSince = nil
     }
 
     private func apply(_ reload: (settings: ProviderdSettings, keyring: FernetKeyring)) {
@@ -371,22 +297,17 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
         var next = reload.settings
         next.stateDir = settings.stateDir
         settings = next
-        keyring = reload.keyring
-        renderer.table = EnvNameTable(overrides: next.envNameOverrides)
-        logger.info("configuration reloaded", metadata: ["key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
+        publisher.apply(settings: next, keyring: reload.keyring)
+        logger.info("configuration reloaded", metadata: ["key_ids": "\(reload.keyring.keyIDs.joined(separator: ","))"])
     }
+}
 
-    private func sendReady() {
-        lastStatusSent = status.line
-        notifier.ready(status: status.line)
+extension RenderLoopStateMachine.Action {
+    /// Where the loop would wait: a pending reload is taken before these.
+    var isWaitPoint: Bool {
+        switch self {
+        case .connect, .waitForChange, .pause: true
+        default: false
+        }
     }
-
-    /// STATUS= only when the line changed.
-    private func sendStatus(_ line: String) {
-        guard line != lastStatusSent else { return }
-        lastStatusSent = line
-        notifier.status(line)
-    }
-
-    static func now() -> Double { Date().timeIntervalSince1970 }
 }

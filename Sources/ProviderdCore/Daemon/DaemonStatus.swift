@@ -1,5 +1,3 @@
-import Foundation
-
 /// The one-line STATUS= summary systemd shows in `systemctl status`.
 public struct DaemonStatus: Sendable, Equatable {
     public var generation = 0
@@ -17,6 +15,8 @@ public struct DaemonStatus: Sendable, Equatable {
     /// LISTEN delivers nothing on this connection (a transaction pooler): changes
     /// are seen at the next poll only.
     public var pollingOnly = false
+    /// Why the last publish failed, until files are written again.
+    public var filesError: String?
 
     public init() {}
 
@@ -37,6 +37,7 @@ public struct DaemonStatus: Sendable, Equatable {
             parts.append("degraded: \(degradedProviders.joined(separator: ", "))")
         }
         if let usage { parts.append(usage) }
+        if let filesError { parts.append("cannot write files: \(filesError)") }
         return parts.joined(separator: "; ")
     }
 

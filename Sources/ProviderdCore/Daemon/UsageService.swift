@@ -43,7 +43,7 @@ public struct UsageService: Service, CustomStringConvertible {
         let instance = id.value
         let files = try SpoolFiles(directory: state.file("spool"), instance: instance)
         let idLog = IdLog(directory: state)
-        let now = Int64(ConfigRenderService.now())
+        let now = Int64(UTCTimestamp.now())
         let window = Int64(settings.idWindow)
         let logged = try idLog.load(now: now, window: window)
         if logged.damagedLines > 0 {

@@ -29,14 +29,14 @@ public actor UsageFlusher {
     private var warnedUnpriced: Set<String> = []
     private var warnedUnpricedCap = false
     static let namedUnpricedModels = 50
-    private var statusSink: (@Sendable (String) async -> Void)?
+    private var reporter: StatusReporter?
     /// The cancel request of the connection a statement is running on, so that a
     /// stop can interrupt a flush blocked on a lock or a slow server.
     private nonisolated let running = RunningStatement()
     /// Ids of committed segments that `ids.log` could not take yet (a full disk).
     private var unloggedIDs: [(id: String, acceptedAt: Int64)] = []
     private var idLogFailing = false
-    private var lastCheckpoint = ConfigRenderService.now()
+    private var lastCheckpoint = UTCTimestamp.now()
     private var firstPass = true
     private var checkpointFailing = false
     static let checkpointInterval = 60.0
@@ -59,8 +59,8 @@ public actor UsageFlusher {
     }
 
     /// Where a one-line usage summary goes after each pass (the daemon's STATUS).
-    public func reportStatus(to sink: @escaping @Sendable (String) async -> Void) {
-        statusSink = sink
+    public func reportStatus(to reporter: StatusReporter) {
+        self.reporter = reporter
     }
 
     /// SIGHUP: new settings and prices apply from the next segment on, a new
@@ -184,7 +184,7 @@ public actor UsageFlusher {
                 record(result, segment: segment)
             } catch let error as PostgresError where error.isRetryable {
                 connection = nil
-                let now = ConfigRenderService.now()
+                let now = UTCTimestamp.now()
                 let (log, skipped) = failures.failed(at: now)
                 if log { logger.error("cannot flush usage; retrying", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
                 return false
@@ -200,18 +200,18 @@ public actor UsageFlusher {
             }
         }
         await intake.updateFlushCounters(stats())
-        if let statusSink {
+        if let reporter {
             let spooled = await intake.spooledBytes
             var text = "usage: \(flushedRecords) flushed, \(spooled) bytes spooled"
             if quarantinedSegments > 0 { text += ", QUARANTINED \(quarantinedSegments) (see spool/quarantine)" }
-            await statusSink(text)
+            reporter.setUsage(text)
         }
         await checkpointIDs(force: false)
         if !segments.isEmpty, await intake.spooledBytes == 0 {
             // A burst is over: hand the allocator's free pages back to the system.
             MemoryTrim.now()
         }
-        if let duration = failures.recovered(at: ConfigRenderService.now()) {
+        if let duration = failures.recovered(at: UTCTimestamp.now()) {
             logger.notice("usage flushing again", metadata: ["after_seconds": "\(Int(duration))"])
         }
         return true
@@ -222,7 +222,7 @@ public actor UsageFlusher {
     /// while the log is over 8 MiB, and at a stop. Also makes durable the ids `ids.log` could
     /// not take (a full disk).
     func checkpointIDs(force: Bool) async {
-        let now = ConfigRenderService.now()
+        let now = UTCTimestamp.now()
         // Often enough that a restart after a crash replays little of ids.log (at
         // most a few seconds of ids), rarely enough that writing the table out does
         // not become the flusher's work.
@@ -270,7 +270,7 @@ public actor UsageFlusher {
     }
 
     private func record(_ result: SegmentFlush.Result, segment: String) {
-        lastFlush = Int64(ConfigRenderService.now())
+        lastFlush = Int64(UTCTimestamp.now())
         if result.alreadyFlushed {
             // Committed by an earlier pass (or process) that could not remove it: its
             // records are in model_usage, and this is where they are counted.

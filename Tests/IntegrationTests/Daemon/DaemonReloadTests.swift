@@ -33,8 +33,12 @@ struct DaemonReloadTests {
             #expect(DaemonProcess.eventually { (try? DaemonUsageTests.totals(fixture.url, service: "moved").requests) == 1 })
 
             try writeConfig(config, url: other.url)
+            let mark = fixture.notify.all.count
             daemon.signal(SIGHUP)
             #expect(fixture.envFileEventually(contains: "sk-database-b"), "\(daemon.log.suffix(3_000))")
+            // systemd holds the unit in "reloading" until READY=1: it must come after the new session's render.
+            let reloading = try fixture.notify.wait(after: mark) { $0.fields["RELOADING"] == "1" }
+            _ = try fixture.notify.wait(after: reloading.index) { $0.fields["READY"] == "1" }
             #expect(try client.request(#"{"service_name":"moved","model_string":"openai:gpt-4o","input_tokens":1,"id":"in-b"}"#) == #"{"ok":true}"#)
             #expect(DaemonProcess.eventually { (try? DaemonUsageTests.totals(other.url, service: "moved").requests) == 1 },
                     "\(daemon.log.suffix(3_000))")

@@ -1,0 +1,147 @@
+import Logging
+
+/// Turns what the database holds (or the sealed last-known-good state) into the
+/// two files agents read: decrypts the keys, renders, writes the model map and then
+/// the env file when their bytes change, and seals the state that came from the
+/// database. Shared by the daemon's render loop and `providerd render`.
+///
+/// Each refused provider or service row is logged once, when it first appears, and
+/// once when it is accepted again; repeated write failures are logged at most once
+/// a minute.
+public struct ConfigPublisher {
+    /// The outcome of one publish.
+    enum Outcome {
+        /// Both files hold this render (written now, or already identical).
+        case published(RenderResult, generation: Int)
+        /// A file could not be written; the previous files stay in place.
+        case failed(RenderResult, reason: String)
+    }
+
+    private(set) var settings: ProviderdSettings
+    private(set) var keyring: FernetKeyring
+    private var renderer: ConfigRenderer
+    private var generations: GenerationStore
+    private let state: StateDirectory
+    private let logger: Logger
+    private var sealedDigest: String?
+    private var reported: Set<ProviderProblem> = []
+    private var reportedServices: Set<ServiceProblem> = []
+    private var failures = RepeatingFailureLog()
+
+    init(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, logger: Logger) throws {
+        self.settings = settings
+        self.keyring = keyring
+        self.renderer = ConfigRenderer(table: EnvNameTable(overrides: settings.envNameOverrides))
+        self.generations = try GenerationStore(directory: state)
+        self.state = state
+        self.logger = logger
+    }
+
+    /// A reload's settings and keys. `state.dir` is fixed for the process's life.
+    mutating func apply(settings next: ProviderdSettings, keyring: FernetKeyring) {
+        var next = next
+        next.stateDir = settings.stateDir
+        settings = next
+        self.keyring = keyring
+        renderer.table = EnvNameTable(overrides: next.envNameOverrides)
+    }
+
+    /// Renders and writes a snapshot read from the database, and seals it.
+    mutating func publish(_ snapshot: ConfigSnapshot, now: Double) -> Outcome {
+        let candidates = ProviderDecryptor.decrypt(snapshot.keys, keyring: keyring)
+        let result = renderer.render(candidates: candidates, services: snapshot.services)
+        report(result)
+        return write(result, sealing: snapshot.services, now: now)
+    }
+
+    /// Renders the sealed state, for a start without the database. Nil when there is
+    /// none, or it does not open with the configured keys (logged).
+    mutating func restoreSealedState(now: Double) -> (outcome: Outcome, lastContact: Double)? {
+        let sealed: SealedState?
+        do {
+            sealed = try SealedState.unseal(with: keyring, from: state)
+        } catch {
+            logger.warning("the sealed last-known-good state cannot be opened with the configured keys; ignoring it",
+                           metadata: ["error": "\(error)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
+            return nil
+        }
+        guard let sealed else { return nil }
+        let candidates = Dictionary(uniqueKeysWithValues: sealed.providers.map {
+            ($0.provider, Result<ProviderSecrets, ProviderProblem>.success($0))
+        })
+        let result = renderer.render(candidates: candidates, services: sealed.services)
+        sealedDigest = result.digest
+        return (write(result, sealing: nil, now: now), Double(sealed.lastContact))
+    }
+
+    private mutating func write(_ result: RenderResult, sealing services: [ServiceConfig]?, now: Double) -> Outcome {
+        do {
+            let previous = generations.generation
+            let generation = try generations.generation(for: result.digest)
+            let mapWriter = AtomicFileWriter(mode: settings.modelMapMode, owner: settings.outputOwner, group: settings.outputGroup)
+            let envWriter = AtomicFileWriter(mode: 0o600, owner: settings.outputOwner, group: settings.outputGroup)
+            let wroteMap = try mapWriter.writeIfChanged(Array(result.modelMap(generation: generation).utf8), to: settings.modelMap)
+            let wroteEnv = try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: settings.envFile)
+            if let services, result.digest != sealedDigest {
+                // Rows the map cannot carry (a NaN temperature) are not sealed either.
+                let sealed = SealedState(providers: renderer.lastGood.values.sorted { $0.provider < $1.provider },
+                                         services: services.filter { $0.temperature?.isFinite ?? true }, lastContact: Int64(now))
+                try sealed.seal(with: keyring, into: state)
+                sealedDigest = result.digest
+            }
+            if let duration = failures.recovered(at: now) {
+                logger.notice("files written again", metadata: ["after_seconds": "\(Int(duration))"])
+            }
+            if generation != previous || wroteMap || wroteEnv {
+                logger.info("rendered", metadata: [
+                    "generation": "\(generation)", "providers": "\(result.providersWithKeys.count)",
+                    "services": "\(result.services.count)", "env_file": "\(settings.envFile)", "model_map": "\(settings.modelMap)",
+                ])
+            }
+            return .published(result, generation: generation)
+        } catch {
+            let (log, skipped) = failures.failed(at: now)
+            if log { logger.error("cannot write the output files", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
+            return .failed(result, reason: "\(error)")
+        }
+    }
+
+    private mutating func report(_ result: RenderResult) {
+        let current = Set(result.problems)
+        for problem in result.problems where !reported.contains(problem) {
+            let fallback = result.staleProviders.contains(problem.provider) ? "keeping its last good value" : "left out of the env file"
+            logger.warning("provider value refused; \(fallback)", metadata: [
+                "provider": "\(problem.provider)", "reason": "\(problem.reason)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))",
+            ])
+        }
+        for problem in reported.subtracting(current) where !current.contains(where: { $0.provider == problem.provider }) {
+            logger.info("provider value accepted again", metadata: ["provider": "\(problem.provider)"])
+        }
+        reported = current
+        let services = Set(result.serviceProblems)
+        for problem in result.serviceProblems where !reportedServices.contains(problem) {
+            let fallback = result.services[problem.service] != nil ? "keeping its last good entry" : "left out of the model map"
+            logger.warning("model_config row cannot be written; \(fallback)", metadata: [
+                "service": "\(problem.service)", "reason": "\(problem.reason)",
+            ])
+        }
+        reportedServices = services
+    }
+}
+
+extension ConfigPublisher {
+    /// `providerd render`: one connection, one full read, both files. Throws when
+    /// the database cannot be read or the files cannot be written.
+    public static func renderOnce(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory,
+                                  logger: Logger) throws -> RenderResult {
+        let connection = try PostgresConnection(settings.connectionOptions)
+        let (snapshot, _) = try ConfigSnapshotQuery.read(on: connection)
+        var publisher = try ConfigPublisher(settings: settings, keyring: keyring, state: state, logger: logger)
+        switch publisher.publish(snapshot, now: UTCTimestamp.now()) {
+        case .published(let result, _):
+            return result
+        case .failed:
+            throw DaemonError(description: "cannot write \(settings.modelMap) and \(settings.envFile); see the log")
+        }
+    }
+}
