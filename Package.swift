@@ -27,6 +27,7 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        .systemLibrary(name: "CGlibcMalloc"),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",
@@ -44,7 +45,7 @@ let package = Package(
         .target(
             name: "ProviderdCore",
             dependencies: [
-                "CLibPQ", "COpenSSL", "CSystemd",
+                "CLibPQ", "COpenSSL", "CSystemd", "CGlibcMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import Logging
 
-/// Every setting of DESIGN.md's configuration table, validated. Built by
+/// Every setting of the README's "Configuration" section, validated. Built by
 /// `SettingsLoader` from flags, environment and the YAML file (in that order of
 /// precedence); a value that does not parse is an error naming the key and where
 /// it came from.

@@ -1,8 +1,4 @@
-/// glibc's `malloc_trim` and `mallopt` (malloc.h is not part of Swift's Glibc module).
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: Int) -> Int32
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+import CGlibcMalloc
 
 /// How the daemon keeps its heap small after a burst of usage.
 ///
@@ -13,17 +9,14 @@ private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 /// thresholds stop that: blocks of 1 MiB and more are mapped and unmapped on
 /// their own, and an arena's free top beyond 1 MiB is returned.
 public enum MemoryTrim {
-    static let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD
-    static let trimThreshold: Int32 = -1  // M_TRIM_THRESHOLD
-
     /// Process-wide allocator policy: the executable calls it once, at start.
     public static func configure() {
-        _ = glibcMallopt(mmapThreshold, 1 << 20)
-        _ = glibcMallopt(trimThreshold, 1 << 20)
+        _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 1 << 20)
     }
 
     /// Gives free pages inside the arenas back to the system (after a flushed burst).
     public static func now() {
-        _ = glibcMallocTrim(0)
+        _ = malloc_trim(0)
     }
 }

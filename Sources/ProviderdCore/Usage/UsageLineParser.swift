@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// Parses one line of the usage socket into a request, applying every rule of
-/// DESIGN.md's record table. A plain value type over bytes: tested without a
+/// the record fields (the README's socket protocol; docs/ARCHITECTURE.md, path 2). A plain value type over bytes: tested without a
 /// socket, against Foundation's JSON decoder as the oracle.
 public struct UsageLineParser: Sendable {
     public var limits: UsageLimits

@@ -45,7 +45,7 @@ public struct UsageLineError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { message }
 }
 
-/// The limits a line is checked against (DESIGN.md's record table).
+/// The limits a line is checked against (the record fields the README lists).
 public struct UsageLimits: Sendable {
     public static let maxTokens: Int64 = 1_000_000_000
     public static let maxRequests: Int64 = 1_000_000

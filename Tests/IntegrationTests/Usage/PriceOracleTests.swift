@@ -29,7 +29,7 @@ struct PriceOracleTests {
         for alias, target in aliases.items():
             prefixes.setdefault(target, []).append(alias)
         local = {p['id'] for p in doc['providers'] if p.get('local')}
-        SEED_ONLY = {'cohere:embed-english-v3.0': (Decimal('0.0001'), Decimal(0))}  # per 1K, SEED.md
+        SEED_ONLY = {'cohere:embed-english-v3.0': (Decimal('0.0001'), Decimal(0))}  # per 1K, the seed's price table
 
         def literals(clause):
             for key, value in clause.items():

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import ProviderdCore
 
-@Suite("Usage line parser: DESIGN.md's record rules")
+@Suite("Usage line parser: the record rules")
 struct UsageLineParserTests {
     static let now: Int64 = 1_795_600_000  // 2026-11-25
     let parser = UsageLineParser(limits: UsageLimits(now: now))
@@ -21,7 +21,7 @@ struct UsageLineParserTests {
         }
     }
 
-    @Test("DESIGN.md's example record, defaults, aliases, unknown fields")
+    @Test("the README's example record, defaults, aliases, unknown fields")
     func valid() throws {
         let first = try record(#"{"service_name":"rag_agent","model_string":"openai:gpt-4o","input_tokens":500,"output_tokens":200}"#)
         #expect(first.serviceName == "rag_agent")

@@ -49,7 +49,7 @@ struct UsageServerTests {
         }
     }
 
-    @Test("DESIGN.md's exchange, ping, stats, batches, duplicates; the socket file is 0660")
+    @Test("the README's exchange, ping, stats, batches, duplicates; the socket file is 0660")
     func exchange() async throws {
         let running = try await Running()
         var info = stat()
