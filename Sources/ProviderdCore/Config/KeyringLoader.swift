@@ -82,19 +82,13 @@ public struct KeyringLoader: Sendable {
         if info.st_mode & 0o077 != 0 {
             throw .tooOpen(path: path, mode: "0" + String(info.st_mode & 0o777, radix: 8))
         }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-            }
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-            guard bytes.count <= 1 << 20 else { throw .unreadable(path: path, reason: "larger than 1 MiB") }
+        var bytes: [UInt8]
+        do {
+            bytes = try DescriptorIO.readAll(fd, limit: 1 << 20, path: path, secret: true)
+        } catch {
+            throw .unreadable(path: path, reason: error.code == EFBIG ? "larger than 1 MiB" : String(cString: strerror(error.code)))
         }
-        defer { OpenSSL.cleanse(&bytes); OpenSSL.cleanse(&buffer) }
+        defer { OpenSSL.cleanse(&bytes) }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw .invalid(source: source, detail: "not UTF-8 text")
         }

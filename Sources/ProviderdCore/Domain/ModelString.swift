@@ -33,10 +33,21 @@ public struct ModelString: Sendable, Equatable, Hashable, CustomStringConvertibl
             throw InputError("model", "invalid model string '\(value.prefix(100))': use provider:model-name, e.g. openai:gpt-4o")
         }
         guard value.utf8.count <= 256 else { throw InputError("model", "longer than 256 bytes") }
-        guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        guard !ControlCharacters.contains(value) else {
             throw InputError("model", "contains control characters")
         }
         self.value = value
+    }
+
+    /// What the daemon can price and map: a valid provider name, a `:`, a non-empty
+    /// model name, no control characters (the length is each caller's to word).
+    /// By byte, with no copies: the usage parser applies it to every record.
+    @inlinable
+    public static func isUsable(_ value: String) -> Bool {
+        let bytes = value.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return false }
+        return ProviderName.isValid(value[..<colon]) && bytes.index(after: colon) != bytes.endIndex
+            && !ControlCharacters.contains(value)
     }
 
     /// The seed's `validate_model_string` plus providerd's name rule. Problems are

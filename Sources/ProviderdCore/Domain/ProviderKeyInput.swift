@@ -8,8 +8,8 @@ public enum ProviderKeyInput {
     public static func validateSecret(_ secret: String) throws(InputError) {
         guard !secret.isEmpty else { throw InputError("secret", "is empty; pass the key on stdin") }
         guard secret.utf8.count <= 16_384 else { throw InputError("secret", "longer than 16 KiB") }
-        if let bad = secret.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-            throw InputError("secret", "contains control character U+\(String(format: "%04X", bad.value)); keys are one line of text")
+        if let bad = ControlCharacters.first(inUTF8: secret.utf8) {
+            throw InputError("secret", "contains control character \(ControlCharacters.codePoint(bad)); keys are one line of text")
         }
     }
 
@@ -34,7 +34,7 @@ public enum ProviderKeyInput {
             throw InputError("base URL", "'\(url.prefix(200))' must start with http:// or https://")
         }
         guard url.utf8.count <= 2048 else { throw InputError("base URL", "longer than 2048 bytes") }
-        guard !url.unicodeScalars.contains(where: { $0 == " " || $0.properties.generalCategory == .control }),
+        guard !url.utf8.contains(UInt8(ascii: " ")), !ControlCharacters.contains(url),
               URL(string: url)?.host != nil
         else {
             throw InputError("base URL", "'\(url.prefix(200))' is not a valid URL")
@@ -56,7 +56,7 @@ public enum ProviderKeyInput {
             guard name.allSatisfy({ tchar.contains($0) }) else {
                 throw InputError("header", "'\(name.prefix(100))' is not a valid HTTP header name")
             }
-            guard !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            guard !ControlCharacters.contains(value) else {
                 throw InputError("header", "value of \(name) contains control characters")
             }
             guard headers[name] == nil else { throw InputError("header", "\(name) given twice") }

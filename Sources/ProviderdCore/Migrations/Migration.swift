@@ -10,7 +10,7 @@ public struct Migration: Sendable, Equatable {
     /// edited migration is noticed.
     public var checksum: String {
         let digest = OpenSSL.sha256(Array(sql.utf8))
-        return digest.prefix(8).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        return Hex.encode(digest.prefix(8))
     }
 
     /// Every embedded migration, ordered by version.

@@ -32,9 +32,9 @@ public enum EnvValueQuoting {
             case "{" where previousWasDollar:
                 throw Refusal(reason: "contains '${', which python-dotenv expands even inside quotes")
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F || (0x80...0x9F).contains(scalar.value) {
+                if ControlCharacters.isControl(scalar) {
                     let name = scalar.value == 0 ? "NUL" : scalar.value == 0x0A ? "newline" : scalar.value == 0x0D ? "carriage return"
-                        : "control character U+" + hex4(scalar.value)
+                        : "control character " + ControlCharacters.codePoint(scalar)
                     throw Refusal(reason: "contains \(name), which no env file line can carry")
                 }
             }
@@ -98,10 +98,5 @@ public enum EnvValueQuoting {
         case "A"..."Z", "a"..."z", "0"..."9", "_", "@", "%", "+", "=", ":", ",", ".", "/", "-": return true
         default: return false
         }
-    }
-
-    static func hex4(_ value: UInt32) -> String {
-        let text = String(value, radix: 16, uppercase: true)
-        return String(repeating: "0", count: max(0, 4 - text.count)) + text
     }
 }

@@ -95,11 +95,10 @@ public struct ModelConfigStore {
 
     /// Service names: 1-256 bytes of UTF-8 without control characters.
     public static func validateService(_ service: String) throws(InputError) {
-        guard !service.isEmpty, service.utf8.count <= 256 else {
-            throw InputError("service", "must be 1 to 256 bytes")
-        }
-        guard !service.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw InputError("service", "contains control characters")
+        switch ServiceName.violation(service) {
+        case .length?: throw InputError("service", "must be 1 to 256 bytes")
+        case .controlCharacter?: throw InputError("service", "contains control characters")
+        case nil: break
         }
     }
 }

@@ -28,18 +28,7 @@ public struct AtomicFileWriter: Sendable {
             throw SystemError("open", path: path)
         }
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("read", path: path)
-            }
-            if count == 0 { return bytes }
-            bytes += buffer[0..<count]
-            if bytes.count > limit { throw SystemError("read", path: path, code: EFBIG) }
-        }
+        return try DescriptorIO.readAll(fd, limit: limit, path: path)
     }
 
     /// Writes `bytes` to `path` unless the file already holds exactly them, and
@@ -77,15 +66,7 @@ public struct AtomicFileWriter: Sendable {
                     throw SystemError("chown", path: temporary)
                 }
             }
-            var offset = 0
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError("write", path: temporary)
-                }
-                offset += written
-            }
+            try DescriptorIO.writeAll(fd, bytes, path: temporary)
             guard fsync(fd) == 0 else { throw SystemError("fsync", path: temporary) }
         }
         guard rename(temporary, path) == 0 else { throw SystemError("rename to", path: path) }

@@ -9,19 +9,12 @@ public enum StandardInput {
 
     /// All of stdin, as bytes (up to `limit`).
     public static func readAll(limit: Int = 16 << 20) throws(InputError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw InputError("stdin", "cannot be read: \(String(cString: strerror(errno)))")
-            }
-            if count == 0 { break }
-            bytes += buffer[0..<count]
-            guard bytes.count <= limit else { throw InputError("stdin", "longer than \(limit) bytes") }
+        do {
+            return try DescriptorIO.readAll(0, limit: limit, path: "stdin", secret: true)
+        } catch {
+            if error.code == EFBIG { throw InputError("stdin", "longer than \(limit) bytes") }
+            throw InputError("stdin", "cannot be read: \(String(cString: strerror(error.code)))")
         }
-        return bytes
     }
 
     /// Prompts on stderr and reads one line from the terminal with echo turned off.
@@ -48,14 +41,6 @@ public enum StandardInput {
 
     /// Writes bytes to stdout exactly (no newline added).
     public static func writeStdout(_ bytes: [UInt8]) {
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
+        try? DescriptorIO.writeAll(1, bytes, path: "stdout")
     }
 }

@@ -52,15 +52,7 @@ public struct IdLog: Sendable {
         guard fd >= 0 else { throw SystemError("open", path: path) }
         defer { close(fd) }
         let bytes = Self.encode(entries)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw SystemError("write", path: path)
-            }
-            offset += written
-        }
+        try DescriptorIO.writeAll(fd, bytes, path: path)
         guard fdatasync(fd) == 0 else { throw SystemError("fdatasync", path: path) }
     }
 

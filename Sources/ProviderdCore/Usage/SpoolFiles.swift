@@ -61,16 +61,8 @@ public final class SpoolFiles: @unchecked Sendable {
     public func append(_ bytes: [UInt8]) throws(SystemError) {
         guard !broken else { throw SystemError("append (a failed write could not be undone; restart providerd)", path: directory + "/" + activeName, code: EIO) }
         if active < 0 { try open(sequence: activeSequence + 1) }  // a seal whose next segment failed to open
-        var offset = 0
         do throws(SystemError) {
-            while offset < bytes.count {
-                let written = bytes[offset...].withUnsafeBytes { write(active, $0.baseAddress, $0.count) }
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError("write", path: directory + "/" + activeName)
-                }
-                offset += written
-            }
+            try DescriptorIO.writeAll(active, bytes, path: directory + "/" + activeName)
             guard fdatasync(active) == 0 else { throw SystemError("fdatasync", path: directory + "/" + activeName) }
         } catch {
             if ftruncate(active, off_t(activeSize)) != 0 { abandonActive() }

@@ -266,13 +266,14 @@ public struct UsageLineParser: Sendable {
 
     private func record(_ values: Values) throws(UsageLineError) -> UsageRecord {
         guard let service = values.serviceName else { throw UsageLineError("service_name is required") }
-        guard !service.isEmpty, service.utf8.count <= 256 else { throw UsageLineError("service_name must be 1 to 256 bytes") }
-        guard !hasControl(service) else { throw UsageLineError("service_name must not contain control characters") }
+        switch ServiceName.violation(service) {
+        case .length?: throw UsageLineError("service_name must be 1 to 256 bytes")
+        case .controlCharacter?: throw UsageLineError("service_name must not contain control characters")
+        case nil: break
+        }
         guard let model = values.modelString else { throw UsageLineError("model_string is required") }
         guard model.utf8.count <= 256 else { throw UsageLineError("model_string must be at most 256 bytes") }
-        guard let colon = model.utf8.firstIndex(of: UInt8(ascii: ":")), ProviderName.isValid(model[..<colon]),
-              model.utf8.index(after: colon) != model.utf8.endIndex, !hasControl(model)
-        else {
+        guard ModelString.isUsable(model) else {
             throw UsageLineError("model_string must be provider:model with provider matching ^[a-z][a-z0-9_-]{0,63}$ and a non-empty model")
         }
         var record = UsageRecord(serviceName: service, modelString: model)
@@ -295,7 +296,7 @@ public struct UsageLineParser: Sendable {
         }
         if let id = values.id {
             guard !id.isEmpty, id.utf8.count <= 128 else { throw UsageLineError("id must be a string of 1 to 128 bytes") }
-            guard !hasControl(id) else { throw UsageLineError("id must not contain control characters") }
+            guard !ControlCharacters.contains(id) else { throw UsageLineError("id must not contain control characters") }
             record.id = id
         }
         return record
@@ -306,16 +307,6 @@ public struct UsageLineParser: Sendable {
             throw UsageLineError("\(field.name) and \(other.name) are the same field; give one")
         }
         return values[integer: field] ?? values[integer: other]
-    }
-
-    private func hasControl(_ text: String) -> Bool {
-        // C0 and DEL are single bytes; C1 (U+0080-U+009F) is encoded as C2 80-9F.
-        var previous: UInt8 = 0
-        for byte in text.utf8 {
-            if byte < 0x20 || byte == 0x7F || (previous == 0xC2 && byte >= 0x80 && byte <= 0x9F) { return true }
-            previous = byte
-        }
-        return false
     }
 
     private func quoted(_ key: String) -> String {
