@@ -1,10 +1,3 @@
-/// A setting given in a way providerd refuses (wrong value, unsafe place).
-public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-}
-
 /// Where the database is: `--database-url` (no password allowed: argv is readable
 /// by every user), else `DATABASE_URL`, else libpq's own defaults (`PG*`,
 /// `~/.pgpass`, service files).

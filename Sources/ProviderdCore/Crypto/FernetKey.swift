@@ -52,30 +52,3 @@ public struct FernetKey: Sendable, CustomStringConvertible, CustomDebugStringCon
     /// only: never log it.
     public var base64: String { Base64URL.encode(signingKey + encryptionKey) }
 }
-
-/// Short, stable, non-reversible identifiers for secrets and keys.
-public enum Fingerprint {
-    /// First 8 hex digits of SHA-256 over `bytes`.
-    public static func hex(of bytes: [UInt8]) -> String {
-        Hex.encode(OpenSSL.sha256(bytes).prefix(4))
-    }
-
-    /// Full SHA-256 in hex (content digests, not secrets).
-    public static func sha256Hex(of bytes: [UInt8]) -> String {
-        Hex.encode(OpenSSL.sha256(bytes))
-    }
-
-    /// Fingerprint of a secret string (its UTF-8 bytes), as `keys list` shows it.
-    public static func hex(of secret: String) -> String { hex(of: Array(secret.utf8)) }
-}
-
-extension StringProtocol {
-    /// The text without leading or trailing ASCII whitespace (space, tab, CR, LF).
-    func trimmingWhitespace() -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
-        let text = self[...]
-        guard let start = text.firstIndex(where: { !isSpace($0) }) else { return "" }
-        let end = text.lastIndex(where: { !isSpace($0) })!
-        return Substring(text[start...end])
-    }
-}

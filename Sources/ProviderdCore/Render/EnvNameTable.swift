@@ -64,8 +64,6 @@ public struct EnvNameTable: Sendable {
         provider.uppercased().replacingOccurrences(of: "-", with: "_")
     }
 
-    public func isKnown(_ provider: String) -> Bool { Self.builtIn[provider] != nil }
-
     /// The names for `provider`, or why it cannot have any.
     public func names(for provider: String) throws(EnvNameError) -> Names {
         let snake = Self.upperSnake(provider)

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Logging
 import NIOPosix
 import ProviderdCore
@@ -94,57 +93,5 @@ struct RunCommand: AsyncParsableCommand {
         try await flushPool.shutdownGracefully()
         try await eventLoops.shutdownGracefully()
         withExtendedLifetime(lock) {}
-    }
-}
-
-struct RenderCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "render",
-        abstract: "Render the env file and model map once and exit (ExecStartPre, cron).")
-
-    @OptionGroup var options: DaemonOptions
-
-    func run() async throws {
-        let settings = try await options.loader().load()
-        let logger = LoggerBootstrap.logger(level: settings.logLevel)
-        let keyring = try KeyringLoader(keyFile: settings.keyFile, environment: options.environment, fallbackFile: KeyringLoader.installedKeyFile).load().keyring
-        let state = try StateDirectory(path: settings.stateDir)
-        let lock = try StateDirectoryLock(directory: state)
-        let result = try ConfigPublisher.renderOnce(settings: settings, keyring: keyring, state: state, logger: logger)
-        withExtendedLifetime(lock) {}
-        if !result.problems.isEmpty || !result.serviceProblems.isEmpty {
-            let refused = result.problems.map { "provider \($0.provider)" } + result.serviceProblems.map { "service \($0.service)" }
-            throw CommandFailure(message: "rendered, but \(refused.count) row(s) were refused: " + refused.joined(separator: ", "),
-                                 status: ExitStatus.problem)
-        }
-    }
-}
-
-struct CheckCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "check",
-        abstract: "Check configuration, keys, database, role, migrations, every key and model. Exit 1 on any problem.")
-
-    @OptionGroup var options: DaemonOptions
-
-    func run() async throws {
-        let settings = try await options.loader().load()
-        _ = LoggerBootstrap.logger(level: settings.logLevel)
-        let path = options.config ?? SettingsLoader.defaultConfigFile
-        let fileOnly = try await SettingsLoader(environment: [:], configFile: options.config).load()
-        let items = [ConfigCheck.configFileItem(path: path, fileOnly: fileOnly)]
-            + ConfigCheck(settings: settings, environment: options.environment).run()
-        let failed = items.contains { $0.status == .error }
-        if options.json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            struct Report: Encodable { let ok: Bool; let checks: [CheckItem] }
-            print(String(decoding: try encoder.encode(Report(ok: !failed, checks: items)), as: UTF8.self))
-        } else {
-            var table = TextTable(["CHECK", "STATUS", "DETAIL"])
-            for item in items { table.append([item.check, item.status.rawValue, item.detail]) }
-            print(table.render(), terminator: "")
-        }
-        if failed { throw ExitCode(ExitStatus.problem) }
     }
 }

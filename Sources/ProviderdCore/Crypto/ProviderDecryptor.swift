@@ -1,0 +1,40 @@
+import Foundation
+
+/// Decrypts active rows. Failures carry the reason (never the token or a value).
+public enum ProviderDecryptor {
+    public static func decrypt(_ rows: [APIKeyRow], keyring: FernetKeyring) -> [String: Result<ProviderSecrets, ProviderProblem>] {
+        var results: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
+        for row in rows where row.isActive {
+            do {
+                let opened = try keyring.decryptString(row.encryptedKey)
+                let headers = try compactHeaders(row.headers)
+                results[row.provider] = .success(ProviderSecrets(provider: row.provider, apiKey: opened.text,
+                                                                 baseURL: row.baseURL, headers: headers))
+            } catch let error as FernetError {
+                let reason: String
+                if case .invalidSignature(let ids) = error {
+                    reason = "key does not decrypt with key id \(ids.joined(separator: ", ")) (wrong encryption key or altered token)"
+                } else {
+                    reason = error.description
+                }
+                results[row.provider] = .failure(ProviderProblem(provider: row.provider, reason: reason))
+            } catch {
+                results[row.provider] = .failure(ProviderProblem(provider: row.provider, reason: "\(error)"))
+            }
+        }
+        return results
+    }
+
+    /// jsonb text → compact JSON with sorted keys; must be an object of strings.
+    static func compactHeaders(_ text: String?) throws -> String? {
+        guard let text else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)), let headers = object as? [String: Any],
+              headers.values.allSatisfy({ $0 is String })
+        else {
+            throw ConfigurationError("headers must be a JSON object of strings")
+        }
+        if headers.isEmpty { return nil }
+        let data = try JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
+    }
+}
