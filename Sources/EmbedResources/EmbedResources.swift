@@ -38,7 +38,12 @@ struct EmbedResources {
     static func longestHashRun(in text: String) -> Int {
         var longest = 0, current = 0
         for scalar in text.unicodeScalars {
-            if scalar == "#" { current += 1; longest = max(longest, current) } else { current = 0 }
+            if scalar == "#" {
+                current += 1
+                longest = max(longest, current)
+            } else {
+                current = 0
+            }
         }
         return longest
     }

@@ -131,7 +131,8 @@ public enum FuzzChecks {
         } catch {
             // Compared as bytes: Foundation's `contains` stops at an embedded NUL.
             let reason = Array(error.reason.utf8), needle = Array(value.utf8)
-            let quoted = needle.count >= 4 && reason.count >= needle.count
+            let quoted =
+                needle.count >= 4 && reason.count >= needle.count
                 && (0...(reason.count - needle.count)).contains { reason[$0..<($0 + needle.count)].elementsEqual(needle) }
             check(!quoted, "a refusal quotes the value")
         }
@@ -139,7 +140,8 @@ public enum FuzzChecks {
 
     static func priceFile(_ bytes: [UInt8]) {
         guard let text = String(validating: bytes, as: UTF8.self),
-              let table = try? PriceTable(json: text, origin: "fuzz") else { return }
+            let table = try? PriceTable(json: text, origin: "fuzz")
+        else { return }
         let regexes = RegexCache()
         for model in ["openai:gpt-4o", "anthropic:claude-3-5-sonnet-20241022", "x:" + text.prefix(40)] {
             if case .priced(_, _, let schedule, _) = table.resolve(model, regexes: regexes) {

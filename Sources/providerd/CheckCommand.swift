@@ -15,13 +15,17 @@ struct CheckCommand: AsyncParsableCommand {
         _ = LoggerBootstrap.logger(level: settings.logLevel)
         let path = options.config ?? SettingsLoader.defaultConfigFile
         let fileOnly = try await SettingsLoader(environment: [:], configFile: options.config).load()
-        let items = [ConfigCheck.configFileItem(path: path, fileOnly: fileOnly)]
+        let items =
+            [ConfigCheck.configFileItem(path: path, fileOnly: fileOnly)]
             + ConfigCheck(settings: settings, environment: options.environment).run()
         let failed = items.contains { $0.status == .error }
         if options.json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            struct Report: Encodable { let ok: Bool; let checks: [CheckItem] }
+            struct Report: Encodable {
+                let ok: Bool
+                let checks: [CheckItem]
+            }
             print(String(decoding: try encoder.encode(Report(ok: !failed, checks: items)), as: UTF8.self))
         } else {
             var table = TextTable(["CHECK", "STATUS", "DETAIL"])

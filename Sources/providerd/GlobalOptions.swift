@@ -13,12 +13,14 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "YAML config file (default /etc/providerd/providerd.yaml; a missing default is fine).")
     var config: String?
 
-    @Option(name: .customLong("database-url"),
-            help: "PostgreSQL URL or conninfo (no password: use DATABASE_URL, ~/.pgpass or PG* variables).")
+    @Option(
+        name: .customLong("database-url"),
+        help: "PostgreSQL URL or conninfo (no password: use DATABASE_URL, ~/.pgpass or PG* variables).")
     var databaseURL: String?
 
-    @Option(name: .customLong("key-file"),
-            help: "File with Fernet keys, one per line, first is primary (mode 0600).")
+    @Option(
+        name: .customLong("key-file"),
+        help: "File with Fernet keys, one per line, first is primary (mode 0600).")
     var keyFile: String?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -61,8 +63,10 @@ struct AdminContext {
     /// The keyring, for commands that encrypt or decrypt: none found is an error.
     /// Without a configured source, the file the unit's `LoadCredential=` reads.
     func keyring() throws -> FernetKeyring {
-        let (keyring, source) = try KeyringLoader(keyFile: settings.keyFile, environment: environment,
-                                                  fallbackFile: KeyringLoader.installedKeyFile).load()
+        let (keyring, source) = try KeyringLoader(
+            keyFile: settings.keyFile, environment: environment,
+            fallbackFile: KeyringLoader.installedKeyFile
+        ).load()
         logger.debug("loaded encryption keys", metadata: ["source": "\(source)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
         return keyring
     }

@@ -9,7 +9,8 @@ struct KeysCommand: ParsableCommand {
 
     /// The secret from stdin, or from a no-echo prompt on a terminal; never argv.
     static func readSecret(provider: String) throws -> String {
-        let bytes = StandardInput.isTerminal
+        let bytes =
+            StandardInput.isTerminal
             ? try StandardInput.readHidden(prompt: "API key for \(provider): ")
             : try StandardInput.readAll(limit: 1 << 20)
         return try ProviderKeyInput.secret(fromStdin: bytes)
@@ -44,8 +45,10 @@ struct KeysCommand: ParsableCommand {
                 .set(provider: provider, secret: secret, baseURL: change, headersJSON: headersJSON, keyring: keyring)
             let fingerprint = Fingerprint.hex(of: secret)
             if options.json {
-                try options.printJSON(["provider": provider, "action": created ? "created" : "updated",
-                                       "fingerprint": fingerprint, "key_id": keyring.primary?.id ?? "-"])
+                try options.printJSON([
+                    "provider": provider, "action": created ? "created" : "updated",
+                    "fingerprint": fingerprint, "key_id": keyring.primary?.id ?? "-",
+                ])
             } else {
                 print("\(created ? "stored" : "updated") key for \(provider) (fingerprint \(fingerprint), key id \(keyring.primary?.id ?? "-"))")
             }
@@ -68,9 +71,11 @@ struct KeysCommand: ParsableCommand {
             }
             var table = TextTable(["PROVIDER", "ACTIVE", "FINGERPRINT", "KEY ID", "BASE URL", "HEADERS", "UPDATED"])
             for row in rows {
-                table.append([row.provider, row.active ? "yes" : "no", row.fingerprint, row.keyID ?? "-",
-                              row.baseURL ?? "-", row.headerNames.isEmpty ? "-" : row.headerNames.joined(separator: ","),
-                              row.updatedAt ?? "-"])
+                table.append([
+                    row.provider, row.active ? "yes" : "no", row.fingerprint, row.keyID ?? "-",
+                    row.baseURL ?? "-", row.headerNames.isEmpty ? "-" : row.headerNames.joined(separator: ","),
+                    row.updatedAt ?? "-",
+                ])
             }
             print(table.render(), terminator: "")
         }

@@ -13,7 +13,10 @@ struct MigrateCommand: AsyncParsableCommand {
         let connection = try context.connect()
         let outcomes = try MigrationRunner(logger: context.logger).run(on: connection)
         if options.json {
-            struct Report: Encodable { let migration: String; let action: String }
+            struct Report: Encodable {
+                let migration: String
+                let action: String
+            }
             try options.printJSON(["migrations": outcomes.map { Report(migration: $0.migration, action: $0.action.rawValue) }])
             return
         }

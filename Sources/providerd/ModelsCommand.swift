@@ -55,8 +55,10 @@ struct ModelsCommand: ParsableCommand {
             }
             var table = TextTable(["SERVICE", "MODEL", "TEMPERATURE", "MAX TOKENS", "SOURCE", "UPDATED", "BY"])
             for entry in models {
-                table.append([entry.service, entry.model, String(entry.temperature), entry.maxTokens.map(String.init) ?? "-",
-                              entry.isDefault ? "default" : "table", entry.updatedAt ?? "-", entry.updatedBy ?? "-"])
+                table.append([
+                    entry.service, entry.model, String(entry.temperature), entry.maxTokens.map(String.init) ?? "-",
+                    entry.isDefault ? "default" : "table", entry.updatedAt ?? "-", entry.updatedBy ?? "-",
+                ])
             }
             print(table.render(), terminator: "")
         }
@@ -77,7 +79,8 @@ struct ModelsCommand: ParsableCommand {
             var modelMap: [String: String] = [:]
             for entry in map {
                 guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex,
-                      entry.index(after: equals) != entry.endIndex else {
+                    entry.index(after: equals) != entry.endIndex
+                else {
                     throw InputError("map", "'\(entry)' must be OLD=NEW")
                 }
                 modelMap[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
@@ -85,8 +88,14 @@ struct ModelsCommand: ParsableCommand {
             let changed = try ModelConfigStore(connection: try context.connect())
                 .bulkUpdate(from: from, to: to, modelMap: modelMap)
             if options.json {
-                struct Change: Encodable { let service: String; let model: String }
-                struct Report: Encodable { let updated: Int; let services: [Change] }
+                struct Change: Encodable {
+                    let service: String
+                    let model: String
+                }
+                struct Report: Encodable {
+                    let updated: Int
+                    let services: [Change]
+                }
                 try options.printJSON(Report(updated: changed.count, services: changed.map { Change(service: $0.service, model: $0.model) }))
                 return
             }

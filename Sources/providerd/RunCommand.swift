@@ -35,8 +35,9 @@ struct RunCommand: AsyncParsableCommand {
         let beacon = ProgressBeacon()
         let watchdog = notifier.watchdogInterval()
         let reporter = StatusReporter(notifier: notifier)
-        let service = try ConfigRenderService(settings: settings, keyring: keyring, state: state, pool: pool,
-                                              reporter: reporter, beacon: beacon, watchdogInterval: watchdog, logger: logger)
+        let service = try ConfigRenderService(
+            settings: settings, keyring: keyring, state: state, pool: pool,
+            reporter: reporter, beacon: beacon, watchdogInterval: watchdog, logger: logger)
         // Usage: its own spool thread and database thread, one event loop for the socket.
         let spoolPool = NIOThreadPool(numberOfThreads: 1)
         spoolPool.start()
@@ -44,22 +45,34 @@ struct RunCommand: AsyncParsableCommand {
         flushPool.start()
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let usage = try UsageService.makeIntake(settings: settings, state: state, pool: spoolPool, logger: logger)
-        let flusher = UsageFlusher(intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
-                                   settings: settings, prices: prices, logger: logger)
+        let flusher = UsageFlusher(
+            intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
+            settings: settings, prices: prices, logger: logger)
         await flusher.reportStatus(to: reporter)
-        let usageService = UsageService(settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops,
-                                        inherited: inherited, logger: logger)
-        var services = [ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
-                        ServiceGroupConfiguration.ServiceConfiguration(service: service)]
+        let usageService = UsageService(
+            settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops,
+            inherited: inherited, logger: logger)
+        var services = [
+            ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
+            ServiceGroupConfiguration.ServiceConfiguration(service: service),
+        ]
         if let watchdog {
-            services.append(.init(service: WatchdogService(beacon: beacon, notifier: notifier, interval: watchdog),
-                                  successTerminationBehavior: .ignore))
+            services.append(
+                .init(
+                    service: WatchdogService(beacon: beacon, notifier: notifier, interval: watchdog),
+                    successTerminationBehavior: .ignore))
         }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
-                                                      logger: logger))
-        logger.info("starting", metadata: ["version": "\(ProviderdVersion.current)", "state_dir": "\(settings.stateDir)",
-                                           "key_ids": "\(keyring.keyIDs.joined(separator: ","))",
-                                           "prices": "\(prices.map { "\($0.origin): \($0.source), \($0.modelCount) models" } ?? "built-in")"])
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        logger.info(
+            "starting",
+            metadata: [
+                "version": "\(ProviderdVersion.current)", "state_dir": "\(settings.stateDir)",
+                "key_ids": "\(keyring.keyIDs.joined(separator: ","))",
+                "prices": "\(prices.map { "\($0.origin): \($0.source), \($0.modelCount) models" } ?? "built-in")",
+            ])
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
@@ -68,17 +81,23 @@ struct RunCommand: AsyncParsableCommand {
                     reporter.reloading()
                     do {
                         let next = try await loader.load()
-                        let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment, fallbackFile: KeyringLoader.installedKeyFile).load().keyring
+                        let nextKeys = try KeyringLoader(keyFile: next.keyFile, environment: environment, fallbackFile: KeyringLoader.installedKeyFile).load()
+                            .keyring
                         let nextPrices = try next.pricesFile.map { try PriceTable.load(file: $0) }
                         for key in pending.newlyPending(in: next) {
-                            logger.warning("\(key) changed in the configuration; it takes effect at the next restart (systemctl restart providerd)",
-                                           metadata: ["setting": "\(key)"])
+                            logger.warning(
+                                "\(key) changed in the configuration; it takes effect at the next restart (systemctl restart providerd)",
+                                metadata: ["setting": "\(key)"])
                         }
                         await service.reload(settings: next, keyring: nextKeys)
                         await flusher.update(settings: next, prices: nextPrices)
                         if let nextPrices {
-                            logger.info("prices loaded", metadata: ["from": "\(nextPrices.origin)",
-                                                                    "source": "\(nextPrices.source)"])
+                            logger.info(
+                                "prices loaded",
+                                metadata: [
+                                    "from": "\(nextPrices.origin)",
+                                    "source": "\(nextPrices.source)",
+                                ])
                         }
                     } catch {
                         await service.reloadFailed(error)

@@ -26,8 +26,9 @@ struct UsageCommand: ParsableCommand {
         @Flag(name: .customLong("json"), help: "Print the reply as received.") var json = false
 
         func run() async throws {
-            let record = UsageRecord(serviceName: service, modelString: model, inputTokens: input, outputTokens: output,
-                                     cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests, id: id)
+            let record = UsageRecord(
+                serviceName: service, modelString: model, inputTokens: input, outputTokens: output,
+                cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests, id: id)
             let line = UsageClient.line(for: record, timestamp: timestamp)
             // The same rules as the daemon, before anything is sent.
             do {
@@ -35,9 +36,11 @@ struct UsageCommand: ParsableCommand {
             } catch {
                 throw InputError("usage", error.message)
             }
-            let settings = try await SettingsLoader(flags: socket.map { ["usage.socket": $0] } ?? [:],
-                                                    environment: ProcessInfo.processInfo.environment, configFile: config,
-                                                    skipUnreadableDefault: true).load()
+            let settings = try await SettingsLoader(
+                flags: socket.map { ["usage.socket": $0] } ?? [:],
+                environment: ProcessInfo.processInfo.environment, configFile: config,
+                skipUnreadableDefault: true
+            ).load()
             let path = settings.socket
             let reply = try UsageClient.send(line: String(decoding: line, as: UTF8.self), socket: path)
             print(reply)
@@ -48,7 +51,9 @@ struct UsageCommand: ParsableCommand {
     struct Requeue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Put quarantined usage back into the spool once its cause is fixed; each record then counts once.",
-            discussion: "Run it with providerd stopped (it takes the state directory's lock): systemctl stop providerd; providerd usage requeue; systemctl start providerd.")
+            discussion:
+                "Run it with providerd stopped (it takes the state directory's lock): systemctl stop providerd; providerd usage requeue; systemctl start providerd."
+        )
 
         @OptionGroup var options: DaemonOptions
 
@@ -79,8 +84,9 @@ struct UsageCommand: ParsableCommand {
 
         func run() async throws {
             let context = try await options.resolve()
-            let (first, last) = try UsageStore.validateRange(since: since ?? UsageStore.today(offsetDays: -29),
-                                                             until: until ?? UsageStore.today())
+            let (first, last) = try UsageStore.validateRange(
+                since: since ?? UsageStore.today(offsetDays: -29),
+                until: until ?? UsageStore.today())
             let summary = try UsageStore(connection: try context.connect()).summary(since: first, until: last, service: service)
             if options.json {
                 try options.printJSON(summary)
@@ -109,7 +115,10 @@ struct UsageCommand: ParsableCommand {
             let context = try await options.resolve()
             let rows = try UsageStore(connection: try context.connect()).daily(days: days)
             if options.json {
-                struct Day: Encodable { let date: String; let cost: String }
+                struct Day: Encodable {
+                    let date: String
+                    let cost: String
+                }
                 try options.printJSON(["days": rows.map { Day(date: $0.day, cost: $0.cost) }])
                 return
             }
@@ -132,7 +141,10 @@ struct UsageCommand: ParsableCommand {
             let context = try await options.resolve()
             let (estimate, days) = try UsageStore(connection: try context.connect()).monthlyEstimate()
             if options.json {
-                struct Report: Encodable { let monthly_estimate: String; let days_with_usage: Int }
+                struct Report: Encodable {
+                    let monthly_estimate: String
+                    let days_with_usage: Int
+                }
                 try options.printJSON(Report(monthly_estimate: estimate, days_with_usage: days))
             } else {
                 print("monthly estimate: $\(estimate) (from \(days) day(s) with usage in the last 7)")

@@ -11,8 +11,9 @@ public final class DaemonProcess: @unchecked Sendable {
     public init(arguments: [String], environment: [String: String], logPath: String, launcher: [String] = []) throws {
         self.logPath = logPath
         let command = launcher + [TestEnvironment.providerdBinary, "run"] + arguments
-        child = try ChildProcess(command[0], Array(command.dropFirst()), environment: environment,
-                                 stdin: "/dev/null", stdout: logPath, stderr: logPath)
+        child = try ChildProcess(
+            command[0], Array(command.dropFirst()), environment: environment,
+            stdin: "/dev/null", stdout: logPath, stderr: logPath)
     }
 
     /// A daemon a failed test left running is killed, so that it never outlives the

@@ -38,9 +38,10 @@ public final class PgBouncer: @unchecked Sendable {
         try Data(ini.utf8).write(to: URL(fileURLWithPath: directory.file("pgbouncer.ini")))
         try Data("\"postgres\" \"\"\n".utf8).write(to: URL(fileURLWithPath: directory.file("users.txt")))
         for file in ["pgbouncer.ini", "users.txt"] { chmod(directory.file(file), 0o644) }
-        process = try ChildProcess("/usr/sbin/runuser", ["-u", "postgres", "--", Self.binary, directory.file("pgbouncer.ini")],
-                                   environment: ["PATH": "/usr/bin:/bin"], stdin: "/dev/null",
-                                   stdout: directory.file("stdout.log"), stderr: directory.file("stderr.log"))
+        process = try ChildProcess(
+            "/usr/sbin/runuser", ["-u", "postgres", "--", Self.binary, directory.file("pgbouncer.ini")],
+            environment: ["PATH": "/usr/bin:/bin"], stdin: "/dev/null",
+            stdout: directory.file("stdout.log"), stderr: directory.file("stderr.log"))
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if Self.accepts(port: port) { return }

@@ -33,8 +33,10 @@ public enum ProcessRunner {
 
     /// Runs a Python snippet with the test virtual environment's interpreter.
     /// Arguments reach the script as `sys.argv[1:]`.
-    public static func python(_ script: String, _ arguments: [String] = [], stdin: [UInt8] = [],
-                              environment: [String: String] = [:]) throws -> ProcessOutput {
+    public static func python(
+        _ script: String, _ arguments: [String] = [], stdin: [UInt8] = [],
+        environment: [String: String] = [:]
+    ) throws -> ProcessOutput {
         let python = try TestEnvironment.requirePython()
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }

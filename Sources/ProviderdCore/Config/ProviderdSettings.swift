@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Every setting of the README's "Configuration" section, validated. Built by
 /// `SettingsLoader` from flags, environment and the YAML file (in that order of

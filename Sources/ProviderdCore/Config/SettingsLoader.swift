@@ -2,8 +2,9 @@ import Configuration
 import Foundation
 import Logging
 import SystemPackage
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads `ProviderdSettings` with swift-configuration: command-line flags first,
@@ -54,8 +55,10 @@ public struct SettingsLoader: Sendable {
     /// root's and providerd's only, is skipped when this user cannot read it.
     public var skipUnreadableDefault: Bool
 
-    public init(flags: [String: String] = [:], environment: [String: String], configFile: String? = nil,
-                skipUnreadableDefault: Bool = false) {
+    public init(
+        flags: [String: String] = [:], environment: [String: String], configFile: String? = nil,
+        skipUnreadableDefault: Bool = false
+    ) {
         self.flags = flags
         self.environment = environment
         self.configFile = configFile

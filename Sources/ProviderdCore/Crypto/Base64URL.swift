@@ -20,7 +20,7 @@ enum Base64URL {
         for character in body.utf8 {
             switch character {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"):
+                UInt8(ascii: "0")...UInt8(ascii: "9"):
                 standard.unicodeScalars.append(Unicode.Scalar(character))
             case UInt8(ascii: "-"): standard.append("+")
             case UInt8(ascii: "_"): standard.append("/")

@@ -39,8 +39,9 @@ public enum Fernet {
         withUnsafeBytes(of: UInt64(bitPattern: time).bigEndian) { token.append(contentsOf: $0) }
         token += vector
         do {
-            token += try OpenSSL.aes128CBC(encrypt: true, key: key.encryptionKey[...], iv: vector[...],
-                                           input: plaintext[...])
+            token += try OpenSSL.aes128CBC(
+                encrypt: true, key: key.encryptionKey[...], iv: vector[...],
+                input: plaintext[...])
             token += try OpenSSL.hmacSHA256(key: key.signingKey[...], data: token[...])
         } catch {
             throw .crypto(error.description)
@@ -97,8 +98,9 @@ public enum Fernet {
     /// Decrypts a token whose MAC `key` has verified.
     static func open(_ parsed: Parsed, key: FernetKey) throws(FernetError) -> [UInt8] {
         do {
-            return try OpenSSL.aes128CBC(encrypt: false, key: key.encryptionKey[...], iv: parsed.iv,
-                                         input: parsed.ciphertext)
+            return try OpenSSL.aes128CBC(
+                encrypt: false, key: key.encryptionKey[...], iv: parsed.iv,
+                input: parsed.ciphertext)
         } catch {
             throw .invalidCiphertext
         }
@@ -117,7 +119,7 @@ public enum Fernet {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

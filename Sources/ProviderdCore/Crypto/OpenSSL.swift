@@ -32,8 +32,9 @@ enum OpenSSL {
         let ok = key.withUnsafeBufferPointer { k in
             data.withUnsafeBufferPointer { d in
                 out.withUnsafeMutableBufferPointer { o in
-                    HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count,
-                         o.baseAddress, &outLength) != nil
+                    HMAC(
+                        EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress, d.count,
+                        o.baseAddress, &outLength) != nil
                 }
             }
         }
@@ -72,10 +73,16 @@ enum OpenSSL {
             iv.withUnsafeBufferPointer { v in
                 input.withUnsafeBufferPointer { i in
                     output.withUnsafeMutableBufferPointer { o -> Bool in
-                        guard EVP_CipherInit_ex(context, EVP_aes_128_cbc(), nil, k.baseAddress, v.baseAddress,
-                                                encrypt ? 1 : 0) == 1 else { return false }
-                        guard EVP_CipherUpdate(context, o.baseAddress, &written, i.baseAddress,
-                                               Int32(i.count)) == 1 else { return false }
+                        guard
+                            EVP_CipherInit_ex(
+                                context, EVP_aes_128_cbc(), nil, k.baseAddress, v.baseAddress,
+                                encrypt ? 1 : 0) == 1
+                        else { return false }
+                        guard
+                            EVP_CipherUpdate(
+                                context, o.baseAddress, &written, i.baseAddress,
+                                Int32(i.count)) == 1
+                        else { return false }
                         return EVP_CipherFinal_ex(context, o.baseAddress! + Int(written), &final) == 1
                     }
                 }

@@ -8,8 +8,10 @@ public enum ProviderDecryptor {
             do {
                 let opened = try keyring.decryptString(row.encryptedKey)
                 let headers = try compactHeaders(row.headers)
-                results[row.provider] = .success(ProviderSecrets(provider: row.provider, apiKey: opened.text,
-                                                                 baseURL: row.baseURL, headers: headers))
+                results[row.provider] = .success(
+                    ProviderSecrets(
+                        provider: row.provider, apiKey: opened.text,
+                        baseURL: row.baseURL, headers: headers))
             } catch let error as FernetError {
                 let reason: String
                 if case .invalidSignature(let ids) = error {
@@ -29,7 +31,7 @@ public enum ProviderDecryptor {
     static func compactHeaders(_ text: String?) throws -> String? {
         guard let text else { return nil }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)), let headers = object as? [String: Any],
-              headers.values.allSatisfy({ $0 is String })
+            headers.values.allSatisfy({ $0 is String })
         else {
             throw ConfigurationError("headers must be a JSON object of strings")
         }

@@ -36,8 +36,9 @@ public struct ConfigCheck: Sendable {
         let passwords = [fileOnly.databaseURL, fileOnly.listenURL].compactMap { $0 }
             .contains { (try? PostgresConnection.conninfoHasPassword($0)) == true }
         if passwords && info.st_mode & 0o004 != 0 {
-            return CheckItem("config file", .warning,
-                             "\(path) holds a database password and is readable by every user (mode 0\(mode)); run `chmod o-r \(path)`")
+            return CheckItem(
+                "config file", .warning,
+                "\(path) holds a database password and is readable by every user (mode 0\(mode)); run `chmod o-r \(path)`")
         }
         return CheckItem("config file", .ok, "\(path) (mode 0\(mode))")
     }
@@ -48,8 +49,10 @@ public struct ConfigCheck: Sendable {
         do {
             let loaded = try KeyringLoader(keyFile: settings.keyFile, environment: environment, fallbackFile: KeyringLoader.installedKeyFile).load()
             keyring = loaded.keyring
-            items.append(CheckItem("encryption keys", .ok,
-                                   "\(loaded.keyring.keys.count) from \(loaded.source); key ids \(loaded.keyring.keyIDs.joined(separator: ", ")) (first encrypts)"))
+            items.append(
+                CheckItem(
+                    "encryption keys", .ok,
+                    "\(loaded.keyring.keys.count) from \(loaded.source); key ids \(loaded.keyring.keyIDs.joined(separator: ", ")) (first encrypts)"))
         } catch {
             items.append(CheckItem("encryption keys", .error, "\(error)"))
         }
@@ -88,9 +91,10 @@ public struct ConfigCheck: Sendable {
             if session.listenVerified {
                 return CheckItem("notifications", .ok, "LISTEN on \(via) receives notifications")
             }
-            return CheckItem("notifications", .warning,
-                             "LISTEN on \(via) received no notification within 1 s (a transaction pooler?): the daemon would poll only; "
-                                 + "set database.listen_url to a direct (session) connection")
+            return CheckItem(
+                "notifications", .warning,
+                "LISTEN on \(via) received no notification within 1 s (a transaction pooler?): the daemon would poll only; "
+                    + "set database.listen_url to a direct (session) connection")
         } catch {
             return CheckItem("notifications", .error, "LISTEN on \(via): \(error)")
         }
@@ -117,17 +121,22 @@ public struct ConfigCheck: Sendable {
     func databaseChecks(_ connection: PostgresConnection, keyring: FernetKeyring?, prices: PriceTable?) throws -> [CheckItem] {
         let regexes = RegexCache()
         var items: [CheckItem] = []
-        let info = try connection.query("""
+        let info = try connection.query(
+            """
             SELECT current_user AS role, current_database() AS db, current_setting('server_version') AS version,
                    (SELECT rolsuper OR rolbypassrls FROM pg_roles WHERE rolname = current_user) AS bypass,
                    COALESCE((SELECT pg_get_userbyid(relowner) = current_user FROM pg_class WHERE oid = to_regclass('public.api_keys')), false) AS owner
-            """).rows[0]
+            """
+        ).rows[0]
         let role = try info.string("role")
         items.append(CheckItem("database", .ok, "connected to \(try info.string("db")) as \(role) (PostgreSQL \(try info.string("version")))"))
         let bypasses = try info.optionalBool("bypass") == true || info.optionalBool("owner") == true
-        items.append(CheckItem("role", .ok, bypasses
-            ? "\(role) bypasses row-level security (owner or superuser)"
-            : "\(role) is subject to row-level security: it sees only rows its policies allow"))
+        items.append(
+            CheckItem(
+                "role", .ok,
+                bypasses
+                    ? "\(role) bypasses row-level security (owner or superuser)"
+                    : "\(role) is subject to row-level security: it sees only rows its policies allow"))
 
         let applied = Set(try MigrationRunner.appliedVersions(on: connection))
         let pending = Migration.all.filter { !applied.contains($0.version) }.map(\.name)
@@ -135,16 +144,21 @@ public struct ConfigCheck: Sendable {
             items.append(CheckItem("migrations", .ok, "all \(Migration.all.count) applied"))
         } else {
             let hasTables = try connection.query("SELECT to_regclass('public.api_keys') IS NOT NULL AS present").rows[0].optionalBool("present") == true
-            items.append(CheckItem("migrations", hasTables ? .warning : .error,
-                                   "not applied: \(pending.joined(separator: ", ")); run `providerd migrate`"))
+            items.append(
+                CheckItem(
+                    "migrations", hasTables ? .warning : .error,
+                    "not applied: \(pending.joined(separator: ", ")); run `providerd migrate`"))
             if !hasTables { return items }
         }
 
         let (snapshot, _) = try ConfigSnapshotQuery.read(on: connection)
         if snapshot.keys.isEmpty {
-            items.append(CheckItem("api_keys", .warning, bypasses
-                ? "no rows: store keys with `providerd keys set PROVIDER`"
-                : "no rows visible to \(role): row-level security may hide them; connect as the tables' owner or grant a policy"))
+            items.append(
+                CheckItem(
+                    "api_keys", .warning,
+                    bypasses
+                        ? "no rows: store keys with `providerd keys set PROVIDER`"
+                        : "no rows visible to \(role): row-level security may hide them; connect as the tables' owner or grant a policy"))
         }
         if let keyring {
             let candidates = ProviderDecryptor.decrypt(snapshot.keys, keyring: keyring)
@@ -160,7 +174,9 @@ public struct ConfigCheck: Sendable {
                 if !problems.isEmpty {
                     items.append(CheckItem(check, .error, problems.joined(separator: "; ")))
                 } else if case .success = candidates[row.provider], let opened = try? keyring.decrypt(row.encryptedKey) {
-                    items.append(CheckItem(check, .ok, "decrypts with key id \(opened.keyID)\(opened.keyIndex > 0 ? " (not the primary: run `providerd reencrypt`)" : "")"))
+                    items.append(
+                        CheckItem(
+                            check, .ok, "decrypts with key id \(opened.keyID)\(opened.keyIndex > 0 ? " (not the primary: run `providerd reencrypt`)" : "")"))
                 }
             }
         }
@@ -176,8 +192,11 @@ public struct ConfigCheck: Sendable {
             }
             switch model.finding {
             case .ok where prices?.resolve(model.value, regexes: regexes) == .unknown:
-                items.append(CheckItem(check, .warning, "\(model.value): no price in \(prices!.source); its usage is "
-                                       + "counted as unpriced (prices.unknown: \(settings.unknownPrice.rawValue))"))
+                items.append(
+                    CheckItem(
+                        check, .warning,
+                        "\(model.value): no price in \(prices!.source); its usage is "
+                            + "counted as unpriced (prices.unknown: \(settings.unknownPrice.rawValue))"))
             case .ok: items.append(CheckItem(check, .ok, model.value))
             case .warning(let text): items.append(CheckItem(check, .warning, "\(model.value): \(text)"))
             case .error(let text): items.append(CheckItem(check, .error, "\(model.value): \(text)"))

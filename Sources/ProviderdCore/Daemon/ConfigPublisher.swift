@@ -61,14 +61,16 @@ public struct ConfigPublisher {
         do {
             sealed = try SealedState.unseal(with: keyring, from: state)
         } catch {
-            logger.warning("the sealed last-known-good state cannot be opened with the configured keys; ignoring it",
-                           metadata: ["error": "\(error)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
+            logger.warning(
+                "the sealed last-known-good state cannot be opened with the configured keys; ignoring it",
+                metadata: ["error": "\(error)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))"])
             return nil
         }
         guard let sealed else { return nil }
-        let candidates = Dictionary(uniqueKeysWithValues: sealed.providers.map {
-            ($0.provider, Result<ProviderSecrets, ProviderProblem>.success($0))
-        })
+        let candidates = Dictionary(
+            uniqueKeysWithValues: sealed.providers.map {
+                ($0.provider, Result<ProviderSecrets, ProviderProblem>.success($0))
+            })
         let result = renderer.render(candidates: candidates, services: sealed.services)
         sealedDigest = result.digest
         return (write(result, sealing: nil, now: now), Double(sealed.lastContact))
@@ -84,8 +86,9 @@ public struct ConfigPublisher {
             let wroteEnv = try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: settings.envFile)
             if let services, result.digest != sealedDigest {
                 // Rows the map cannot carry (a NaN temperature) are not sealed either.
-                let sealed = SealedState(providers: renderer.lastGood.values.sorted { $0.provider < $1.provider },
-                                         services: services.filter { $0.temperature?.isFinite ?? true }, lastContact: Int64(now))
+                let sealed = SealedState(
+                    providers: renderer.lastGood.values.sorted { $0.provider < $1.provider },
+                    services: services.filter { $0.temperature?.isFinite ?? true }, lastContact: Int64(now))
                 try sealed.seal(with: keyring, into: state)
                 sealedDigest = result.digest
             }
@@ -93,10 +96,12 @@ public struct ConfigPublisher {
                 logger.notice("files written again", metadata: ["after_seconds": "\(Int(duration))"])
             }
             if generation != previous || wroteMap || wroteEnv {
-                logger.info("rendered", metadata: [
-                    "generation": "\(generation)", "providers": "\(result.providersWithKeys.count)",
-                    "services": "\(result.services.count)", "env_file": "\(settings.envFile)", "model_map": "\(settings.modelMap)",
-                ])
+                logger.info(
+                    "rendered",
+                    metadata: [
+                        "generation": "\(generation)", "providers": "\(result.providersWithKeys.count)",
+                        "services": "\(result.services.count)", "env_file": "\(settings.envFile)", "model_map": "\(settings.modelMap)",
+                    ])
             }
             return .published(result, generation: generation)
         } catch {
@@ -110,9 +115,11 @@ public struct ConfigPublisher {
         let current = Set(result.problems)
         for problem in result.problems where !reported.contains(problem) {
             let fallback = result.staleProviders.contains(problem.provider) ? "keeping its last good value" : "left out of the env file"
-            logger.warning("provider value refused; \(fallback)", metadata: [
-                "provider": "\(problem.provider)", "reason": "\(problem.reason)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))",
-            ])
+            logger.warning(
+                "provider value refused; \(fallback)",
+                metadata: [
+                    "provider": "\(problem.provider)", "reason": "\(problem.reason)", "key_ids": "\(keyring.keyIDs.joined(separator: ","))",
+                ])
         }
         for problem in reported.subtracting(current) where !current.contains(where: { $0.provider == problem.provider }) {
             logger.info("provider value accepted again", metadata: ["provider": "\(problem.provider)"])
@@ -121,9 +128,11 @@ public struct ConfigPublisher {
         let services = Set(result.serviceProblems)
         for problem in result.serviceProblems where !reportedServices.contains(problem) {
             let fallback = result.services[problem.service] != nil ? "keeping its last good entry" : "left out of the model map"
-            logger.warning("model_config row cannot be written; \(fallback)", metadata: [
-                "service": "\(problem.service)", "reason": "\(problem.reason)",
-            ])
+            logger.warning(
+                "model_config row cannot be written; \(fallback)",
+                metadata: [
+                    "service": "\(problem.service)", "reason": "\(problem.reason)",
+                ])
         }
         reportedServices = services
     }
@@ -132,8 +141,10 @@ public struct ConfigPublisher {
 extension ConfigPublisher {
     /// `providerd render`: one connection, one full read, both files. Throws when
     /// the database cannot be read or the files cannot be written.
-    public static func renderOnce(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory,
-                                  logger: Logger) throws -> RenderResult {
+    public static func renderOnce(
+        settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory,
+        logger: Logger
+    ) throws -> RenderResult {
         let connection = try PostgresConnection(settings.connectionOptions)
         let (snapshot, _) = try ConfigSnapshotQuery.read(on: connection)
         var publisher = try ConfigPublisher(settings: settings, keyring: keyring, state: state, logger: logger)

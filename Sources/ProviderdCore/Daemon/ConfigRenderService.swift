@@ -45,13 +45,16 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     private var databaseFailures = RepeatingFailureLog()
     private var warnedPollingOnly = false
 
-    public init(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, pool: NIOThreadPool,
-                reporter: StatusReporter, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger,
-                clock: @escaping @Sendable () -> Double = UTCTimestamp.now) throws {
+    public init(
+        settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, pool: NIOThreadPool,
+        reporter: StatusReporter, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger,
+        clock: @escaping @Sendable () -> Double = UTCTimestamp.now
+    ) throws {
         self.settings = settings
         self.publisher = try ConfigPublisher(settings: settings, keyring: keyring, state: state, logger: logger)
-        self.machine = RenderLoopStateMachine(startedAt: clock(), startupWait: settings.startupWait,
-                                              pollInterval: settings.pollInterval)
+        self.machine = RenderLoopStateMachine(
+            startedAt: clock(), startupWait: settings.startupWait,
+            pollInterval: settings.pollInterval)
         self.pool = pool
         self.wakeup = try Wakeup()
         self.beacon = beacon
@@ -97,7 +100,8 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
             if let reload = pendingReload, action.isWaitPoint {
                 pendingReload = nil
                 takenReload = reload
-                let reconnect = reload.settings.databaseURL != settings.databaseURL
+                let reconnect =
+                    reload.settings.databaseURL != settings.databaseURL
                     || reload.settings.listenURL != settings.listenURL
                 actions = machine.reloadRequested(reconnect: reconnect, pollInterval: reload.settings.pollInterval, now: clock())
                 guard !actions.isEmpty else { continue }
@@ -272,8 +276,10 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
             warnedPollingOnly = true
             logger.warning(
                 "LISTEN receives no notifications on this connection (a transaction pooler?): changes are seen at the next poll only; set database.listen_url to a direct (session) connection",
-                metadata: ["database.listen_url": "\(settings.listenURL == nil ? "unset" : PostgresConnection.redacted(settings.listenURL))",
-                           "poll_interval": "\(settings.pollInterval)"])
+                metadata: [
+                    "database.listen_url": "\(settings.listenURL == nil ? "unset" : PostgresConnection.redacted(settings.listenURL))",
+                    "poll_interval": "\(settings.pollInterval)",
+                ])
         } else if verified && warnedPollingOnly {
             warnedPollingOnly = false
             logger.info("LISTEN receives notifications again")

@@ -71,8 +71,10 @@ struct RenderLoopStateMachine: Sendable {
     private var readyOwed = false
     private let random: @Sendable (ClosedRange<Double>) -> Double
 
-    init(startedAt: Double, startupWait: Double, pollInterval: Double,
-         random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) }) {
+    init(
+        startedAt: Double, startupWait: Double, pollInterval: Double,
+        random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) }
+    ) {
         self.startedAt = startedAt
         self.startupWait = startupWait
         self.pollInterval = pollInterval

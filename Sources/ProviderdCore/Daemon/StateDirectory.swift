@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The state directory (`/var/lib/providerd`): generation, sealed last-known-good
@@ -61,7 +62,8 @@ public final class StateDirectory: Sendable {
 
     static func parseInstanceID(_ bytes: [UInt8]) -> String? {
         guard let text = String(validating: bytes, as: UTF8.self)?.trimmingWhitespace(),
-              UUID(uuidString: String(text)) != nil else { return nil }
+            UUID(uuidString: String(text)) != nil
+        else { return nil }
         return String(text).lowercased()
     }
 

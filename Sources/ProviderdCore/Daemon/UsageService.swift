@@ -2,8 +2,9 @@ import Logging
 import NIOCore
 import NIOPosix
 import ServiceLifecycle
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The usage half of `providerd run`: the socket (serving from the start, whether
@@ -22,8 +23,10 @@ public struct UsageService: Service, CustomStringConvertible {
     let logger: Logger
 
     /// `inherited`: what was open when the process started (`InheritedDescriptors.atStart`).
-    public init(settings: ProviderdSettings, intake: UsageIntake, flusher: UsageFlusher, group: any EventLoopGroup,
-                inherited: InheritedDescriptors = InheritedDescriptors(descriptors: []), logger: Logger) {
+    public init(
+        settings: ProviderdSettings, intake: UsageIntake, flusher: UsageFlusher, group: any EventLoopGroup,
+        inherited: InheritedDescriptors = InheritedDescriptors(descriptors: []), logger: Logger
+    ) {
         self.settings = settings
         self.inherited = inherited
         self.intake = intake
@@ -33,7 +36,9 @@ public struct UsageService: Service, CustomStringConvertible {
     }
 
     /// Opens the spool and the id window from the state directory.
-    public static func makeIntake(settings: ProviderdSettings, state: StateDirectory, pool: NIOThreadPool, logger: Logger)
+    public static func makeIntake(
+        settings: ProviderdSettings, state: StateDirectory, pool: NIOThreadPool, logger: Logger
+    )
         throws -> (intake: UsageIntake, instance: String, idLog: IdLog)
     {
         let id = try state.instanceID()
@@ -47,23 +52,27 @@ public struct UsageService: Service, CustomStringConvertible {
         let window = Int64(settings.idWindow)
         let logged = try idLog.load(now: now, window: window)
         if logged.damagedLines > 0 {
-            logger.warning("ids.log had damaged lines; they were dropped (a resend of those ids may count again)",
-                           metadata: ["lines": "\(logged.damagedLines)", "file": "\(idLog.path)"])
+            logger.warning(
+                "ids.log had damaged lines; they were dropped (a resend of those ids may count again)",
+                metadata: ["lines": "\(logged.damagedLines)", "file": "\(idLog.path)"])
         }
         let table = state.file("ids.table")
         let capacity = Self.idCapacity(spoolMaxBytes: settings.spoolMaxBytes)
         let intake: UsageIntake
         do {
-            intake = try UsageIntake(files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
-                                     idLog: logged.live, idTable: table, idCapacity: capacity)
+            intake = try UsageIntake(
+                files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
+                idLog: logged.live, idTable: table, idCapacity: capacity)
         } catch let damaged as IdWindow.Damaged {
             // Kept for a look, replaced by a new table with what ids.log and the spool hold.
             let aside = table + ".damaged-\(Int(now))"
             _ = rename(table, aside)
-            logger.error("the id table cannot be read; a new one is made from ids.log and the spool (resends of ids flushed before the last checkpoint may count again)",
-                         metadata: ["error": "\(damaged)", "kept_as": "\(aside)"])
-            intake = try UsageIntake(files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
-                                     idLog: logged.live, idTable: table, idCapacity: capacity)
+            logger.error(
+                "the id table cannot be read; a new one is made from ids.log and the spool (resends of ids flushed before the last checkpoint may count again)",
+                metadata: ["error": "\(damaged)", "kept_as": "\(aside)"])
+            intake = try UsageIntake(
+                files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
+                idLog: logged.live, idTable: table, idCapacity: capacity)
         }
         return (intake, instance, idLog)
     }
@@ -78,17 +87,23 @@ public struct UsageService: Service, CustomStringConvertible {
         let options = UsageServer.Options(settings: settings, inheritedDescriptors: inherited.count)
         let server = try await UsageServer.start(options: options, intake: intake, group: group)
         let connections = UsageServer.connectionLimit(configured: settings.maxConnections, inherited: inherited.count)
-        logger.info("usage socket listening", metadata: [
-            "socket": "\(server.activated ? "from systemd" : settings.socket)", "max_connections": "\(connections)",
-        ])
+        logger.info(
+            "usage socket listening",
+            metadata: [
+                "socket": "\(server.activated ? "from systemd" : settings.socket)", "max_connections": "\(connections)",
+            ])
         if inherited.count > 0 {
-            logger.notice("descriptors inherited from the process that started providerd are open (not close-on-exec); they count against LimitNOFILE",
-                          metadata: ["count": "\(inherited.count)",
-                                     "fds": "\(inherited.descriptors.prefix(16).map(String.init).joined(separator: ","))\(inherited.count > 16 ? ",..." : "")"])
+            logger.notice(
+                "descriptors inherited from the process that started providerd are open (not close-on-exec); they count against LimitNOFILE",
+                metadata: [
+                    "count": "\(inherited.count)",
+                    "fds": "\(inherited.descriptors.prefix(16).map(String.init).joined(separator: ","))\(inherited.count > 16 ? ",..." : "")",
+                ])
         }
         if connections < settings.maxConnections {
-            logger.notice("fewer connections than usage.max_connections: the descriptor limit is lower (raise LimitNOFILE=)",
-                          metadata: ["usage.max_connections": "\(settings.maxConnections)", "served": "\(connections)"])
+            logger.notice(
+                "fewer connections than usage.max_connections: the descriptor limit is lower (raise LimitNOFILE=)",
+                metadata: ["usage.max_connections": "\(settings.maxConnections)", "served": "\(connections)"])
         }
         await flusher.run()
         await server.close()

@@ -20,8 +20,10 @@ public struct ModelString: Sendable, Equatable, Hashable, CustomStringConvertibl
     public static func split(_ value: String, at separator: UInt8) -> (provider: String, model: String)? {
         let bytes = value.utf8
         guard let index = bytes.firstIndex(of: separator) else { return nil }
-        return (String(decoding: bytes[..<index], as: UTF8.self),
-                String(decoding: bytes[bytes.index(after: index)...], as: UTF8.self))
+        return (
+            String(decoding: bytes[..<index], as: UTF8.self),
+            String(decoding: bytes[bytes.index(after: index)...], as: UTF8.self)
+        )
     }
 
     public var description: String { value }

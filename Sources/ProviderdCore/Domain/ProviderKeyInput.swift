@@ -35,7 +35,7 @@ public enum ProviderKeyInput {
         }
         guard url.utf8.count <= 2048 else { throw InputError("base URL", "longer than 2048 bytes") }
         guard !url.utf8.contains(UInt8(ascii: " ")), !ControlCharacters.contains(url),
-              URL(string: url)?.host != nil
+            URL(string: url)?.host != nil
         else {
             throw InputError("base URL", "'\(url.prefix(200))' is not a valid URL")
         }

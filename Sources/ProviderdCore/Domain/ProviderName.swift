@@ -22,8 +22,10 @@ public enum ProviderName {
             if count == 0 {
                 guard lower else { return false }
             } else {
-                guard lower || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
-                        || byte == UInt8(ascii: "-") else { return false }
+                guard
+                    lower || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "_")
+                        || byte == UInt8(ascii: "-")
+                else { return false }
             }
             count += 1
             if count > 64 { return false }

@@ -33,7 +33,8 @@ public struct MigrationRunner: Sendable {
         try connection.query("SELECT pg_advisory_lock($1)", [Self.advisoryLockKey])
         defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [Self.advisoryLockKey]) }
 
-        try connection.query("""
+        try connection.query(
+            """
             CREATE TABLE IF NOT EXISTS public.providerd_migrations (
                 version TEXT PRIMARY KEY,
                 name TEXT NOT NULL,
@@ -53,9 +54,11 @@ public struct MigrationRunner: Sendable {
         for migration in migrations {
             if let checksum = applied[migration.version] {
                 if checksum != migration.checksum {
-                    logger.warning("migration was applied from a different file", metadata: [
-                        "migration": "\(migration.name)", "recorded": "\(checksum)", "embedded": "\(migration.checksum)",
-                    ])
+                    logger.warning(
+                        "migration was applied from a different file",
+                        metadata: [
+                            "migration": "\(migration.name)", "recorded": "\(checksum)", "embedded": "\(migration.checksum)",
+                        ])
                 }
                 outcomes.append(MigrationOutcome(migration: migration.name, action: .alreadyApplied))
                 continue
@@ -79,7 +82,8 @@ public struct MigrationRunner: Sendable {
     /// True when the seed's three tables exist (001 was run with psql, by us or by
     /// the Python project), so 001 must not run again.
     func seedSchemaPresent(on connection: PostgresConnection) throws(PostgresError) -> Bool {
-        let result = try connection.query("""
+        let result = try connection.query(
+            """
             SELECT to_regclass('public.model_config') IS NOT NULL
                AND to_regclass('public.api_keys') IS NOT NULL
                AND to_regclass('public.model_usage') IS NOT NULL AS present

@@ -1,6 +1,7 @@
 import CLibPQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How to reach PostgreSQL. `conninfo` is a URL (`postgresql://...`) or a
@@ -19,8 +20,10 @@ public struct ConnectionOptions: Sendable, CustomStringConvertible, CustomDebugS
     public var statementTimeoutMilliseconds: Int
     public var applicationName: String
 
-    public init(conninfo: String?, connectTimeout: Int = 10, statementTimeoutMilliseconds: Int = 30_000,
-                applicationName: String = "providerd") {
+    public init(
+        conninfo: String?, connectTimeout: Int = 10, statementTimeoutMilliseconds: Int = 30_000,
+        applicationName: String = "providerd"
+    ) {
         self.conninfo = conninfo
         self.connectTimeout = connectTimeout
         self.statementTimeoutMilliseconds = statementTimeoutMilliseconds
@@ -173,8 +176,10 @@ public final class PostgresConnection: @unchecked Sendable {
         if count > 0 { return .notified(count) }
         let socket = PQsocket(handle)
         guard socket >= 0 else { throw PostgresError(kind: .connection, message: "connection has no socket") }
-        var fds = [pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
-                   pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        var fds = [
+            pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
+            pollfd(fd: wakeDescriptor, events: Int16(POLLIN), revents: 0),
+        ]
         let (seconds, attoseconds) = timeout.components
         let milliseconds = Int32(clamping: max(0, seconds * 1_000 + attoseconds / 1_000_000_000_000_000))
         let ready = poll(&fds, nfds_t(fds.count), milliseconds)
@@ -273,7 +278,7 @@ private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>
 /// Copies Swift strings into C strings that live for the duration of `body`.
 private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } }
-    defer { copies.forEach { free($0) } }
+    defer { for copy in copies { free(copy) } }
     return body(copies.map { $0.map { UnsafePointer($0) } })
 }
 

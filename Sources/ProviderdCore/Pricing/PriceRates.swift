@@ -37,8 +37,10 @@ public struct PriceRates: Sendable, Equatable {
     /// USD per 1,000 requests (perplexity's request fee).
     public var requestsPerThousand: Value?
 
-    public init(input: Value? = nil, output: Value? = nil, cacheRead: Value? = nil, cacheWrite: Value? = nil,
-                requestsPerThousand: Value? = nil) {
+    public init(
+        input: Value? = nil, output: Value? = nil, cacheRead: Value? = nil, cacheWrite: Value? = nil,
+        requestsPerThousand: Value? = nil
+    ) {
         self.input = input
         self.output = output
         self.cacheRead = cacheRead

@@ -67,8 +67,9 @@ public struct PriceTable: Sendable {
         guard document.source.package == "genai-prices" else {
             throw PriceTableError(origin: origin, "source.package is '\(document.source.package)', expected genai-prices")
         }
-        self.source = Source(package: document.source.package, version: document.source.version,
-                             generated: document.source.generated)
+        self.source = Source(
+            package: document.source.package, version: document.source.version,
+            generated: document.source.generated)
         self.origin = origin
         self.aliases = document.aliases
         self.providers = try document.providerTables(origin: origin)
@@ -159,7 +160,8 @@ public struct PriceTable: Sendable {
         while index < scalars.count {
             let after = index + 9
             if scalars[index] == "-", after <= scalars.count,
-               after == scalars.count || scalars[after] == "-" || scalars[after] == ":" {
+                after == scalars.count || scalars[after] == "-" || scalars[after] == ":"
+            {
                 let digits = (index + 1..<after).compactMap(digit)
                 if digits.count == 8, digits[0] == 2, digits[1] == 0 {
                     let year = digits[0...3].reduce(0) { $0 * 10 + $1 }
@@ -180,7 +182,8 @@ public struct PriceTable: Sendable {
     static func decimal(_ text: String) -> Decimal? {
         // Plain decimal notation only: Decimal(string:) would also take "1e3" and stop at junk.
         guard !text.isEmpty, text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
-              text.filter({ $0 == "." }).count <= 1, text.first != ".", text.last != "." else { return nil }
+            text.filter({ $0 == "." }).count <= 1, text.first != ".", text.last != "."
+        else { return nil }
         // No locale: with one, Decimal asks ICU for the separator, which pulls
         // megabytes of locale data into every daemon's memory for a ".".
         return Decimal(string: text)

@@ -27,8 +27,13 @@ struct PriceTableDocument: Decodable {
     }
 
     indirect enum Clause: Decodable {
-        case equals(String), startsWith(String), endsWith(String), contains(String), regex(String)
-        case any([Clause]), all([Clause])
+        case equals(String)
+        case startsWith(String)
+        case endsWith(String)
+        case contains(String)
+        case regex(String)
+        case any([Clause])
+        case all([Clause])
 
         enum Key: String, CodingKey {
             case equals, starts_with, ends_with, contains, regex, or, and
@@ -37,9 +42,10 @@ struct PriceTableDocument: Decodable {
         init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
             guard container.allKeys.count == 1, let key = container.allKeys.first else {
-                throw DecodingError.dataCorrupted(.init(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "a match clause has exactly one of equals, starts_with, ends_with, contains, regex, or, and"))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "a match clause has exactly one of equals, starts_with, ends_with, contains, regex, or, and"))
             }
             switch key {
             case .equals: self = .equals(try container.decode(String.self, forKey: key))
@@ -99,12 +105,14 @@ struct PriceTableDocument: Decodable {
             if let text = try? decoder.singleValueContainer().decode(String.self) {
                 self = .flat(text)
             } else if let container = try? decoder.container(keyedBy: Key.self) {
-                self = .tiered(base: try container.decode(String.self, forKey: .base),
-                               tiers: try container.decode([Tier].self, forKey: .tiers))
+                self = .tiered(
+                    base: try container.decode(String.self, forKey: .base),
+                    tiers: try container.decode([Tier].self, forKey: .tiers))
             } else {
-                throw DecodingError.dataCorrupted(.init(
-                    codingPath: decoder.codingPath,
-                    debugDescription: "a price is a decimal string such as \"2.5\" (not a JSON number) or {\"base\": ..., \"tiers\": [...]}"))
+                throw DecodingError.dataCorrupted(
+                    .init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "a price is a decimal string such as \"2.5\" (not a JSON number) or {\"base\": ..., \"tiers\": [...]}"))
             }
         }
     }
@@ -173,11 +181,13 @@ extension PriceTableDocument.Prices {
             return PriceSchedule(always: try set.rates(at: place, fail: fail))
         case .conditional(let sets):
             guard !sets.isEmpty else { throw fail("\(place): an empty list of prices") }
-            return PriceSchedule(entries: try sets.enumerated().map { index, set in
-                let at = "\(place)[\(index)]"
-                return PriceSchedule.Entry(condition: try set.when?.built(at: "\(at).when", fail: fail),
-                                           rates: try set.rates(at: at, fail: fail))
-            })
+            return PriceSchedule(
+                entries: try sets.enumerated().map { index, set in
+                    let at = "\(place)[\(index)]"
+                    return PriceSchedule.Entry(
+                        condition: try set.when?.built(at: "\(at).when", fail: fail),
+                        rates: try set.rates(at: at, fail: fail))
+                })
         }
     }
 }
@@ -203,10 +213,11 @@ extension PriceTableDocument.PriceSet {
                 return .tiered(base: try decimal(base, "\(key).base"), tiers: built.sorted { $0.start < $1.start })
             }
         }
-        return PriceRates(input: try value(input_mtok, "input_mtok"), output: try value(output_mtok, "output_mtok"),
-                          cacheRead: try value(cache_read_mtok, "cache_read_mtok"),
-                          cacheWrite: try value(cache_write_mtok, "cache_write_mtok"),
-                          requestsPerThousand: try value(requests_kcount, "requests_kcount"))
+        return PriceRates(
+            input: try value(input_mtok, "input_mtok"), output: try value(output_mtok, "output_mtok"),
+            cacheRead: try value(cache_read_mtok, "cache_read_mtok"),
+            cacheWrite: try value(cache_write_mtok, "cache_write_mtok"),
+            requestsPerThousand: try value(requests_kcount, "requests_kcount"))
     }
 }
 

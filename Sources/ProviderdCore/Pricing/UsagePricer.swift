@@ -40,8 +40,10 @@ public struct UsagePricer {
             return (0, true)
         case .unknown:
             guard unknown == .seedFallback else { return (0, false) }
-            return (Decimal(record.inputTokens) * Self.fallbackInput + Decimal(record.outputTokens) * Self.fallbackOutput,
-                    false)
+            return (
+                Decimal(record.inputTokens) * Self.fallbackInput + Decimal(record.outputTokens) * Self.fallbackOutput,
+                false
+            )
         }
     }
 }

@@ -56,8 +56,10 @@ public struct ConfigRenderer: Sendable {
         var value: String
     }
 
-    public mutating func render(candidates: [String: Result<ProviderSecrets, ProviderProblem>],
-                                services: [ServiceConfig]) -> RenderResult {
+    public mutating func render(
+        candidates: [String: Result<ProviderSecrets, ProviderProblem>],
+        services: [ServiceConfig]
+    ) -> RenderResult {
         var problems: [ProviderProblem] = []
         var stale: [String] = []
         var accepted: [String: (secrets: ProviderSecrets, names: EnvNameTable.Names, quoted: Quoted)] = [:]

@@ -70,14 +70,17 @@ public struct EnvNameTable: Sendable {
         if let entry = Self.builtIn[provider] {
             var keys = entry.keys
             if let override = overrides[provider] { keys = [override] }
-            return Names(ownKeyNames: keys, aliasKeyNames: entry.aliases,
-                         baseURLName: entry.baseURL ?? snake + "_BASE_URL", headersName: snake + "_EXTRA_HEADERS")
+            return Names(
+                ownKeyNames: keys, aliasKeyNames: entry.aliases,
+                baseURLName: entry.baseURL ?? snake + "_BASE_URL", headersName: snake + "_EXTRA_HEADERS")
         }
-        let names = Names(ownKeyNames: [overrides[provider] ?? snake + "_API_KEY"], aliasKeyNames: [],
-                          baseURLName: snake + "_BASE_URL", headersName: snake + "_EXTRA_HEADERS")
+        let names = Names(
+            ownKeyNames: [overrides[provider] ?? snake + "_API_KEY"], aliasKeyNames: [],
+            baseURLName: snake + "_BASE_URL", headersName: snake + "_EXTRA_HEADERS")
         for name in names.ownKeyNames + [names.baseURLName, names.headersName] where reservedNames.contains(name) {
-            throw EnvNameError(provider: provider,
-                               message: "its variable \(name) belongs to a known provider; rename the provider or set output.env_names")
+            throw EnvNameError(
+                provider: provider,
+                message: "its variable \(name) belongs to a known provider; rename the provider or set output.env_names")
         }
         return names
     }

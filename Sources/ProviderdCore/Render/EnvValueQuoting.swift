@@ -33,8 +33,14 @@ public enum EnvValueQuoting {
                 throw Refusal(reason: "contains '${', which python-dotenv expands even inside quotes")
             default:
                 if ControlCharacters.isControl(scalar) {
-                    let name = scalar.value == 0 ? "NUL" : scalar.value == 0x0A ? "newline" : scalar.value == 0x0D ? "carriage return"
-                        : "control character " + ControlCharacters.codePoint(scalar)
+                    let name =
+                        scalar.value == 0
+                        ? "NUL"
+                        : scalar.value == 0x0A
+                            ? "newline"
+                            : scalar.value == 0x0D
+                                ? "carriage return"
+                                : "control character " + ControlCharacters.codePoint(scalar)
                     throw Refusal(reason: "contains \(name), which no env file line can carry")
                 }
             }

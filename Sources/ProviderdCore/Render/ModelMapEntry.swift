@@ -24,8 +24,10 @@ public struct ModelMapEntry: Sendable, Equatable {
     /// whose temperature is not a finite number cannot be written as JSON: it is
     /// left out here and named in `unwritable`; the renderer then keeps that
     /// service's last good entry, if it has one.
-    static func entries(for services: [ServiceConfig], providersWithKeys: Set<String>,
-                        unwritable: inout [ServiceProblem]) -> [String: ModelMapEntry] {
+    static func entries(
+        for services: [ServiceConfig], providersWithKeys: Set<String>,
+        unwritable: inout [ServiceProblem]
+    ) -> [String: ModelMapEntry] {
         var all: [String: (model: String, temperature: Double, maxTokens: Int?)] = [:]
         for (service, model) in ServiceDefaults.models {
             all[service] = (model, ServiceDefaults.temperature, nil)

@@ -14,7 +14,10 @@ public struct APIKeyListing: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case provider, active, fingerprint
-        case baseURL = "base_url", headerNames = "header_names", updatedAt = "updated_at", keyID = "key_id"
+        case baseURL = "base_url"
+        case headerNames = "header_names"
+        case updatedAt = "updated_at"
+        case keyID = "key_id"
     }
 }
 
@@ -27,7 +30,8 @@ public struct ReencryptReport: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case rows
-        case fromOlderKeys = "from_older_keys", primaryKeyID = "primary_key_id"
+        case fromOlderKeys = "from_older_keys"
+        case primaryKeyID = "primary_key_id"
     }
 }
 
@@ -54,8 +58,10 @@ public struct APIKeyStore {
     /// Encrypts `secret` and upserts the provider's row, active. Base URL and headers
     /// change only when given. Returns true when the row is new.
     @discardableResult
-    public func set(provider: String, secret: String, baseURL: BaseURLChange = .keep, headersJSON: String? = nil,
-                    keyring: FernetKeyring) throws -> Bool {
+    public func set(
+        provider: String, secret: String, baseURL: BaseURLChange = .keep, headersJSON: String? = nil,
+        keyring: FernetKeyring
+    ) throws -> Bool {
         try ProviderName.validate(provider)
         try ProviderKeyInput.validateSecret(secret)
         if case .set(let url) = baseURL { try ProviderKeyInput.validateBaseURL(url) }
@@ -65,7 +71,8 @@ public struct APIKeyStore {
         if case .set(let url) = baseURL { urlValue = url }
         let result: PostgresResult
         do {
-            result = try connection.query("""
+            result = try connection.query(
+                """
                 INSERT INTO public.api_keys (provider, encrypted_key, base_url, headers, is_active, updated_at)
                 VALUES ($1, $2, $3, $4::jsonb, true, NOW())
                 ON CONFLICT (provider) DO UPDATE SET
@@ -88,7 +95,8 @@ public struct APIKeyStore {
 
     /// Every row, active or not, sorted by provider.
     public func list(keyring: FernetKeyring?) throws -> [APIKeyListing] {
-        let result = try connection.query("""
+        let result = try connection.query(
+            """
             SELECT provider, encrypted_key, base_url, is_active,
                    COALESCE((SELECT array_to_string(array_agg(k ORDER BY k), ',')
                              FROM jsonb_object_keys(CASE WHEN jsonb_typeof(headers) = 'object' THEN headers ELSE '{}'::jsonb END) AS k), '') AS header_names,
@@ -147,9 +155,11 @@ public struct APIKeyStore {
     /// the renderer itself over the active rows plus this one (values stand in for
     /// the other rows' secrets: names depend only on which fields are set).
     func checkRenderable(provider: String, secret: String, baseURL: BaseURLChange, headersJSON: String?) throws {
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT provider, base_url, headers::text AS headers FROM public.api_keys WHERE is_active OR provider = $1
-            """, [provider]).rows
+            """, [provider]
+        ).rows
         var candidates: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
         var stored: (baseURL: String?, headers: String?) = (nil, nil)
         for row in rows {
@@ -159,8 +169,10 @@ public struct APIKeyStore {
                 stored = (url, headers)
                 continue
             }
-            candidates[other] = .success(ProviderSecrets(provider: other, apiKey: "x", baseURL: url.map { _ in "https://x" },
-                                                         headers: headers.map { _ in "{}" }))
+            candidates[other] = .success(
+                ProviderSecrets(
+                    provider: other, apiKey: "x", baseURL: url.map { _ in "https://x" },
+                    headers: headers.map { _ in "{}" }))
         }
         let url: String?
         switch baseURL {
@@ -168,8 +180,10 @@ public struct APIKeyStore {
         case .set(let value): url = value
         case .clear: url = nil
         }
-        candidates[provider] = .success(ProviderSecrets(provider: provider, apiKey: secret, baseURL: url,
-                                                        headers: headersJSON ?? stored.headers))
+        candidates[provider] = .success(
+            ProviderSecrets(
+                provider: provider, apiKey: secret, baseURL: url,
+                headers: headersJSON ?? stored.headers))
         var renderer = ConfigRenderer(table: envNames)
         let result = renderer.render(candidates: candidates, services: [])
         if let problem = result.problems.first(where: { $0.provider == provider }) {
@@ -197,8 +211,9 @@ public struct APIKeyStore {
                 defer { OpenSSL.cleanse(&opened.plaintext) }
                 if opened.keyIndex != 0 { older += 1 }
                 let token = try Fernet.encrypt(opened.plaintext, key: primary)
-                try connection.query("UPDATE public.api_keys SET encrypted_key = $1 WHERE id = $2::uuid",
-                                     [token, try row.string("id")])
+                try connection.query(
+                    "UPDATE public.api_keys SET encrypted_key = $1 WHERE id = $2::uuid",
+                    [token, try row.string("id")])
             }
             return ReencryptReport(rows: rows.rows.count, fromOlderKeys: older, primaryKeyID: primary.id)
         }
@@ -216,7 +231,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .undecryptable(let provider, let reason):
             return "the stored key of provider \(provider) does not decrypt: \(reason); nothing was changed"
         case .providerNotAllowed(let provider):
-            return "the database's valid_provider constraint refuses provider '\(provider)' (the seed allowed 8 providers); run `providerd migrate` to allow any provider name"
+            return
+                "the database's valid_provider constraint refuses provider '\(provider)' (the seed allowed 8 providers); run `providerd migrate` to allow any provider name"
         case .notFound(let what):
             return what
         }

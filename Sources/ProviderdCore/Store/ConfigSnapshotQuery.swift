@@ -6,20 +6,26 @@ public enum ConfigSnapshotQuery {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
             let version = try self.version(on: connection)
-            let keys = try connection.query("""
+            let keys = try connection.query(
+                """
                 SELECT provider, encrypted_key, base_url, headers::text AS headers, COALESCE(is_active, false) AS is_active
                 FROM public.api_keys ORDER BY provider
-                """).rows.map { row throws(PostgresError) in
-                    APIKeyRow(provider: try row.string("provider"), encryptedKey: try row.string("encrypted_key"),
-                              baseURL: try row.optionalString("base_url"), headers: try row.optionalString("headers"),
-                              isActive: try row.optionalBool("is_active") ?? false)
-                }
-            let services = try connection.query("""
+                """
+            ).rows.map { row throws(PostgresError) in
+                APIKeyRow(
+                    provider: try row.string("provider"), encryptedKey: try row.string("encrypted_key"),
+                    baseURL: try row.optionalString("base_url"), headers: try row.optionalString("headers"),
+                    isActive: try row.optionalBool("is_active") ?? false)
+            }
+            let services = try connection.query(
+                """
                 SELECT service_name, model_string, temperature, max_tokens FROM public.model_config ORDER BY service_name
-                """).rows.map { row throws(PostgresError) in
-                    ServiceConfig(service: try row.string("service_name"), model: try row.string("model_string"),
-                                  temperature: try row.optionalDouble("temperature"), maxTokens: try row.optionalInt("max_tokens"))
-                }
+                """
+            ).rows.map { row throws(PostgresError) in
+                ServiceConfig(
+                    service: try row.string("service_name"), model: try row.string("model_string"),
+                    temperature: try row.optionalDouble("temperature"), maxTokens: try row.optionalInt("max_tokens"))
+            }
             try connection.query("COMMIT")
             return (ConfigSnapshot(keys: keys, services: services), version)
         } catch {
@@ -31,7 +37,8 @@ public enum ConfigSnapshotQuery {
     /// The change counter, or nil on a database without migration 002 (then every
     /// poll reads the tables).
     public static func version(on connection: PostgresConnection) throws(PostgresError) -> Int64? {
-        let result = try connection.query("""
+        let result = try connection.query(
+            """
             SELECT CASE WHEN to_regclass('public.providerd_config_version') IS NULL THEN NULL
                         ELSE (SELECT version FROM public.providerd_config_version WHERE id = 1) END AS version
             """)

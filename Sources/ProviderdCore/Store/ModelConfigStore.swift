@@ -11,7 +11,10 @@ public struct ServiceModel: Sendable, Codable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case service, model, temperature
-        case maxTokens = "max_tokens", isDefault = "default", updatedAt = "updated_at", updatedBy = "updated_by"
+        case maxTokens = "max_tokens"
+        case isDefault = "default"
+        case updatedAt = "updated_at"
+        case updatedBy = "updated_by"
     }
 }
 
@@ -25,8 +28,10 @@ public struct ModelConfigStore {
 
     /// Upserts a service's model with the seed's validation; temperature, max_tokens
     /// and updated_by change only when given.
-    public func set(service: String, model: String, temperature: Double? = nil, maxTokens: Int? = nil,
-                    updatedBy: String? = nil) throws {
+    public func set(
+        service: String, model: String, temperature: Double? = nil, maxTokens: Int? = nil,
+        updatedBy: String? = nil
+    ) throws {
         try Self.validateService(service)
         let model = try ModelString(model)
         if let temperature, let problem = ModelSettingsRule.temperatureProblem(temperature) {
@@ -35,7 +40,8 @@ public struct ModelConfigStore {
         if let maxTokens, let problem = ModelSettingsRule.maxTokensProblem(maxTokens) {
             throw InputError("max_tokens", problem)
         }
-        try connection.query("""
+        try connection.query(
+            """
             INSERT INTO public.model_config (service_name, model_string, temperature, max_tokens, updated_by, updated_at)
             VALUES ($1, $2, COALESCE($3::float8, 0.7), $4::int, $5, NOW())
             ON CONFLICT (service_name) DO UPDATE SET
@@ -49,7 +55,8 @@ public struct ModelConfigStore {
 
     /// Configured rows, then the seed's default services that have none.
     public func all() throws -> [ServiceModel] {
-        let result = try connection.query("""
+        let result = try connection.query(
+            """
             SELECT service_name, model_string, temperature, max_tokens, updated_by,
                    to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated
             FROM public.model_config ORDER BY service_name
@@ -66,8 +73,10 @@ public struct ModelConfigStore {
         }
         let configured = Set(models.map(\.service))
         for (service, model) in ServiceDefaults.models where !configured.contains(service) {
-            models.append(ServiceModel(service: service, model: model, temperature: ServiceDefaults.temperature,
-                                       maxTokens: nil, isDefault: true, updatedAt: nil, updatedBy: nil))
+            models.append(
+                ServiceModel(
+                    service: service, model: model, temperature: ServiceDefaults.temperature,
+                    maxTokens: nil, isDefault: true, updatedAt: nil, updatedBy: nil))
         }
         return models.sorted { $0.service < $1.service }
     }

@@ -26,8 +26,11 @@ public struct UsageStore {
 
         enum CodingKeys: String, CodingKey {
             case since, until
-            case totalRequests = "total_requests", totalTokens = "total_tokens", totalCost = "total_cost"
-            case byService = "by_service", byModel = "by_model"
+            case totalRequests = "total_requests"
+            case totalTokens = "total_tokens"
+            case totalCost = "total_cost"
+            case byService = "by_service"
+            case byModel = "by_model"
         }
     }
 
@@ -38,42 +41,52 @@ public struct UsageStore {
             WHERE period_start >= $1::date AND period_start < $2::date + 1 AND ($3::text IS NULL OR service_name = $3)
             """
         func lines(_ column: String) throws -> [Line] {
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT \(column) AS key, SUM(request_count)::bigint AS r, SUM(total_tokens)::bigint AS t, SUM(estimated_cost)::text AS c
                 \(filter) GROUP BY \(column) ORDER BY SUM(estimated_cost) DESC, \(column)
-                """, [since, until, service]).rows.map { row throws(PostgresError) in
-                Line(key: try row.string("key"), requests: Int64(try row.int("r")), tokens: Int64(try row.int("t")),
-                     cost: try row.string("c"))
+                """, [since, until, service]
+            ).rows.map { row throws(PostgresError) in
+                Line(
+                    key: try row.string("key"), requests: Int64(try row.int("r")), tokens: Int64(try row.int("t")),
+                    cost: try row.string("c"))
             }
         }
-        let total = try connection.query("""
+        let total = try connection.query(
+            """
             SELECT COALESCE(SUM(request_count), 0)::bigint AS r, COALESCE(SUM(total_tokens), 0)::bigint AS t,
                    COALESCE(SUM(estimated_cost), 0)::text AS c \(filter)
-            """, [since, until, service]).rows[0]
-        return Summary(since: since, until: until, totalRequests: Int64(try total.int("r")), totalTokens: Int64(try total.int("t")),
-                       totalCost: try total.string("c"), byService: try lines("service_name"), byModel: try lines("model_string"))
+            """, [since, until, service]
+        ).rows[0]
+        return Summary(
+            since: since, until: until, totalRequests: Int64(try total.int("r")), totalTokens: Int64(try total.int("t")),
+            totalCost: try total.string("c"), byService: try lines("service_name"), byModel: try lines("model_string"))
     }
 
     /// Cost per day for the last `days` days, today included, oldest first; days
     /// without usage are listed with 0.
     public func daily(days: Int) throws -> [(day: String, cost: String)] {
-        try connection.query("""
+        try connection.query(
+            """
             SELECT d::date::text AS day, COALESCE(SUM(u.estimated_cost), 0)::text AS cost
             FROM generate_series((now() AT TIME ZONE 'UTC')::date - ($1::int - 1), (now() AT TIME ZONE 'UTC')::date, interval '1 day') AS d
             LEFT JOIN public.model_usage u ON u.period_start >= d::date AND u.period_start < d::date + 1
             GROUP BY d ORDER BY d
-            """, [days]).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("cost")) }
+            """, [days]
+        ).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("cost")) }
     }
 
     /// The seed's monthly estimate: the average cost of the days with usage among
     /// the last 7, times 30.
     public func monthlyEstimate() throws -> (estimate: String, daysWithUsage: Int) {
-        let row = try connection.query("""
+        let row = try connection.query(
+            """
             WITH days AS (
                 SELECT period_start::date AS d, SUM(estimated_cost) AS c FROM public.model_usage
                 WHERE period_start >= (now() AT TIME ZONE 'UTC')::date - 6 GROUP BY 1 HAVING SUM(estimated_cost) > 0)
             SELECT COALESCE(AVG(c) * 30, 0)::numeric(20, 6)::text AS estimate, COUNT(*)::int AS n FROM days
-            """).rows[0]
+            """
+        ).rows[0]
         return (try row.string("estimate"), try row.int("n"))
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Descriptors the process was started with beyond stdin, stdout, stderr and the

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reading secrets: from a pipe or file on stdin, or from a terminal without echo.

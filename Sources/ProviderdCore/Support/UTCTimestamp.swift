@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// ISO 8601 UTC timestamps ("2026-12-02T22:01:24Z") and days ("2026-12-02"), made

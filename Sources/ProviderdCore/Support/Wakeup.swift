@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A self-pipe that interrupts a thread blocked in `poll()` (the LISTEN wait)

@@ -1,7 +1,8 @@
 import CSystemd
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The systemd notify protocol through libsystemd's `sd_notify`. Without

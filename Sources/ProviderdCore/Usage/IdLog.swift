@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `ids.log` in the state directory: the idempotency ids of flushed segments, so
@@ -100,9 +100,9 @@ public struct IdLog: Sendable {
         let fields = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
         if fields[0].elementsEqual("2".utf8) {
             guard fields.count == 4, let at = Self.integer(fields[1]), let raw = Hex.decode(fields[2]), !raw.isEmpty,
-                  let check = Hex.decode(fields[3]), check.count == 4,
-                  OpenSSL.sha256(Array(line[line.startIndex..<fields[3].startIndex - 1])).prefix(4).elementsEqual(check),
-                  let id = String(validating: raw, as: UTF8.self)
+                let check = Hex.decode(fields[3]), check.count == 4,
+                OpenSSL.sha256(Array(line[line.startIndex..<fields[3].startIndex - 1])).prefix(4).elementsEqual(check),
+                let id = String(validating: raw, as: UTF8.self)
             else { return nil }
             return (id, at)
         }

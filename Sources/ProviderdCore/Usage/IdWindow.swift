@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Idempotency ids remembered for a window (default 24 h, up to 10 million): a
@@ -222,8 +222,9 @@ public final class IdWindow {
         let reserved = posix_fallocate(fd, 0, off_t(size))
         guard reserved == 0 else {
             _ = ftruncate(fd, 0)
-            throw SystemError("reserve \(size) bytes for the id table (free space, or lower usage.spool_max_bytes, a quarter of which it takes)",
-                              path: path, code: reserved)
+            throw SystemError(
+                "reserve \(size) bytes for the id table (free space, or lower usage.spool_max_bytes, a quarter of which it takes)",
+                path: path, code: reserved)
         }
         let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         guard written == header.count, fsync(fd) == 0 else { throw SystemError("write header of", path: path) }

@@ -181,25 +181,37 @@ struct JSONScanner: ~Copyable {
         case UInt8(ascii: "{"):
             index += 1
             skipWhitespace()
-            if peek == UInt8(ascii: "}") { index += 1; return }
+            if peek == UInt8(ascii: "}") {
+                index += 1
+                return
+            }
             while true {
                 skipWhitespace()
                 _ = try string()
                 try expect(UInt8(ascii: ":"), "':'")
                 try skipValue(depth: depth + 1)
                 skipWhitespace()
-                if peek == UInt8(ascii: ",") { index += 1; continue }
+                if peek == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "}"), "',' or '}'")
                 return
             }
         case UInt8(ascii: "["):
             index += 1
             skipWhitespace()
-            if peek == UInt8(ascii: "]") { index += 1; return }
+            if peek == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
             while true {
                 try skipValue(depth: depth + 1)
                 skipWhitespace()
-                if peek == UInt8(ascii: ",") { index += 1; continue }
+                if peek == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
                 try expect(UInt8(ascii: "]"), "',' or ']'")
                 return
             }

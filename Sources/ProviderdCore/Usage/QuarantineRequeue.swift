@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `providerd usage requeue`: puts quarantined usage back into the spool once the
@@ -31,7 +32,10 @@ public enum QuarantineRequeue {
             if let valid = SpoolFiles.readValidLength(path) {
                 guard truncate(path, off_t(valid)) == 0 else { throw SystemError("truncate", path: path) }
                 let fd = open(path, O_RDONLY | O_CLOEXEC)
-                if fd >= 0 { _ = fsync(fd); close(fd) }
+                if fd >= 0 {
+                    _ = fsync(fd)
+                    close(fd)
+                }
                 _ = unlink(path + ".valid")
             }
             let bytes = try AtomicFileWriter.read(path, limit: 1 << 34) ?? []

@@ -23,9 +23,11 @@ public enum SegmentFlush {
 
     /// `quarantine` receives, before the commit, the spool lines of refused rows
     /// and the lines that do not read as records.
-    public static func flush(segment: String, bytes: [UInt8], instance: String, pricer: inout UsagePricer,
-                             on connection: PostgresConnection,
-                             quarantine: ([UInt8]) throws -> Void = { _ in }) throws -> Result {
+    public static func flush(
+        segment: String, bytes: [UInt8], instance: String, pricer: inout UsagePricer,
+        on connection: PostgresConnection,
+        quarantine: ([UInt8]) throws -> Void = { _ in }
+    ) throws -> Result {
         let newline = UInt8(ascii: "\n")
         let whole = bytes.last == newline ? bytes : Array(bytes[..<((bytes.lastIndex(of: newline) ?? -1) + 1)])
         var aggregate = UsageAggregate()
@@ -53,24 +55,28 @@ public enum SegmentFlush {
                 // is set aside; the others are written.
                 try connection.query("SAVEPOINT providerd_row")
                 do {
-                    try connection.query("""
-                    INSERT INTO public.model_usage AS u (service_name, model_string, period_start, period_end,
-                        request_count, total_tokens, estimated_cost, input_tokens, output_tokens,
-                        cache_read_tokens, cache_write_tokens, unpriced_requests)
-                    VALUES ($1, $2, to_timestamp($3::bigint), to_timestamp($3::bigint) + INTERVAL '1 day',
-                        $4::bigint, $5::bigint, $6::numeric, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint)
-                    ON CONFLICT (service_name, model_string, period_start) DO UPDATE SET
-                        request_count = u.request_count + EXCLUDED.request_count,
-                        total_tokens = u.total_tokens + EXCLUDED.total_tokens,
-                        estimated_cost = u.estimated_cost + EXCLUDED.estimated_cost,
-                        input_tokens = u.input_tokens + EXCLUDED.input_tokens,
-                        output_tokens = u.output_tokens + EXCLUDED.output_tokens,
-                        cache_read_tokens = u.cache_read_tokens + EXCLUDED.cache_read_tokens,
-                        cache_write_tokens = u.cache_write_tokens + EXCLUDED.cache_write_tokens,
-                        unpriced_requests = u.unpriced_requests + EXCLUDED.unpriced_requests
-                    """, [key.service, key.model, key.day, totals.requests, totals.totalTokens, "\(totals.cost)",
-                          totals.inputTokens, totals.outputTokens, totals.cacheReadTokens, totals.cacheWriteTokens,
-                          totals.unpricedRequests])
+                    try connection.query(
+                        """
+                        INSERT INTO public.model_usage AS u (service_name, model_string, period_start, period_end,
+                            request_count, total_tokens, estimated_cost, input_tokens, output_tokens,
+                            cache_read_tokens, cache_write_tokens, unpriced_requests)
+                        VALUES ($1, $2, to_timestamp($3::bigint), to_timestamp($3::bigint) + INTERVAL '1 day',
+                            $4::bigint, $5::bigint, $6::numeric, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint)
+                        ON CONFLICT (service_name, model_string, period_start) DO UPDATE SET
+                            request_count = u.request_count + EXCLUDED.request_count,
+                            total_tokens = u.total_tokens + EXCLUDED.total_tokens,
+                            estimated_cost = u.estimated_cost + EXCLUDED.estimated_cost,
+                            input_tokens = u.input_tokens + EXCLUDED.input_tokens,
+                            output_tokens = u.output_tokens + EXCLUDED.output_tokens,
+                            cache_read_tokens = u.cache_read_tokens + EXCLUDED.cache_read_tokens,
+                            cache_write_tokens = u.cache_write_tokens + EXCLUDED.cache_write_tokens,
+                            unpriced_requests = u.unpriced_requests + EXCLUDED.unpriced_requests
+                        """,
+                        [
+                            key.service, key.model, key.day, totals.requests, totals.totalTokens, "\(totals.cost)",
+                            totals.inputTokens, totals.outputTokens, totals.cacheReadTokens, totals.cacheWriteTokens,
+                            totals.unpricedRequests,
+                        ])
                     try connection.query("RELEASE SAVEPOINT providerd_row")
                 } catch let error as PostgresError where !error.isRetryable {
                     try connection.query("ROLLBACK TO SAVEPOINT providerd_row")
@@ -85,8 +91,9 @@ public enum SegmentFlush {
                 [instance, segment, aggregate.records])
             return false
         }
-        return Result(aggregate: aggregate, ids: ids, alreadyFlushed: already, tornBytes: bytes.count - whole.count,
-                      unreadableLines: already ? 0 : unreadableLines, quarantined: already ? [] : refused)
+        return Result(
+            aggregate: aggregate, ids: ids, alreadyFlushed: already, tornBytes: bytes.count - whole.count,
+            unreadableLines: already ? 0 : unreadableLines, quarantined: already ? [] : refused)
     }
 
     /// The spool lines of the refused rows, found again in the segment (refusals
@@ -95,7 +102,8 @@ public enum SegmentFlush {
         var out: [UInt8] = []
         SpoolLine.forEachLine(in: bytes) { line in
             guard let stored = SpoolLine.decode(line),
-                  keys.contains(UsageAggregate.key(for: stored.record, timestamp: stored.timestamp)) else { return }
+                keys.contains(UsageAggregate.key(for: stored.record, timestamp: stored.timestamp))
+            else { return }
             out += line
             out.append(UInt8(ascii: "\n"))
         }

@@ -17,17 +17,28 @@ public struct SipHash24: Sendable {
         var v2: UInt64 = 0x6c79_6765_6e65_7261 ^ k0
         var v3: UInt64 = 0x7465_6462_7974_6573 ^ k1
         @inline(__always) func round() {
-            v0 &+= v1; v1 = v1.rotatedLeft(13); v1 ^= v0; v0 = v0.rotatedLeft(32)
-            v2 &+= v3; v3 = v3.rotatedLeft(16); v3 ^= v2
-            v0 &+= v3; v3 = v3.rotatedLeft(21); v3 ^= v0
-            v2 &+= v1; v1 = v1.rotatedLeft(17); v1 ^= v2; v2 = v2.rotatedLeft(32)
+            v0 &+= v1
+            v1 = v1.rotatedLeft(13)
+            v1 ^= v0
+            v0 = v0.rotatedLeft(32)
+            v2 &+= v3
+            v3 = v3.rotatedLeft(16)
+            v3 ^= v2
+            v0 &+= v3
+            v3 = v3.rotatedLeft(21)
+            v3 ^= v0
+            v2 &+= v1
+            v1 = v1.rotatedLeft(17)
+            v1 ^= v2
+            v2 = v2.rotatedLeft(32)
         }
         let count = bytes.count
         var index = 0
         while index + 8 <= count {
             let m = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             v3 ^= m
-            round(); round()
+            round()
+            round()
             v0 ^= m
             index += 8
         }
@@ -39,10 +50,14 @@ public struct SipHash24: Sendable {
             index += 1
         }
         v3 ^= last
-        round(); round()
+        round()
+        round()
         v0 ^= last
         v2 ^= 0xff
-        round(); round(); round(); round()
+        round()
+        round()
+        round()
+        round()
         return v0 ^ v1 ^ v2 ^ v3
     }
 }

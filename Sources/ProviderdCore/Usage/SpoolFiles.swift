@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The usage spool on disk: append-only segments `<instance>-<seq>.ndjson` in
@@ -59,7 +59,9 @@ public final class SpoolFiles: @unchecked Sendable {
     /// the segment is cut back to its previous length, so nothing unacknowledged
     /// stays behind to be counted later (the client resends it).
     public func append(_ bytes: [UInt8]) throws(SystemError) {
-        guard !broken else { throw SystemError("append (a failed write could not be undone; restart providerd)", path: directory + "/" + activeName, code: EIO) }
+        guard !broken else {
+            throw SystemError("append (a failed write could not be undone; restart providerd)", path: directory + "/" + activeName, code: EIO)
+        }
         if active < 0 { try open(sequence: activeSequence + 1) }  // a seal whose next segment failed to open
         do throws(SystemError) {
             try DescriptorIO.writeAll(active, bytes, path: directory + "/" + activeName)

@@ -37,9 +37,12 @@ public enum SpoolLine {
             out.append(UInt8(ascii: "0"))
             return
         }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var digits:
+            (
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8
+            ) =
+                (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         var n = value.magnitude
         var count = 0
         withUnsafeMutableBytes(of: &digits) { buffer in
@@ -125,10 +128,12 @@ public enum SpoolLine {
             return nil
         }
         guard scanner.atEnd, let service, let model, let input, let output, let cacheRead, let cacheWrite,
-              let requests, let timestamp else { return nil }
-        let record = UsageRecord(serviceName: service, modelString: model, inputTokens: input, outputTokens: output,
-                                 cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests,
-                                 timestamp: timestamp, id: id)
+            let requests, let timestamp
+        else { return nil }
+        let record = UsageRecord(
+            serviceName: service, modelString: model, inputTokens: input, outputTokens: output,
+            cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests,
+            timestamp: timestamp, id: id)
         return (record, timestamp, acceptedAt ?? timestamp)
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A blocking client for the usage socket (`providerd usage push`): one line out,
@@ -11,7 +11,9 @@ public enum UsageClient {
         SpoolLine.appendString(record.serviceName, to: &line)
         line += Array(#","model_string":"#.utf8)
         SpoolLine.appendString(record.modelString, to: &line)
-        line += Array(",\"input_tokens\":\(record.inputTokens),\"output_tokens\":\(record.outputTokens),\"cache_read_tokens\":\(record.cacheReadTokens),\"cache_write_tokens\":\(record.cacheWriteTokens),\"request_count\":\(record.requestCount)".utf8)
+        line += Array(
+            ",\"input_tokens\":\(record.inputTokens),\"output_tokens\":\(record.outputTokens),\"cache_read_tokens\":\(record.cacheReadTokens),\"cache_write_tokens\":\(record.cacheWriteTokens),\"request_count\":\(record.requestCount)"
+                .utf8)
         if let id = record.id {
             line += Array(#","id":"#.utf8)
             SpoolLine.appendString(id, to: &line)

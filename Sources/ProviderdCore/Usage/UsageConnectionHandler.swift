@@ -1,8 +1,9 @@
 import NIOCore
 import NIOPosix
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Who may report usage: everyone who can open the socket, or only the listed
@@ -93,8 +94,10 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     private var inputClosed = false
     private var context: ChannelHandlerContext?
 
-    init(intake: UsageIntake, policy: PeerPolicy, maxLineBytes: Int, connections: ConnectionCount,
-         limits: @escaping @Sendable () -> UsageLimits) {
+    init(
+        intake: UsageIntake, policy: PeerPolicy, maxLineBytes: Int, connections: ConnectionCount,
+        limits: @escaping @Sendable () -> UsageLimits
+    ) {
         self.intake = intake
         self.policy = policy
         self.maxLineBytes = maxLineBytes

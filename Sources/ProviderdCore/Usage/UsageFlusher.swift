@@ -3,8 +3,9 @@ import Logging
 import NIOPosix
 import ServiceLifecycle
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Moves spooled usage into `model_usage`: every `usage.flush_interval` it seals
@@ -47,8 +48,10 @@ public actor UsageFlusher {
     public private(set) var quarantinedSegments = 0
     public private(set) var lastFlush: Int64?
 
-    public init(intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings,
-                prices: PriceTable?, logger: Logger) {
+    public init(
+        intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings,
+        prices: PriceTable?, logger: Logger
+    ) {
         self.intake = intake
         self.idLog = idLog
         self.instance = instance
@@ -69,8 +72,9 @@ public actor UsageFlusher {
     public func update(settings: ProviderdSettings, prices: PriceTable?) {
         if settings.databaseURL != self.settings.databaseURL {
             connection = nil
-            logger.info("usage goes to the new database.url from the next flush",
-                        metadata: ["database.url": "\(PostgresConnection.redacted(settings.databaseURL))"])
+            logger.info(
+                "usage goes to the new database.url from the next flush",
+                metadata: ["database.url": "\(PostgresConnection.redacted(settings.databaseURL))"])
         }
         self.settings = settings
         self.prices = prices
@@ -119,7 +123,10 @@ public actor UsageFlusher {
         let timeout = settings.stopFlushTimeout
         let running = self.running
         running.reset()
-        enum Outcome { case flushed(Bool), timedOut }
+        enum Outcome {
+            case flushed(Bool)
+            case timedOut
+        }
         let outcome = await withTaskGroup(of: Outcome.self) { group in
             group.addTask { .flushed(await self.flushAll(fresh: true)) }
             group.addTask {
@@ -135,8 +142,9 @@ public actor UsageFlusher {
         }
         await checkpointIDs(force: true)
         if case .flushed(true) = outcome { return }
-        logger.warning("usage not fully flushed at shutdown; it stays spooled for the next start",
-                       metadata: ["timeout_seconds": "\(timeout)"])
+        logger.warning(
+            "usage not fully flushed at shutdown; it stays spooled for the next start",
+            metadata: ["timeout_seconds": "\(timeout)"])
     }
 
     /// One pass over the spool. Returns false when the database failed.
@@ -167,8 +175,10 @@ public actor UsageFlusher {
                 guard running.set(connection.canceller), !Task.isCancelled else { return false }
                 let result = try await pool.runIfActive {
                     var pricer = UsagePricer(table: prices, unknown: unknown)
-                    return try SegmentFlush.flush(segment: segment, bytes: bytes, instance: instance, pricer: &pricer,
-                                                  on: connection) {
+                    return try SegmentFlush.flush(
+                        segment: segment, bytes: bytes, instance: instance, pricer: &pricer,
+                        on: connection
+                    ) {
                         try AtomicFileWriter(mode: 0o600).write($0, to: quarantinePath)
                     }
                 }
@@ -189,9 +199,11 @@ public actor UsageFlusher {
                 if log { logger.error("cannot flush usage; retrying", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
                 return false
             } catch let error as PostgresError {
-                logger.error("database refused a usage segment; quarantined", metadata: [
-                    "segment": "\(segment)", "error": "\(error)", "sqlstate": "\(error.sqlState ?? "-")",
-                ])
+                logger.error(
+                    "database refused a usage segment; quarantined",
+                    metadata: [
+                        "segment": "\(segment)", "error": "\(error)", "sqlstate": "\(error.sqlState ?? "-")",
+                    ])
                 quarantinedSegments += 1
                 try? await intake.quarantineSegment(segment)
             } catch {
@@ -226,7 +238,8 @@ public actor UsageFlusher {
         // Often enough that a restart after a crash replays little of ids.log (at
         // most a few seconds of ids), rarely enough that writing the table out does
         // not become the flusher's work.
-        let due = now - lastCheckpoint >= Self.checkpointInterval
+        let due =
+            now - lastCheckpoint >= Self.checkpointInterval
             || (now - lastCheckpoint >= Self.minimumCheckpointInterval && idLog.size > 8 << 20)
         guard force || due else { return }
         let syncer = intake.idSyncer, idLog = self.idLog
@@ -261,8 +274,9 @@ public actor UsageFlusher {
             return true
         } catch {
             if !idLogFailing {
-                logger.error("cannot write ids.log; the segment is removed anyway and its ids are kept in memory until it can be written",
-                             metadata: ["error": "\(error)"])
+                logger.error(
+                    "cannot write ids.log; the segment is removed anyway and its ids are kept in memory until it can be written",
+                    metadata: ["error": "\(error)"])
             }
             idLogFailing = true
             return false
@@ -280,21 +294,27 @@ public actor UsageFlusher {
         }
         for (key, error) in result.quarantined {
             quarantinedSegments += 1
-            logger.error("database refused usage rows; their records are quarantined", metadata: [
-                "service": "\(key.service)", "model": "\(key.model)", "error": "\(error)",
-                "sqlstate": "\(error.sqlState ?? "-")", "file": "\(intake.quarantineDirectory)/\(segment)",
-            ])
+            logger.error(
+                "database refused usage rows; their records are quarantined",
+                metadata: [
+                    "service": "\(key.service)", "model": "\(key.model)", "error": "\(error)",
+                    "sqlstate": "\(error.sqlState ?? "-")", "file": "\(intake.quarantineDirectory)/\(segment)",
+                ])
         }
         if result.unreadableLines > 0 {
             quarantinedSegments += 1
-            logger.error("spool lines that do not read as usage records were not counted; they are quarantined", metadata: [
-                "lines": "\(result.unreadableLines)", "file": "\(intake.quarantineDirectory)/\(segment)",
-            ])
+            logger.error(
+                "spool lines that do not read as usage records were not counted; they are quarantined",
+                metadata: [
+                    "lines": "\(result.unreadableLines)", "file": "\(intake.quarantineDirectory)/\(segment)",
+                ])
         }
         if result.tornBytes > 0 {
-            logger.notice("an unfinished last spool line (never acknowledged) was dropped", metadata: [
-                "segment": "\(segment)", "bytes": "\(result.tornBytes)",
-            ])
+            logger.notice(
+                "an unfinished last spool line (never acknowledged) was dropped",
+                metadata: [
+                    "segment": "\(segment)", "bytes": "\(result.tornBytes)",
+                ])
         }
         flushedRecords += Int64(result.aggregate.records - result.quarantined.reduce(0) { $0 + (result.aggregate.rows[$1.key]?.records ?? 0) })
         for (_, totals) in result.aggregate.rows { unpricedRecords += totals.unpricedRequests }
@@ -304,15 +324,18 @@ public actor UsageFlusher {
             guard warnedUnpriced.count < Self.namedUnpricedModels else {
                 if !warnedUnpricedCap {
                     warnedUnpricedCap = true
-                    logger.warning("more models without a price; no longer named one by one (see unpriced in stats)",
-                                   metadata: ["named": "\(Self.namedUnpricedModels)"])
+                    logger.warning(
+                        "more models without a price; no longer named one by one (see unpriced in stats)",
+                        metadata: ["named": "\(Self.namedUnpricedModels)"])
                 }
                 break
             }
             warnedUnpriced.insert(model)
-            logger.warning("no price for model; counted as unpriced", metadata: [
-                "model": "\(model)", "priced_as": "\(settings.unknownPrice.rawValue)",
-            ])
+            logger.warning(
+                "no price for model; counted as unpriced",
+                metadata: [
+                    "model": "\(model)", "priced_as": "\(settings.unknownPrice.rawValue)",
+                ])
         }
         logger.debug("flushed usage", metadata: ["segment": "\(segment)", "records": "\(result.aggregate.records)"])
     }
@@ -323,8 +346,12 @@ public actor UsageFlusher {
     private func priceTable() async throws -> PriceTable {
         if let prices { return prices }
         let table = try await pool.runIfActive { try PriceTable.builtIn() }
-        logger.info("prices loaded", metadata: ["from": "\(table.origin)", "source": "\(table.source)",
-                                                "models": "\(table.modelCount)"])
+        logger.info(
+            "prices loaded",
+            metadata: [
+                "from": "\(table.origin)", "source": "\(table.source)",
+                "models": "\(table.modelCount)",
+            ])
         prices = table
         return table
     }

@@ -59,16 +59,20 @@ public actor UsageIntake {
 
     /// The counters `{"op":"stats"}` reports. Flush figures come from the flusher.
     public func stats() -> [(String, Int64?)] {
-        [("accepted", Int64(accepted)), ("refused", Int64(refused)), ("duplicates", Int64(duplicates)),
-         ("spooled_bytes", Int64(spooledBytes)), ("quarantined", Int64(files.quarantined.count))] + flushCounters
+        [
+            ("accepted", Int64(accepted)), ("refused", Int64(refused)), ("duplicates", Int64(duplicates)),
+            ("spooled_bytes", Int64(spooledBytes)), ("quarantined", Int64(files.quarantined.count)),
+        ] + flushCounters
     }
 
     /// Rebuilds the id window from the spool's unflushed segments and the id log
     /// of flushed ones (`idLog` lines: `acceptedAt id`).
     /// `idTable` is the id window's file (nil: in memory only); it is opened, not
     /// rebuilt, and the ids of `idLog` and of the unflushed segments are added.
-    public init(files: SpoolFiles, pool: NIOThreadPool, maxBytes: Int, idWindow: Int64, now: Int64,
-                idLog: [(id: String, acceptedAt: Int64)] = [], idTable: String? = nil, idCapacity: Int = 10_000_000) throws {
+    public init(
+        files: SpoolFiles, pool: NIOThreadPool, maxBytes: Int, idWindow: Int64, now: Int64,
+        idLog: [(id: String, acceptedAt: Int64)] = [], idTable: String? = nil, idCapacity: Int = 10_000_000
+    ) throws {
         self.files = files
         self.pool = pool
         self.quarantineDirectory = files.directory + "/quarantine"

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Parses one line of the usage socket into a request, applying every rule of
@@ -74,7 +74,10 @@ public struct UsageLineParser: Sendable {
             }
             records.append(record)
             scanner.skipWhitespace()
-            if scanner.peek == UInt8(ascii: ",") { scanner.index += 1; continue }
+            if scanner.peek == UInt8(ascii: ",") {
+                scanner.index += 1
+                continue
+            }
             try scanner.expect(UInt8(ascii: "]"), "',' or ']'")
             return records
         }
@@ -126,8 +129,11 @@ public struct UsageLineParser: Sendable {
             case 8: return equals("requests") ? .requests : nil
             case 9: return equals("timestamp") ? .timestamp : nil
             case 12:
-                return equals("service_name") ? .serviceName : equals("model_string") ? .modelString
-                    : equals("input_tokens") ? .inputTokens : nil
+                return equals("service_name")
+                    ? .serviceName
+                    : equals("model_string")
+                        ? .modelString
+                        : equals("input_tokens") ? .inputTokens : nil
             case 13: return equals("output_tokens") ? .outputTokens : equals("request_count") ? .requestCount : nil
             case 14: return equals("request_tokens") ? .requestTokens : nil
             case 15: return equals("response_tokens") ? .responseTokens : nil
@@ -235,7 +241,10 @@ public struct UsageLineParser: Sendable {
                     try scanner.skipValue(depth: depth + 1)
                 }
                 scanner.skipWhitespace()
-                if scanner.peek == UInt8(ascii: ",") { scanner.index += 1; continue }
+                if scanner.peek == UInt8(ascii: ",") {
+                    scanner.index += 1
+                    continue
+                }
                 try scanner.expect(UInt8(ascii: "}"), "',' or '}'")
                 break
             }

@@ -13,9 +13,11 @@ public struct UsageRecord: Sendable, Equatable, Hashable {
     /// Idempotency key: a resend with the same id is counted once.
     public var id: String?
 
-    public init(serviceName: String, modelString: String, inputTokens: Int64 = 0, outputTokens: Int64 = 0,
-                cacheReadTokens: Int64 = 0, cacheWriteTokens: Int64 = 0, requestCount: Int64 = 1,
-                timestamp: Int64? = nil, id: String? = nil) {
+    public init(
+        serviceName: String, modelString: String, inputTokens: Int64 = 0, outputTokens: Int64 = 0,
+        cacheReadTokens: Int64 = 0, cacheWriteTokens: Int64 = 0, requestCount: Int64 = 1,
+        timestamp: Int64? = nil, id: String? = nil
+    ) {
         self.serviceName = serviceName
         self.modelString = modelString
         self.inputTokens = inputTokens

@@ -1,8 +1,9 @@
 import CSystemd
 import NIOCore
 import NIOPosix
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The usage socket: a stream Unix socket at `usage.socket` (mode and group as
@@ -64,8 +65,10 @@ public struct UsageServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         ByteToMessageHandler(UsageLineFramer(maxLineBytes: options.maxLineBytes, budget: budget)))
                     try channel.pipeline.syncOperations.addHandler(
-                        UsageConnectionHandler(intake: intake, policy: options.policy, maxLineBytes: options.maxLineBytes,
-                                               connections: connections) {
+                        UsageConnectionHandler(
+                            intake: intake, policy: options.policy, maxLineBytes: options.maxLineBytes,
+                            connections: connections
+                        ) {
                             UsageLimits(now: Int64(time(nil)), windowBack: window)
                         })
                 }

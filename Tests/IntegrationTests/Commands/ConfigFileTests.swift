@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 // Each body runs on a thread of its own (`onThread`): it blocks on processes,
@@ -18,7 +19,8 @@ struct ConfigFileTests {
             try Data((key.base64 + "\n").utf8).write(to: URL(fileURLWithPath: keyFile))
             chmod(keyFile, 0o600)
             let config = directory.file("providerd.yaml")
-            try Data("""
+            try Data(
+                """
                 database:
                   url: \(database.url)
                 keys:
@@ -31,7 +33,8 @@ struct ConfigFileTests {
                 state:
                   dir: \(directory.file("state"))
 
-                """.utf8).write(to: URL(fileURLWithPath: config))
+                """.utf8
+            ).write(to: URL(fileURLWithPath: config))
             let cli = ProviderdCLI()
             // Without the file nothing reaches the test database.
             #expect(try cli.run(["migrate"]).status != 0)
@@ -49,8 +52,9 @@ struct ConfigFileTests {
             let report = try JSONSerialization.jsonObject(with: Data(check.stdout)) as? [String: Any]
             let items = (report?["checks"] as? [[String: Any]]) ?? []
             let status = Dictionary(items.map { ($0["check"] as? String ?? "", $0["status"] as? String ?? "") }) { first, _ in first }
-            #expect(status["encryption keys"] == "ok" && status["database"] != "error" && status["config file"] == "ok",
-                    "\(check.stdoutText)")
+            #expect(
+                status["encryption keys"] == "ok" && status["database"] != "error" && status["config file"] == "ok",
+                "\(check.stdoutText)")
             try cli.succeed(["render", "--config", config])
             let env = try String(contentsOfFile: directory.file("providers.env"), encoding: .utf8)
             #expect(env.contains("ACME_TOKEN=acme-token") && env.contains("OPENAI_API_KEY=sk-from-config"))

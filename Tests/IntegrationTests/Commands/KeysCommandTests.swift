@@ -1,10 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
-@Suite("keys and reencrypt against PostgreSQL, interoperating with Python",
-       .enabled(if: TestEnvironment.databaseTestsEnabled && TestEnvironment.pythonTestsEnabled))
+@Suite(
+    "keys and reencrypt against PostgreSQL, interoperating with Python",
+    .enabled(if: TestEnvironment.databaseTestsEnabled && TestEnvironment.pythonTestsEnabled))
 struct KeysCommandTests {
     /// Writes a row the way the seed's APIKeyManager did: Python Fernet, psycopg.
     static let pythonSetKey = """
@@ -65,16 +67,18 @@ struct KeysCommandTests {
         try cli.succeed(["migrate"])
         // Odd but renderable (a `$` with a `'` is refused at the door; see below).
         let secret = "sk-proj-'quoted\" it's #1 = \\ ok"
-        try cli.succeed(["keys", "set", "openai", "--base-url", "https://proxy.example/v1", "--header", "X-Org=acme"],
-                        stdin: secret + "\n")
+        try cli.succeed(
+            ["keys", "set", "openai", "--base-url", "https://proxy.example/v1", "--header", "X-Org=acme"],
+            stdin: secret + "\n")
         let output = try ProcessRunner.python(Self.pythonGetKey, [database.url, key.base64, "openai"])
         #expect(output.stdoutText == secret)
         #expect(output.stderrText == "True|https://proxy.example/v1|{'X-Org': 'acme'}")
 
         // Set again without --base-url keeps it (the seed's rule); --clear-base-url removes it.
         try cli.succeed(["keys", "set", "openai"], stdin: "sk-second")
-        #expect(try ProcessRunner.python(Self.pythonGetKey, [database.url, key.base64, "openai"]).stderrText
-            == "True|https://proxy.example/v1|{'X-Org': 'acme'}")
+        #expect(
+            try ProcessRunner.python(Self.pythonGetKey, [database.url, key.base64, "openai"]).stderrText
+                == "True|https://proxy.example/v1|{'X-Org': 'acme'}")
         try cli.succeed(["keys", "set", "openai", "--clear-base-url"], stdin: "sk-third")
         let cleared = try ProcessRunner.python(Self.pythonGetKey, [database.url, key.base64, "openai"])
         #expect(cleared.stdoutText == "sk-third")

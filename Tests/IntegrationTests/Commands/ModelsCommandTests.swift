@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("models set/list/bulk-update as the seed's ModelConfigService", .enabled(if: TestEnvironment.databaseTestsEnabled))
@@ -32,8 +33,10 @@ struct ModelsCommandTests {
         let database = try TestDatabase()
         let cli = ProviderdCLI(databaseURL: database.url)
         try cli.succeed(["migrate"])
-        try cli.succeed(["models", "set", "my_agent", "openrouter:anthropic/claude-3.5-sonnet",
-                         "--temperature", "0.2", "--max-tokens", "4096", "--updated-by", "alice"])
+        try cli.succeed([
+            "models", "set", "my_agent", "openrouter:anthropic/claude-3.5-sonnet",
+            "--temperature", "0.2", "--max-tokens", "4096", "--updated-by", "alice",
+        ])
         try cli.succeed(["models", "set", "my_agent", "ollama:llama3:8b"])
         let row = try #require(try services(cli)["my_agent"])
         #expect(row["model"] as? String == "ollama:llama3:8b")
@@ -82,8 +85,11 @@ struct ModelsCommandTests {
         let cli = ProviderdCLI(databaseURL: database.url)
         try cli.succeed(["migrate"])
         try cli.succeed(["models", "set", "rag_agent", "anthropic:claude-3-haiku-20240307"])
-        let report = try cli.json(["models", "bulk-update", "--from", "openai", "--to", "openrouter",
-                                   "--map", "gpt-4o=openai/gpt-4o"]) as? [String: Any]
+        let report =
+            try cli.json([
+                "models", "bulk-update", "--from", "openai", "--to", "openrouter",
+                "--map", "gpt-4o=openai/gpt-4o",
+            ]) as? [String: Any]
         // Nine default services, minus rag_agent (now anthropic).
         #expect(report?["updated"] as? Int == 8)
         let all = try services(cli)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("No secret in any command's output", .enabled(if: TestEnvironment.databaseTestsEnabled))
@@ -10,8 +11,9 @@ struct SecretLeakTests {
         let database = try TestDatabase()
         let key = try FernetKey.generate()
         let old = try FernetKey.generate()
-        let cli = ProviderdCLI(databaseURL: database.url, encryptionKey: "\(key.base64),\(old.base64)",
-                               extra: ["PROVIDERD_LOG_LEVEL": "trace"])
+        let cli = ProviderdCLI(
+            databaseURL: database.url, encryptionKey: "\(key.base64),\(old.base64)",
+            extra: ["PROVIDERD_LOG_LEVEL": "trace"])
         let secret = "sk-LEAKCANARY-\(UUID().uuidString)"
         let rotated = "sk-LEAKCANARY-rotated-\(UUID().uuidString)"
         let forbidden = [secret, rotated, "LEAKCANARY", key.base64, old.base64]

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// The small refusals: each bad input gets an error naming the problem, at the door.
@@ -12,8 +13,10 @@ struct SmallInputTests {
         let cli = ProviderdCLI(databaseURL: database.url)
         try cli.succeed(["migrate"])
         let cases: [([String], String)] = [
-            (["usage", "push", "--service", "s", "--model", "openai:gpt-4o", "--input", "-5", "--socket", "/nonexistent.sock"],
-             "input_tokens must be an integer from 0"),
+            (
+                ["usage", "push", "--service", "s", "--model", "openai:gpt-4o", "--input", "-5", "--socket", "/nonexistent.sock"],
+                "input_tokens must be an integer from 0"
+            ),
             (["models", "set", "svc", "openai:gpt-4o", "--max-tokens", "-3"], "max_tokens: must be greater than 0, got -3"),
             (["models", "set", "svc", "openai:gpt-4o", "--max-tokens", "3000000000"], "max_tokens: must be at most 2147483647"),
             (["models", "set", "svc", "openai:gpt-4o", "--temperature", "0x1p0"], "'0x1p0' is not a decimal number"),

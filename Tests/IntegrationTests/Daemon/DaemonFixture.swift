@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// One daemon under test: its own database (or cluster), key, run and state
@@ -37,8 +38,12 @@ final class DaemonFixture: @unchecked Sendable {
         key = try FernetKey.generate()
         directory = try TemporaryDirectory()
         try FileManager.default.createDirectory(atPath: directory.file("run"), withIntermediateDirectories: true)
-        notify = try NotifySocket(path: directory.file("notify.sock"), watching: [directory.file("run/providers.env"),
-                                                                                     directory.file("run/models.json")])
+        notify = try NotifySocket(
+            path: directory.file("notify.sock"),
+            watching: [
+                directory.file("run/providers.env"),
+                directory.file("run/models.json"),
+            ])
         try cli.succeed(["migrate"])
     }
 
@@ -61,8 +66,9 @@ final class DaemonFixture: @unchecked Sendable {
 
     @discardableResult
     func start(_ arguments: [String] = [], launcher: [String] = []) throws -> DaemonProcess {
-        let process = try DaemonProcess(arguments: arguments, environment: environment,
-                                        logPath: directory.file("daemon-\(UUID().uuidString.prefix(6)).log"), launcher: launcher)
+        let process = try DaemonProcess(
+            arguments: arguments, environment: environment,
+            logPath: directory.file("daemon-\(UUID().uuidString.prefix(6)).log"), launcher: launcher)
         daemon = process
         return process
     }

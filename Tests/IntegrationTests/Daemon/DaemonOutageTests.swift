@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("providerd run through PostgreSQL outages and restarts", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// SIGHUP with a changed config file: each reload class as an operator meets it.
@@ -40,8 +41,9 @@ struct DaemonReloadTests {
             let reloading = try fixture.notify.wait(after: mark) { $0.fields["RELOADING"] == "1" }
             _ = try fixture.notify.wait(after: reloading.index) { $0.fields["READY"] == "1" }
             #expect(try client.request(#"{"service_name":"moved","model_string":"openai:gpt-4o","input_tokens":1,"id":"in-b"}"#) == #"{"ok":true}"#)
-            #expect(DaemonProcess.eventually { (try? DaemonUsageTests.totals(other.url, service: "moved").requests) == 1 },
-                    "\(daemon.log.suffix(3_000))")
+            #expect(
+                DaemonProcess.eventually { (try? DaemonUsageTests.totals(other.url, service: "moved").requests) == 1 },
+                "\(daemon.log.suffix(3_000))")
             #expect(try DaemonUsageTests.totals(fixture.url, service: "moved").requests == 1)
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit() == 0)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("providerd run keeps the files in step", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
@@ -42,10 +43,11 @@ struct DaemonRenderTests {
         try fixture.cli.succeed(["models", "set", "rag_agent", "groq:llama-3.1-8b-instant"])
         #expect(DaemonProcess.eventually { fixture.mapText().contains("\"model\" : \"groq:llama-3.1-8b-instant\"") })
         // Same generation in both files (the map is written first, the env file a moment later).
-        #expect(DaemonProcess.eventually {
-            let generation = fixture.envText().split(separator: "\n").last?.split(separator: "=").last ?? ""
-            return fixture.mapText().contains("\"generation\" : \(generation),")
-        })
+        #expect(
+            DaemonProcess.eventually {
+                let generation = fixture.envText().split(separator: "\n").last?.split(separator: "=").last ?? ""
+                return fixture.mapText().contains("\"generation\" : \(generation),")
+            })
         let map = try JSONSerialization.jsonObject(with: Data(fixture.mapText().utf8)) as! [String: Any]
         let rag = (map["services"] as! [String: [String: Any]])["rag_agent"]!
         #expect(rag["api_key_configured"] as? Bool == false)  // groq deactivated
@@ -72,8 +74,12 @@ struct DaemonRenderTests {
         #expect(fixture.envFileEventually(contains: "MISTRAL_API_KEY="))
         #expect(fixture.envText().contains("OPENAI_API_KEY=sk-good\n"))
         for shell in ["/bin/bash", "/bin/dash"] {
-            let output = try ProcessRunner.run(shell, ["-c", "set -a; . \"$1\"; printf '%s\\n%s\\n' \"$ANTHROPIC_API_KEY\" \"$MISTRAL_API_KEY\"",
-                                                       "sh", fixture.envFile], environment: ["PATH": "/usr/bin:/bin"])
+            let output = try ProcessRunner.run(
+                shell,
+                [
+                    "-c", "set -a; . \"$1\"; printf '%s\\n%s\\n' \"$ANTHROPIC_API_KEY\" \"$MISTRAL_API_KEY\"",
+                    "sh", fixture.envFile,
+                ], environment: ["PATH": "/usr/bin:/bin"])
             #expect(output.stdoutText == "sk-a$b plain\nmi-sk-\"quoted\" it's #1 = x \\ ok\n", "\(shell)")
         }
         #expect(DaemonProcess.eventually { daemon.log.contains("provider=openai") })

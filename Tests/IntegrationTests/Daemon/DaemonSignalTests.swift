@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("providerd run and the systemd notify protocol", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)

@@ -1,12 +1,15 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 // Each body runs on a thread of its own (`onThread`): it blocks on processes,
 // sockets and waits, and a blocked cooperative thread would stall the suite's
 // in-process servers.
-@Suite("LISTEN behind a transaction pooler: found out, warned once, polled", .enabled(if: TestEnvironment.databaseTestsEnabled && (PgBouncer.available || TestEnvironment.isCI)))
+@Suite(
+    "LISTEN behind a transaction pooler: found out, warned once, polled",
+    .enabled(if: TestEnvironment.databaseTestsEnabled && (PgBouncer.available || TestEnvironment.isCI)))
 struct ListenProbeTests {
     @Test("through PgBouncer in transaction mode: one warning naming database.listen_url, STATUS says polling only, check warns")
     func poolerIsFoundOut() async throws {
@@ -47,10 +50,13 @@ struct ListenProbeTests {
             try fixture.cli.succeed(["models", "set", "listen_agent", "openai:gpt-4o"])
             #expect(DaemonProcess.eventually(timeout: 5) { fixture.mapText().contains("listen_agent") })
             #expect(!daemon.log.contains("LISTEN receives no notifications"))
-            let check = try ProviderdCLI(databaseURL: pooler.url(for: fixture.url), encryptionKey: fixture.key.base64,
-                                         extra: ["PROVIDERD_LISTEN_URL": fixture.url]).run(["check", "--json"])
-            #expect(check.stdoutText.contains(#""check":"notifications","detail":"LISTEN on database.listen_url receives notifications","status":"ok""#),
-                    "\(check.stdoutText)")
+            let check = try ProviderdCLI(
+                databaseURL: pooler.url(for: fixture.url), encryptionKey: fixture.key.base64,
+                extra: ["PROVIDERD_LISTEN_URL": fixture.url]
+            ).run(["check", "--json"])
+            #expect(
+                check.stdoutText.contains(#""check":"notifications","detail":"LISTEN on database.listen_url receives notifications","status":"ok""#),
+                "\(check.stdoutText)")
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit() == 0)
             withExtendedLifetime(pooler) {}

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("providerd render and providerd check", .enabled(if: TestEnvironment.databaseTestsEnabled))
@@ -65,10 +66,12 @@ struct RenderAndCheckCommandTests {
         let stranger = try FernetKey.generate()
         let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
         // `keys set` refuses such a value; a row another writer stored is still checked.
-        try connection.query("INSERT INTO api_keys (provider, encrypted_key) VALUES ('openai', $1)",
-                             [try Fernet.encrypt(Array("sk-$mixed'quote".utf8), key: fixture.key)])
-        try connection.query("INSERT INTO api_keys (provider, encrypted_key) VALUES ('groq', $1)",
-                             [try Fernet.encrypt(Array("gsk-stranger".utf8), key: stranger)])
+        try connection.query(
+            "INSERT INTO api_keys (provider, encrypted_key) VALUES ('openai', $1)",
+            [try Fernet.encrypt(Array("sk-$mixed'quote".utf8), key: fixture.key)])
+        try connection.query(
+            "INSERT INTO api_keys (provider, encrypted_key) VALUES ('groq', $1)",
+            [try Fernet.encrypt(Array("gsk-stranger".utf8), key: stranger)])
         try connection.query("INSERT INTO model_config (service_name, model_string) VALUES ('broken', 'Bad Provider:x'), ('odd', 'acme:y')")
         let output = try cli.run(["check"])
         #expect(output.status == 1)
@@ -101,7 +104,8 @@ struct RenderAndCheckCommandTests {
         #expect(fixture.mapText().contains("nan_agent"))
         let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
         try connection.query("UPDATE model_config SET temperature = 'NaN', model_string = 'openai:gpt-4o-mini' WHERE service_name = 'nan_agent'")
-        try connection.query("INSERT INTO model_config (service_name, model_string, temperature, max_tokens) VALUES ('inf_agent', 'openai:gpt-4o', 'Infinity', -3)")
+        try connection.query(
+            "INSERT INTO model_config (service_name, model_string, temperature, max_tokens) VALUES ('inf_agent', 'openai:gpt-4o', 'Infinity', -3)")
         #expect(DaemonProcess.eventually { daemon.log.contains("model_config row cannot be written") })
         let map = try JSONSerialization.jsonObject(with: Data(fixture.mapText().utf8)) as? [String: Any]
         let services = map?["services"] as? [String: [String: Any]]

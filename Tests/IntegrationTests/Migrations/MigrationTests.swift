@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Migrations on a real PostgreSQL", .enabled(if: TestEnvironment.databaseTestsEnabled))
@@ -56,12 +57,14 @@ struct MigrationTests {
             #expect(output.status == 0, "\(output.stderrText)")
         }
         let connection = try database.connect()
-        let rls = try connection.query("""
+        let rls = try connection.query(
+            """
             SELECT relname, relrowsecurity FROM pg_class
             WHERE relname IN ('model_config', 'api_keys', 'model_usage') ORDER BY relname
             """)
         #expect(rls.rows.map { $0["relrowsecurity"] } == ["t", "t", "t"])
-        let objects = try connection.query("""
+        let objects = try connection.query(
+            """
             SELECT to_regproc('public.increment_usage') IS NOT NULL AS f1,
                    to_regproc('public.get_current_model') IS NOT NULL AS f2,
                    to_regclass('public.daily_usage_summary') IS NOT NULL AS v1,
@@ -110,7 +113,8 @@ struct MigrationTests {
     func seedPythonStillWorks() throws {
         let database = try TestDatabase()
         try ProviderdCLI(databaseURL: database.url).succeed(["migrate"])
-        let output = try ProcessRunner.python("""
+        let output = try ProcessRunner.python(
+            """
             import sys, psycopg
             from datetime import datetime, timezone
             day = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -132,14 +136,15 @@ struct MigrationTests {
                 print(conn.execute("SELECT count(*) FROM get_daily_costs((now() - interval '1 day')::date)").fetchone()[0])
             """, [database.url])
         let lines = output.stdoutText.split(separator: "\n").map(String.init)
-        #expect(lines == [
-            "3 4500 0.0075",
-            "openai:gpt-4o-mini",
-            "('openai', 'gpt-4o-mini', None)",
-            "True",
-            "(Decimal('25000.5'), 5000000000)",
-            "1",
-        ])
+        #expect(
+            lines == [
+                "3 4500 0.0075",
+                "openai:gpt-4o-mini",
+                "('openai', 'gpt-4o-mini', None)",
+                "True",
+                "(Decimal('25000.5'), 5000000000)",
+                "1",
+            ])
     }
 
     @Test("002 lets any provider name in and fires NOTIFY providerd_config on changes")
@@ -152,7 +157,8 @@ struct MigrationTests {
             try connection.query("INSERT INTO api_keys (provider, encrypted_key) VALUES ('Bad Name', 'gAAAA-x')")
         }
         let before = try connection.query("SELECT version FROM providerd_config_version").rows[0]["version"]
-        let output = try ProcessRunner.python("""
+        let output = try ProcessRunner.python(
+            """
             import sys, psycopg
             listener = psycopg.connect(sys.argv[1], autocommit=True)
             listener.execute("LISTEN providerd_config")

@@ -1,7 +1,7 @@
 import Foundation
-import Testing
-import TestSupport
 import ProviderdCore
+import TestSupport
+import Testing
 
 @Suite("systemd units")
 struct UnitFileTests {

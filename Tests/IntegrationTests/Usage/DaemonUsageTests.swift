@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("providerd run takes usage: durable, exactly once", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
@@ -15,7 +16,8 @@ struct DaemonUsageTests {
             let end = min(start + 500, range.upperBound)
             var payload = ""
             for n in start..<end {
-                payload += "{\"service_name\":\"\(service)\",\"model_string\":\"openai:gpt-4o-mini\",\"input_tokens\":\(n % 100 + 1),\"output_tokens\":2,\"id\":\"\(prefix)-\(n)\"}\n"
+                payload +=
+                    "{\"service_name\":\"\(service)\",\"model_string\":\"openai:gpt-4o-mini\",\"input_tokens\":\(n % 100 + 1),\"output_tokens\":2,\"id\":\"\(prefix)-\(n)\"}\n"
             }
             do { try client.send(payload) } catch { return acked }
             for n in start..<end {
@@ -29,10 +31,12 @@ struct DaemonUsageTests {
 
     static func totals(_ url: String, service: String = "svc") throws -> (requests: Int, input: Int, output: Int) {
         let connection = try PostgresConnection(ConnectionOptions(conninfo: url))
-        let row = try connection.query("""
+        let row = try connection.query(
+            """
             SELECT COALESCE(SUM(request_count), 0) AS r, COALESCE(SUM(input_tokens), 0) AS i, COALESCE(SUM(output_tokens), 0) AS o
             FROM model_usage WHERE service_name = $1
-            """, [service]).rows[0]
+            """, [service]
+        ).rows[0]
         return (try row.int("r"), try row.int("i"), try row.int("o"))
     }
 
@@ -71,13 +75,14 @@ struct DaemonUsageTests {
         let sender = Task { try await onThread { try Self.send(path: socket, prefix: "k", range: 0..<total) } }
         // Kill once the spool holds some records but surely not all of them.
         let spool = fixture.stateDir + "/spool"
-        #expect(DaemonProcess.eventually(timeout: 30) {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []
-            let bytes = names.reduce(0) { sum, name in
-                sum + (((try? FileManager.default.attributesOfItem(atPath: spool + "/" + name))?[.size] as? Int) ?? 0)
-            }
-            return bytes > 200_000
-        })
+        #expect(
+            DaemonProcess.eventually(timeout: 30) {
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []
+                let bytes = names.reduce(0) { sum, name in
+                    sum + (((try? FileManager.default.attributesOfItem(atPath: spool + "/" + name))?[.size] as? Int) ?? 0)
+                }
+                return bytes > 200_000
+            })
         first.signal(SIGKILL)
         _ = first.waitForExit()
         let acked = try await sender.value
@@ -95,9 +100,10 @@ struct DaemonUsageTests {
             let client = try UnixSocketClient(path: socket)
             for chunk in stride(from: 0, to: resend.count, by: 500) {
                 let part = resend[chunk..<min(chunk + 500, resend.count)]
-                try client.send(part.map { n in
-                    "{\"service_name\":\"svc\",\"model_string\":\"openai:gpt-4o-mini\",\"input_tokens\":\(n % 100 + 1),\"output_tokens\":2,\"id\":\"k-\(n)\"}\n"
-                }.joined())
+                try client.send(
+                    part.map { n in
+                        "{\"service_name\":\"svc\",\"model_string\":\"openai:gpt-4o-mini\",\"input_tokens\":\(n % 100 + 1),\"output_tokens\":2,\"id\":\"k-\(n)\"}\n"
+                    }.joined())
                 for _ in part { _ = try client.readLine() }
             }
         }
@@ -146,8 +152,9 @@ struct DaemonUsageTests {
         for (name, value) in fixture.environment where name != "PATH" { arguments += ["-E", "\(name)=\(value)"] }
         arguments += [TestEnvironment.providerdBinary, "run"]
         let log = fixture.directory.file("activate.log")
-        let launcher = try ChildProcess("/usr/bin/systemd-socket-activate", arguments, environment: ["PATH": "/usr/bin:/bin"],
-                                        stdin: "/dev/null", stdout: log, stderr: log)
+        let launcher = try ChildProcess(
+            "/usr/bin/systemd-socket-activate", arguments, environment: ["PATH": "/usr/bin:/bin"],
+            stdin: "/dev/null", stdout: log, stderr: log)
         #expect(DaemonProcess.eventually { FileManager.default.fileExists(atPath: activated) })
         let reply = try await onThread { () throws -> String? in
             let client = try UnixSocketClient(path: activated)
@@ -170,7 +177,8 @@ struct DaemonUsageTests {
         let socket = fixture.socket
         let replies = try await onThread { () throws -> [String?] in
             let client = try UnixSocketClient(path: socket)
-            try client.send("""
+            try client.send(
+                """
                 {"service_name":"good","model_string":"openai:gpt-4o","input_tokens":10}
                 {"service_name":"poison","model_string":"openai:gpt-4o","input_tokens":20,"id":"p-1"}
                 {"service_name":"good","model_string":"openai:gpt-4o","input_tokens":30}
@@ -190,9 +198,10 @@ struct DaemonUsageTests {
         #expect(DaemonProcess.eventually { daemon.log.contains("quarantined") && daemon.log.contains("23514") })
         let stats = try await onThread { try UnixSocketClient(path: socket).request(#"{"op":"stats"}"#) }
         #expect(stats?.contains("\"quarantined\":1") == true, "\(stats ?? "nil")")
-        #expect(DaemonProcess.eventually {
-            fixture.notify.all.contains { $0.fields["STATUS"]?.contains("QUARANTINED 1") == true }
-        })
+        #expect(
+            DaemonProcess.eventually {
+                fixture.notify.all.contains { $0.fields["STATUS"]?.contains("QUARANTINED 1") == true }
+            })
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
     }
@@ -202,18 +211,22 @@ struct DaemonUsageTests {
         let fixture = try DaemonFixture()
         let instance = "0b7d5c1e-5a4b-4c3d-8e2f-1a2b3c4d5e6f"
         let spool = fixture.stateDir + "/spool"
-        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: spool, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: fixture.stateDir)
         try "\(instance)\n".write(toFile: fixture.stateDir + "/instance-id", atomically: true, encoding: .utf8)
         let now = Int64(Date().timeIntervalSince1970)
         func line(_ input: Int64) -> [UInt8] {
             SpoolLine.encode(UsageRecord(serviceName: "spooled", modelString: "openai:gpt-4o", inputTokens: input), timestamp: now)
         }
-        let segment = line(10) + Array("{\"s\":\"spooled\",\"m\":\"openai:gpt-4o\",\"i\":oops}\n".utf8) + line(30)
+        let segment =
+            line(10) + Array("{\"s\":\"spooled\",\"m\":\"openai:gpt-4o\",\"i\":oops}\n".utf8) + line(30)
             + Array("{\"s\":\"spooled\",\"m\":".utf8)
-        #expect(FileManager.default.createFile(atPath: spool + "/\(instance)-0000000000000001.ndjson", contents: Data(segment),
-                                               attributes: [.posixPermissions: 0o600]))
+        #expect(
+            FileManager.default.createFile(
+                atPath: spool + "/\(instance)-0000000000000001.ndjson", contents: Data(segment),
+                attributes: [.posixPermissions: 0o600]))
 
         let daemon = try fixture.start()
         _ = try fixture.waitReady()

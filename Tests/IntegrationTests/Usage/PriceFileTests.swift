@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// `prices.file`: another price file at start, a new one on SIGHUP, a bad one
@@ -17,10 +18,12 @@ struct PriceFileTests {
 
     static func costAndUnpriced(_ url: String, model: String) throws -> (cost: String, unpriced: Int, requests: Int)? {
         let connection = try PostgresConnection(ConnectionOptions(conninfo: url))
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT SUM(estimated_cost)::text AS cost, SUM(unpriced_requests)::bigint AS unpriced, SUM(request_count)::bigint AS requests
             FROM model_usage WHERE model_string = $1 HAVING COUNT(*) > 0
-            """, [model]).rows
+            """, [model]
+        ).rows
         guard let row = rows.first else { return nil }
         return (try row.string("cost"), try row.int("unpriced"), try row.int("requests"))
     }
@@ -77,10 +80,11 @@ struct PriceFileTests {
         #expect(unknown?.cost == "2.000028")
         // The rows commit a moment before the flusher logs and counts them.
         let socket = fixture.socket
-        #expect(DaemonProcess.eventually(timeout: 10) {
-            let stats = try? UnixSocketClient(path: socket).request(#"{"op":"stats"}"#)
-            return stats?.contains(#""unpriced":2"#) == true
-        })
+        #expect(
+            DaemonProcess.eventually(timeout: 10) {
+                let stats = try? UnixSocketClient(path: socket).request(#"{"op":"stats"}"#)
+                return stats?.contains(#""unpriced":2"#) == true
+            })
         #expect(daemon.log.components(separatedBy: "no price for model").count - 1 == 1)
 
         daemon.signal(SIGTERM)
@@ -97,10 +101,11 @@ struct PriceFileTests {
         cli.environment["PROVIDERD_SOCKET"] = fixture.socket
         try cli.succeed(["usage", "push", "--service", "s", "--model", "openai:no-such-model-xyz", "--input", "1000", "--output", "1000"])
         try cli.succeed(["usage", "push", "--service", "s", "--model", "ollama:llama3", "--input", "1000", "--output", "1000"])
-        #expect(DaemonProcess.eventually(timeout: 20) {
-            (try? Self.costAndUnpriced(fixture.url, model: "openai:no-such-model-xyz"))?.requests == 1
-                && (try? Self.costAndUnpriced(fixture.url, model: "ollama:llama3"))?.requests == 1
-        })
+        #expect(
+            DaemonProcess.eventually(timeout: 20) {
+                (try? Self.costAndUnpriced(fixture.url, model: "openai:no-such-model-xyz"))?.requests == 1
+                    && (try? Self.costAndUnpriced(fixture.url, model: "ollama:llama3"))?.requests == 1
+            })
         let unknown = try Self.costAndUnpriced(fixture.url, model: "openai:no-such-model-xyz")
         #expect(unknown?.cost == "0" && unknown?.unpriced == 1)
         let local = try Self.costAndUnpriced(fixture.url, model: "ollama:llama3")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// Costs in model_usage against genai-prices' own `calc_price`, at the version
@@ -158,7 +159,8 @@ struct PriceOracleTests {
         let generator = root.appendingPathComponent("scripts/lib/update_prices.py").path
         let committed = root.appendingPathComponent("etc/prices.json").path
         let output = try await onThread {
-            try ProcessRunner.python("""
+            try ProcessRunner.python(
+                """
                 import runpy, sys
                 sys.argv = sys.argv[1:]
                 runpy.run_path(sys.argv[0], run_name='__main__')
@@ -166,7 +168,8 @@ struct PriceOracleTests {
         }
         #expect(output.stderrText.contains("probe prices equal to calc_price"))
         let comparison = try await onThread {
-            try ProcessRunner.python("""
+            try ProcessRunner.python(
+                """
                 import json, sys
                 a, b = (json.load(open(p)) for p in sys.argv[1:3])
                 a['source'].pop('generated'); b['source'].pop('generated')
@@ -208,18 +211,21 @@ struct PriceOracleTests {
         #expect(refusedBySocket.isEmpty, "refused: \(refusedBySocket.prefix(3))")
 
         let totalRequests = oracle.expected.values.reduce(0) { $0 + $1.requests }
-        #expect(DaemonProcess.eventually(timeout: 120) {
-            guard let connection = try? PostgresConnection(ConnectionOptions(conninfo: fixture.url)),
-                  let rows = try? connection.query("SELECT COALESCE(SUM(request_count), 0)::bigint AS r FROM model_usage").rows
-            else { return false }
-            return (try? rows[0].int("r")) == totalRequests
-        })
+        #expect(
+            DaemonProcess.eventually(timeout: 120) {
+                guard let connection = try? PostgresConnection(ConnectionOptions(conninfo: fixture.url)),
+                    let rows = try? connection.query("SELECT COALESCE(SUM(request_count), 0)::bigint AS r FROM model_usage").rows
+                else { return false }
+                return (try? rows[0].int("r")) == totalRequests
+            })
         let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
-        let rows = try connection.query("""
+        let rows = try connection.query(
+            """
             SELECT service_name, model_string, SUM(estimated_cost)::text AS cost, SUM(request_count)::bigint AS requests,
                    SUM(unpriced_requests)::bigint AS unpriced
             FROM model_usage GROUP BY service_name, model_string
-            """).rows
+            """
+        ).rows
         #expect(rows.count == oracle.expected.count)
         var worst = Decimal(0), compared = 0, pricedModels = Set<String>()
         for row in rows {

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// A real PydanticAI agent (pydantic-ai-slim[openai] from PyPI) run the providerd
@@ -76,11 +77,17 @@ struct PydanticAIAgentTests {
         let clients = TestCluster.repositoryRoot.appendingPathComponent("clients/python").path
         let envFile = fixture.envFile
         let output = try await onThread {
-            try ProcessRunner.run("/bin/bash", ["-c", "set -a; . \"$1\"; set +a; exec \"$2\" -c \"$3\" \"$4\" \"$OPENAI_API_KEY\" \"$5\"",
-                                                "agent", envFile, python, Self.driver, String(port), clients],
-                                  environment: ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(),
-                                                "PROVIDERD_MODEL_MAP": fixture.modelMap, "PROVIDERD_SOCKET": fixture.socket,
-                                                "PROVIDERD_SERVICE": "rag_agent"])
+            try ProcessRunner.run(
+                "/bin/bash",
+                [
+                    "-c", "set -a; . \"$1\"; set +a; exec \"$2\" -c \"$3\" \"$4\" \"$OPENAI_API_KEY\" \"$5\"",
+                    "agent", envFile, python, Self.driver, String(port), clients,
+                ],
+                environment: [
+                    "PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(),
+                    "PROVIDERD_MODEL_MAP": fixture.modelMap, "PROVIDERD_SOCKET": fixture.socket,
+                    "PROVIDERD_SERVICE": "rag_agent",
+                ])
         }
         #expect(output.status == 0, "\(output.stderrText)")
         #expect(output.stdoutText.contains("hello from the stand-in"))
@@ -88,9 +95,10 @@ struct PydanticAIAgentTests {
         #expect(output.stdoutText.contains("\"Bearer \(secret)\""))
         #expect(output.stdoutText.contains("gpt-4o-mini"))
 
-        #expect(DaemonProcess.eventually(timeout: 20) {
-            (try? DaemonUsageTests.totals(fixture.url, service: "rag_agent").requests) == 1
-        })
+        #expect(
+            DaemonProcess.eventually(timeout: 20) {
+                (try? DaemonUsageTests.totals(fixture.url, service: "rag_agent").requests) == 1
+            })
         let totals = try DaemonUsageTests.totals(fixture.url, service: "rag_agent")
         #expect(totals.input == 123 && totals.output == 45)
         daemon.signal(SIGTERM)
@@ -106,7 +114,8 @@ struct PydanticAIAgentTests {
         let clients = TestCluster.repositoryRoot.appendingPathComponent("clients/python").path
         let socket = fixture.socket
         let output = try await onThread {
-            try ProcessRunner.python("""
+            try ProcessRunner.python(
+                """
                 import sys
                 sys.path.insert(0, sys.argv[1])
                 from providerd_client import report_usage, ProviderdError
@@ -126,16 +135,17 @@ struct PydanticAIAgentTests {
                     print("unreachable:", "cannot reach providerd" in str(error))
                 """, [clients, socket])
         }
-        #expect(output.stdoutText == """
-            {'ok': True}
-            {'ok': True, 'duplicate': True}
-            {'ok': True}
-            {'ok': True}
-            {'ok': True}
-            refused: model_string must be provider:model with provider matching ^[a-z][a-z0-9_-]{0,63}$ and a non-empty model
-            unreachable: True
+        #expect(
+            output.stdoutText == """
+                {'ok': True}
+                {'ok': True, 'duplicate': True}
+                {'ok': True}
+                {'ok': True}
+                {'ok': True}
+                refused: model_string must be provider:model with provider matching ^[a-z][a-z0-9_-]{0,63}$ and a non-empty model
+                unreachable: True
 
-            """)
+                """)
         #expect(DaemonProcess.eventually(timeout: 20) { (try? DaemonUsageTests.totals(fixture.url, service: "svc").requests) == 5 })
         #expect(try DaemonUsageTests.totals(fixture.url, service: "svc").input == 20)
         daemon.signal(SIGTERM)

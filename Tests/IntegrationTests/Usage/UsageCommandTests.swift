@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("providerd usage push/summary/daily/estimate", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
@@ -12,12 +13,20 @@ struct UsageCommandTests {
         _ = try fixture.waitReady()
         var cli = fixture.cli
         cli.environment["PROVIDERD_SOCKET"] = fixture.socket
-        #expect(try cli.succeed(["usage", "push", "--service", "rag_agent", "--model", "openai:gpt-4o", "--input", "1000",
-                                 "--output", "500", "--id", "p1"]).stdoutText == "{\"ok\":true}\n")
-        #expect(try cli.succeed(["usage", "push", "--service", "rag_agent", "--model", "openai:gpt-4o", "--input", "1000",
-                                 "--output", "500", "--id", "p1"]).stdoutText == "{\"ok\":true,\"duplicate\":true}\n")
-        try cli.succeed(["usage", "push", "--service", "doc", "--model", "openai:gpt-4o-mini", "--input", "2000", "--output", "1000",
-                         "--requests", "2"])
+        #expect(
+            try cli.succeed([
+                "usage", "push", "--service", "rag_agent", "--model", "openai:gpt-4o", "--input", "1000",
+                "--output", "500", "--id", "p1",
+            ]).stdoutText == "{\"ok\":true}\n")
+        #expect(
+            try cli.succeed([
+                "usage", "push", "--service", "rag_agent", "--model", "openai:gpt-4o", "--input", "1000",
+                "--output", "500", "--id", "p1",
+            ]).stdoutText == "{\"ok\":true,\"duplicate\":true}\n")
+        try cli.succeed([
+            "usage", "push", "--service", "doc", "--model", "openai:gpt-4o-mini", "--input", "2000", "--output", "1000",
+            "--requests", "2",
+        ])
         let bad = try cli.run(["usage", "push", "--service", "doc", "--model", "gpt-4o"])
         #expect(bad.status == 2)
         #expect(bad.stderrText.contains("model_string must be provider:model"))
@@ -25,9 +34,10 @@ struct UsageCommandTests {
         #expect(down.status == 1)
         #expect(down.stderrText.contains("connect to the usage socket"))
 
-        #expect(DaemonProcess.eventually(timeout: 20) {
-            ((try? cli.json(["usage", "summary"]) as? [String: Any])?["total_requests"] as? Int) == 3
-        })
+        #expect(
+            DaemonProcess.eventually(timeout: 20) {
+                ((try? cli.json(["usage", "summary"]) as? [String: Any])?["total_requests"] as? Int) == 3
+            })
         let summary = try #require(try cli.json(["usage", "summary"]) as? [String: Any])
         // genai-prices: gpt-4o 2.5/10 USD per million tokens, gpt-4o-mini 0.15/0.6 (as the seed priced them).
         #expect(summary["total_cost"] as? String == "0.0084")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// The promise under faults an operator meets: a held lock, a stop at the worst
@@ -32,7 +33,8 @@ struct UsageFaultTests {
         DaemonProcess.eventually(timeout: 20) {
             let connection = try? PostgresConnection(ConnectionOptions(conninfo: url))
             let rows = try? connection?.query(
-                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'providerd' AND wait_event_type = 'Lock'").rows
+                "SELECT 1 FROM pg_stat_activity WHERE application_name = 'providerd' AND wait_event_type = 'Lock'"
+            ).rows
             return (rows?.count ?? 0) > 0
         }
     }
@@ -97,9 +99,10 @@ struct UsageFaultTests {
             let daemon = try fixture.start()
             _ = try fixture.waitReady(after: mark)
             #expect(try await onThread { try Self.send(socket, 10, service: "restarted", prefix: "r\(run)") } == 10)
-            #expect(DaemonProcess.eventually(timeout: 20) {
-                (try? DaemonUsageTests.totals(fixture.url, service: "restarted").requests) == 10 * (run + 1)
-            })
+            #expect(
+                DaemonProcess.eventually(timeout: 20) {
+                    (try? DaemonUsageTests.totals(fixture.url, service: "restarted").requests) == 10 * (run + 1)
+                })
             #expect(DaemonProcess.eventually { Self.spooled(fixture).count <= 1 })
             daemon.signal(SIGTERM)
             #expect(daemon.waitForExit() == 0)
@@ -130,8 +133,10 @@ struct UsageFaultTests {
         var mark = fixture.notify.all.count
         daemon = try fixture.start()
         _ = try fixture.waitReady(after: mark)
-        let replies = try await onThread { try UnixSocketClient(path: socket).request(
-            #"{"service_name":"poison","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"q-3"}"#) }
+        let replies = try await onThread {
+            try UnixSocketClient(path: socket).request(
+                #"{"service_name":"poison","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"q-3"}"#)
+        }
         #expect(replies == #"{"ok":true,"duplicate":true}"#)
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)
@@ -154,8 +159,9 @@ struct UsageFaultTests {
         #expect(daemon.waitForExit() == 0)
     }
 
-    @Test("the spool fills the state disk while PostgreSQL is down; once it is back every acknowledged record counts, the spool drains, stats agree",
-          .enabled(if: SmallDisk.available))
+    @Test(
+        "the spool fills the state disk while PostgreSQL is down; once it is back every acknowledged record counts, the spool drains, stats agree",
+        .enabled(if: SmallDisk.available))
     func fullStateDisk() async throws {
         let fixture = try DaemonFixture(ownCluster: true)
         // 4 MiB of disk; the spool bound (8 MiB, a quarter of it for the id table) is never the limit.
@@ -180,17 +186,21 @@ struct UsageFaultTests {
         try fixture.cluster!.resume()
         #expect(DaemonProcess.eventually(timeout: 60) { (try? DaemonUsageTests.totals(fixture.url, service: "full").requests) == acked })
         let spool = disk.path + "/state/spool"
-        #expect(DaemonProcess.eventually(timeout: 20) {
-            let names = ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".ndjson") }
-            return names.allSatisfy { ((try? FileManager.default.attributesOfItem(atPath: spool + "/" + $0))?[.size] as? Int) == 0 }
-        })
+        #expect(
+            DaemonProcess.eventually(timeout: 20) {
+                let names = ((try? FileManager.default.contentsOfDirectory(atPath: spool)) ?? []).filter { $0.hasSuffix(".ndjson") }
+                return names.allSatisfy { ((try? FileManager.default.attributesOfItem(atPath: spool + "/" + $0))?[.size] as? Int) == 0 }
+            })
         // The counters follow the end of the flush pass by a moment.
-        #expect(DaemonProcess.eventually(timeout: 10) {
-            (try? UnixSocketClient(path: socket).request(#"{"op":"stats"}"#))??.contains("\"flushed\":\(acked)") == true
-        })
+        #expect(
+            DaemonProcess.eventually(timeout: 10) {
+                (try? UnixSocketClient(path: socket).request(#"{"op":"stats"}"#))??.contains("\"flushed\":\(acked)") == true
+            })
         // Resends of what was acknowledged are still duplicates: the ids reached ids.log.
-        let resent = try await onThread { try UnixSocketClient(path: socket).request(
-            #"{"service_name":"full","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"f0-1"}"#) }
+        let resent = try await onThread {
+            try UnixSocketClient(path: socket).request(
+                #"{"service_name":"full","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"f0-1"}"#)
+        }
         #expect(resent == #"{"ok":true,"duplicate":true}"#)
         daemon.signal(SIGTERM)
         #expect(daemon.waitForExit() == 0)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Key sources")
@@ -32,8 +33,9 @@ struct KeyringLoaderTests {
         _ = writeKeyFile(first.base64, in: credentials, name: "providerd.keys")
         let env = ["ARCHON_ENCRYPTION_KEY": first.base64, "CREDENTIALS_DIRECTORY": credentials.path]
         #expect(try KeyringLoader(keyFile: path, environment: env).load().keyring.keyIDs == [second.id, first.id])
-        #expect(try KeyringLoader(keyFile: nil, environment: env.merging(["PROVIDERD_KEY_FILE": path]) { $1 }).load()
-            .keyring.keyIDs == [second.id, first.id])
+        #expect(
+            try KeyringLoader(keyFile: nil, environment: env.merging(["PROVIDERD_KEY_FILE": path]) { $1 }).load()
+                .keyring.keyIDs == [second.id, first.id])
         let fromCredential = try KeyringLoader(keyFile: nil, environment: env).load()
         #expect(fromCredential.keyring.keyIDs == [first.id])
         #expect(fromCredential.source == "credential providerd.keys")

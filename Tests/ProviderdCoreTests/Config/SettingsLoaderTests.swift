@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Settings: flags over environment over the YAML file")
@@ -26,23 +27,24 @@ struct SettingsLoaderTests {
         let directory = try TemporaryDirectory()
         let file = directory.file("providerd.yaml")
         try """
-            # comments are fine
-            database:
-              url: postgresql://file-host/db
-            poll:
-              interval: 45
-            output:
-              env_file: /file/providers.env
-              model_map_mode: "0640"
-              env_names:
-                - acme=ACME_TOKEN
-            usage:
-              allow_uids: "0,1"
-            """.write(toFile: file, atomically: true, encoding: .utf8)
+        # comments are fine
+        database:
+          url: postgresql://file-host/db
+        poll:
+          interval: 45
+        output:
+          env_file: /file/providers.env
+          model_map_mode: "0640"
+          env_names:
+            - acme=ACME_TOKEN
+        usage:
+          allow_uids: "0,1"
+        """.write(toFile: file, atomically: true, encoding: .utf8)
         let settings = try await SettingsLoader(
             flags: ["output.env_file": "/flag/providers.env"],
             environment: ["PROVIDERD_POLL_INTERVAL": "12.5", "PROVIDERD_ENV_FILE": "/env/providers.env"],
-            configFile: file).load()
+            configFile: file
+        ).load()
         #expect(settings.envFile == "/flag/providers.env")
         #expect(settings.pollInterval == 12.5)
         #expect(settings.databaseURL == "postgresql://file-host/db")

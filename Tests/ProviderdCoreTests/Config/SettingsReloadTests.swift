@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ProviderdCore
 
 @Suite("Reload classes: every setting is live or needs a restart")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// Interop with the real `cryptography.fernet` both ways: the data providerd reads
@@ -21,7 +22,8 @@ struct FernetPythonInteropTests {
     func pythonToSwift() throws {
         let key = try FernetKey.generate()
         let input = try JSONSerialization.data(withJSONObject: Self.plaintexts.map(Self.b64))
-        let output = try ProcessRunner.python("""
+        let output = try ProcessRunner.python(
+            """
             import base64, json, sys
             from cryptography.fernet import Fernet
             f = Fernet(sys.argv[1].encode())
@@ -40,7 +42,8 @@ struct FernetPythonInteropTests {
         let old = try FernetKey.generate()
         let tokens = try Self.plaintexts.map { try Fernet.encrypt($0, key: key) }
         let input = try JSONSerialization.data(withJSONObject: tokens)
-        let output = try ProcessRunner.python("""
+        let output = try ProcessRunner.python(
+            """
             import base64, json, sys
             from cryptography.fernet import Fernet, MultiFernet
             f = Fernet(sys.argv[1].encode())
@@ -59,7 +62,8 @@ struct FernetPythonInteropTests {
     func rotation() throws {
         let new = try FernetKey.generate()
         let old = try FernetKey.generate()
-        let output = try ProcessRunner.python("""
+        let output = try ProcessRunner.python(
+            """
             import sys
             from cryptography.fernet import Fernet
             print(Fernet(sys.argv[1].encode()).encrypt(b"legacy-secret").decode())
@@ -70,7 +74,8 @@ struct FernetPythonInteropTests {
         #expect(opened.keyIndex == 1)
 
         let token = try keyring.encrypt("fresh-secret")
-        let check = try ProcessRunner.python("""
+        let check = try ProcessRunner.python(
+            """
             import sys
             from cryptography.fernet import Fernet, InvalidToken
             print(Fernet(sys.argv[1].encode()).decrypt(sys.argv[3].encode()).decode())
@@ -89,7 +94,8 @@ struct FernetPythonInteropTests {
         let key = try FernetKey(base64: output.stdoutText)
         #expect(key.base64 == output.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines))
         let ours = try FernetKey.generate()
-        _ = try ProcessRunner.python("import sys; from cryptography.fernet import Fernet; Fernet(sys.argv[1].encode())",
-                                     [ours.base64])
+        _ = try ProcessRunner.python(
+            "import sys; from cryptography.fernet import Fernet; Fernet(sys.argv[1].encode())",
+            [ours.base64])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// The Fernet spec's own test vectors, as shipped in the `cryptography-vectors`
@@ -36,8 +37,9 @@ struct FernetSpecVectorTests {
         #expect(!vectors.isEmpty)
         for vector in vectors {
             let key = try FernetKey(base64: vector.secret)
-            let token = try Fernet.encrypt(Array(vector.src!.utf8), key: key,
-                                           timestamp: try Self.unixTime(vector.now), iv: vector.iv!)
+            let token = try Fernet.encrypt(
+                Array(vector.src!.utf8), key: key,
+                timestamp: try Self.unixTime(vector.now), iv: vector.iv!)
             #expect(token == vector.token)
         }
     }

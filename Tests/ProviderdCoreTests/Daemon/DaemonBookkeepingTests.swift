@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Daemon bookkeeping: generation, sealed state, backoff, repeated failures, status")
@@ -24,9 +25,10 @@ struct DaemonBookkeepingTests {
         let directory = try TemporaryDirectory()
         let state = try StateDirectory(path: directory.file("state"))
         let keyring = FernetKeyring(keys: [try FernetKey.generate()])
-        let sealed = SealedState(providers: [ProviderSecrets(provider: "openai", apiKey: "sk-sealed-secret")],
-                                 services: [ServiceConfig(service: "a", model: "openai:gpt-4o", temperature: nil, maxTokens: nil)],
-                                 lastContact: 1_700_000_000)
+        let sealed = SealedState(
+            providers: [ProviderSecrets(provider: "openai", apiKey: "sk-sealed-secret")],
+            services: [ServiceConfig(service: "a", model: "openai:gpt-4o", temperature: nil, maxTokens: nil)],
+            lastContact: 1_700_000_000)
         #expect(try SealedState.unseal(with: keyring, from: state) == nil)
         try sealed.seal(with: keyring, into: state)
         #expect(try SealedState.unseal(with: keyring, from: state) == sealed)
@@ -74,7 +76,9 @@ struct DaemonBookkeepingTests {
         status.staleSince = 0
         status.databaseError = "connection refused"
         status.degradedProviders = ["openai"]
-        #expect(status.line == "generation 7: 2 providers, 10 services; STALE since 1970-01-01T00:00:00Z; database unreachable: connection refused; degraded: openai")
+        #expect(
+            status.line
+                == "generation 7: 2 providers, 10 services; STALE since 1970-01-01T00:00:00Z; database unreachable: connection refused; degraded: openai")
         #expect(!status.line.contains("\n"))
     }
 }

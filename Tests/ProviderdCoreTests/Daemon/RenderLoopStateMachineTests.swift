@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ProviderdCore
 
 /// Every path the daemon's outage, signal and reload tests drive through the binary,

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ProviderdCore
 
 @Suite("One rule each: control characters, service names, usable model strings")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ProviderdCore
 
 @Suite("Model strings, provider names and key input")

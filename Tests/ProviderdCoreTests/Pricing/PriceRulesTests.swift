@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ProviderdCore
 
 /// calc_price's rules on small hand-written tables: cache tokens, tiers,
@@ -7,17 +8,22 @@ import Testing
 @Suite("Price rules")
 struct PriceRulesTests {
     static func table(_ providers: String, aliases: String = "{}") throws -> PriceTable {
-        try PriceTable(json: """
-            {"source":{"package":"genai-prices","version":"9.9.9","generated":"2026-11-26"},
-             "aliases":\(aliases),"providers":[\(providers)]}
-            """, origin: "test.json")
+        try PriceTable(
+            json: """
+                {"source":{"package":"genai-prices","version":"9.9.9","generated":"2026-11-26"},
+                 "aliases":\(aliases),"providers":[\(providers)]}
+                """, origin: "test.json")
     }
 
-    static func cost(_ table: PriceTable, _ model: String, input: Int64 = 0, output: Int64 = 0, cacheRead: Int64 = 0,
-                     cacheWrite: Int64 = 0, requests: Int64 = 1, at timestamp: Int64 = PriceTableTests.noon) -> Decimal? {
+    static func cost(
+        _ table: PriceTable, _ model: String, input: Int64 = 0, output: Int64 = 0, cacheRead: Int64 = 0,
+        cacheWrite: Int64 = 0, requests: Int64 = 1, at timestamp: Int64 = PriceTableTests.noon
+    ) -> Decimal? {
         var pricer = UsagePricer(table: table, unknown: .zero)
-        let result = pricer.price(PriceTableTests.record(model, input: input, output: output, cacheRead: cacheRead,
-                                                         cacheWrite: cacheWrite, requests: requests), at: timestamp)
+        let result = pricer.price(
+            PriceTableTests.record(
+                model, input: input, output: output, cacheRead: cacheRead,
+                cacheWrite: cacheWrite, requests: requests), at: timestamp)
         return result.priced ? result.cost : nil
     }
 
@@ -25,7 +31,8 @@ struct PriceRulesTests {
 
     @Test("cache tokens are priced apart only when the model prices them; otherwise as input")
     func cacheTokens() throws {
-        let table = try Self.table("""
+        let table = try Self.table(
+            """
             {"id":"p","models":[
               {"id":"both","match":{"equals":"both"},"prices":{"input_mtok":"3","output_mtok":"15","cache_read_mtok":"0.3","cache_write_mtok":"3.75"}},
               {"id":"read","match":{"equals":"read"},"prices":{"input_mtok":"3","output_mtok":"15","cache_read_mtok":"0.3"}},
@@ -42,7 +49,8 @@ struct PriceRulesTests {
 
     @Test("a tier applies to all tokens once the record's whole input exceeds its start")
     func tiers() throws {
-        let table = try Self.table("""
+        let table = try Self.table(
+            """
             {"id":"p","models":[{"id":"t","match":{"equals":"t"},"prices":{
               "input_mtok":{"base":"1","tiers":[{"start":400000,"price":"4"},{"start":200000,"price":"2"}]},
               "output_mtok":{"base":"10","tiers":[{"start":200000,"price":"20"}]},
@@ -50,7 +58,8 @@ struct PriceRulesTests {
             """)
         #expect(Self.cost(table, "p:t", input: 200_000, output: 1_000_000) == Self.d("0.2") + Self.d("10"))
         // 200,001 input (100,000 of it cache read): every token at the second rate.
-        #expect(Self.cost(table, "p:t", input: 200_001, output: 1_000_000, cacheRead: 100_000)
+        #expect(
+            Self.cost(table, "p:t", input: 200_001, output: 1_000_000, cacheRead: 100_000)
                 == Self.d("0.200002") + Self.d("0.02") + Self.d("20"))
         #expect(Self.cost(table, "p:t", input: 400_001) == Self.d("1.600004"))
         #expect(Self.cost(table, "p:t", input: 0, output: 1_000_000) == Self.d("10"))
@@ -58,7 +67,8 @@ struct PriceRulesTests {
 
     @Test("the last conditional price in force applies: start dates and daily UTC windows, wrapping midnight")
     func conditionalPrices() throws {
-        let table = try Self.table("""
+        let table = try Self.table(
+            """
             {"id":"p","models":[{"id":"c","match":{"equals":"c"},"prices":[
               {"when":null,"input_mtok":"1"},
               {"when":{"start_date":"2026-09-10"},"input_mtok":"2"},
@@ -82,7 +92,8 @@ struct PriceRulesTests {
 
     @Test("a request fee is charged per request")
     func requestFee() throws {
-        let table = try Self.table("""
+        let table = try Self.table(
+            """
             {"id":"p","models":[{"id":"f","match":{"equals":"f"},"prices":{"input_mtok":"1","requests_kcount":"12"}}]}
             """)
         #expect(Self.cost(table, "p:f", input: 1_000_000) == Self.d("1.012"))
@@ -91,7 +102,8 @@ struct PriceRulesTests {
 
     @Test("match clauses, provider match, fallback providers, aliases and litellm")
     func matching() throws {
-        let table = try Self.table("""
+        let table = try Self.table(
+            """
             {"id":"first","provider_match":{"or":[{"contains":"one"},{"equals":"uno"}]},"fallback":["second"],"models":[
               {"id":"a","match":{"and":[{"starts_with":"Model-"},{"ends_with":"-A"}]},"prices":{"input_mtok":"1"}},
               {"id":"b","match":{"regex":"^model-\\\\d{8}$"},"prices":{"input_mtok":"2"}},
@@ -132,8 +144,9 @@ struct PriceRulesTests {
         let head = #"{"source":{"package":"genai-prices","version":"1","generated":"x"},"aliases":{},"providers":"#
         #expect(message("{not json") == "not valid JSON")
         #expect(message(#"{"aliases":{},"providers":[]}"#) == "the document: 'source' is missing")
-        #expect(message(#"{"source":{"package":"other","version":"1","generated":"x"},"aliases":{},"providers":[]}"#)?
-                    .contains("expected genai-prices") == true)
+        #expect(
+            message(#"{"source":{"package":"other","version":"1","generated":"x"},"aliases":{},"providers":[]}"#)?
+                .contains("expected genai-prices") == true)
         let badDecimal = message(head + #"[{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":{"input_mtok":"1e3"}}]}]}"#)
         #expect(badDecimal == "providers[0] (p).models[0] (m).prices.input_mtok: '1e3' is not a non-negative decimal")
         let negative = message(head + #"[{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":{"output_mtok":"-1"}}]}]}"#)
@@ -144,7 +157,8 @@ struct PriceRulesTests {
         #expect(badClause?.contains("exactly one of") == true)
         let badFallback = message(head + #"[{"id":"p","fallback":["q"],"models":[]}]}"#)
         #expect(badFallback == "providers[0] (p): fallback provider 'q' is not in the file")
-        let badTime = message(head + #"[{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":[{"when":{"start_time":"25:00:00","end_time":"01:00:00"}}]}]}]}"#)
+        let badTime = message(
+            head + #"[{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":[{"when":{"start_time":"25:00:00","end_time":"01:00:00"}}]}]}]}"#)
         #expect(badTime == "providers[0] (p).models[0] (m).prices[0].when.start_time: '25:00:00' is not HH:MM:SS (UTC)")
         let badDate = message(head + #"[{"id":"p","models":[{"id":"m","match":{"equals":"m"},"prices":[{"when":{"start_date":"2026-02-30"}}]}]}]}"#)
         #expect(badDate?.contains("'2026-02-30' is not a date") == true)

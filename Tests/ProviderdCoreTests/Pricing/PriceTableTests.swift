@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ProviderdCore
 
 /// The price lookup against the built-in copy of etc/prices.json (genai-prices'
@@ -10,10 +11,13 @@ import Testing
 struct PriceTableTests {
     static let builtIn = try! PriceTable.builtIn()
 
-    static func record(_ model: String, input: Int64 = 0, output: Int64 = 0, cacheRead: Int64 = 0,
-                       cacheWrite: Int64 = 0, requests: Int64 = 1) -> UsageRecord {
-        UsageRecord(serviceName: "svc", modelString: model, inputTokens: input, outputTokens: output,
-                    cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests)
+    static func record(
+        _ model: String, input: Int64 = 0, output: Int64 = 0, cacheRead: Int64 = 0,
+        cacheWrite: Int64 = 0, requests: Int64 = 1
+    ) -> UsageRecord {
+        UsageRecord(
+            serviceName: "svc", modelString: model, inputTokens: input, outputTokens: output,
+            cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests)
     }
 
     static func d(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))! }
@@ -33,8 +37,10 @@ struct PriceTableTests {
         #expect(table.source.version == "0.2.3")
         #expect(table.origin == "built-in prices")
         #expect(table.modelCount > 2_000)
-        for model in ["openai:gpt-4o", "anthropic:claude-3-5-sonnet-latest", "google:gemini-2.5-pro", "groq:llama-3.3-70b-versatile",
-                      "mistral:mistral-large-latest", "cohere:command-r-plus", "deepseek:deepseek-chat", "x-ai:grok-3"] {
+        for model in [
+            "openai:gpt-4o", "anthropic:claude-3-5-sonnet-latest", "google:gemini-2.5-pro", "groq:llama-3.3-70b-versatile",
+            "mistral:mistral-large-latest", "cohere:command-r-plus", "deepseek:deepseek-chat", "x-ai:grok-3",
+        ] {
             #expect(Self.resolved(table, model) != nil, "\(model) has no price")
         }
     }
@@ -86,8 +92,10 @@ struct PriceTableTests {
 
     @Test("a model the seed priced and genai-prices lacks keeps the seed's price, marked as such")
     func seedOnly() throws {
-        guard case .priced(let provider, let model, let schedule, let fromSeed) =
-                Self.builtIn.resolve("cohere:embed-english-v3.0", regexes: RegexCache()) else {
+        guard
+            case .priced(let provider, let model, let schedule, let fromSeed) =
+                Self.builtIn.resolve("cohere:embed-english-v3.0", regexes: RegexCache())
+        else {
             Issue.record("cohere:embed-english-v3.0 has no price")
             return
         }

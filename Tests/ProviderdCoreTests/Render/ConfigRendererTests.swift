@@ -1,42 +1,50 @@
 import Foundation
 import Testing
+
 @testable import ProviderdCore
 
 @Suite("Rendering the env file and the model map")
 struct ConfigRendererTests {
-    func ok(_ provider: String, _ key: String, baseURL: String? = nil, headers: String? = nil)
+    func ok(
+        _ provider: String, _ key: String, baseURL: String? = nil, headers: String? = nil
+    )
         -> (String, Result<ProviderSecrets, ProviderProblem>)
     {
         (provider, .success(ProviderSecrets(provider: provider, apiKey: key, baseURL: baseURL, headers: headers)))
     }
 
-    func render(_ renderer: inout ConfigRenderer, _ pairs: [(String, Result<ProviderSecrets, ProviderProblem>)],
-                services: [ServiceConfig] = []) -> RenderResult {
+    func render(
+        _ renderer: inout ConfigRenderer, _ pairs: [(String, Result<ProviderSecrets, ProviderProblem>)],
+        services: [ServiceConfig] = []
+    ) -> RenderResult {
         renderer.render(candidates: Dictionary(uniqueKeysWithValues: pairs), services: services)
     }
 
     @Test("PydanticAI names, sorted lines, generation last; unknown providers get derived names")
     func names() {
         var renderer = ConfigRenderer(table: EnvNameTable())
-        let result = render(&renderer, [
-            ok("openai", "sk-o", baseURL: "https://proxy/v1"), ok("cohere", "co"), ok("huggingface", "hf"),
-            ok("ollama", "ol", baseURL: "http://127.0.0.1:11434/v1"), ok("foo-bar", "fb", baseURL: "https://fb"),
-            ok("mistral", "mi", headers: #"{"X-A":"1"}"#),
-        ])
-        #expect(result.envFile(generation: 4) == """
-            CO_API_KEY=co
-            FOO_BAR_API_KEY=fb
-            FOO_BAR_BASE_URL=https://fb
-            HF_TOKEN=hf
-            MISTRAL_API_KEY=mi
-            MISTRAL_EXTRA_HEADERS='{"X-A":"1"}'
-            OLLAMA_API_KEY=ol
-            OLLAMA_BASE_URL=http://127.0.0.1:11434/v1
-            OPENAI_API_KEY=sk-o
-            OPENAI_BASE_URL=https://proxy/v1
-            PROVIDERD_GENERATION=4
+        let result = render(
+            &renderer,
+            [
+                ok("openai", "sk-o", baseURL: "https://proxy/v1"), ok("cohere", "co"), ok("huggingface", "hf"),
+                ok("ollama", "ol", baseURL: "http://127.0.0.1:11434/v1"), ok("foo-bar", "fb", baseURL: "https://fb"),
+                ok("mistral", "mi", headers: #"{"X-A":"1"}"#),
+            ])
+        #expect(
+            result.envFile(generation: 4) == """
+                CO_API_KEY=co
+                FOO_BAR_API_KEY=fb
+                FOO_BAR_BASE_URL=https://fb
+                HF_TOKEN=hf
+                MISTRAL_API_KEY=mi
+                MISTRAL_EXTRA_HEADERS='{"X-A":"1"}'
+                OLLAMA_API_KEY=ol
+                OLLAMA_BASE_URL=http://127.0.0.1:11434/v1
+                OPENAI_API_KEY=sk-o
+                OPENAI_BASE_URL=https://proxy/v1
+                PROVIDERD_GENERATION=4
 
-            """)
+                """)
         #expect(result.problems.isEmpty)
     }
 
@@ -79,8 +87,12 @@ struct ConfigRendererTests {
     func decryptFailureAndRemoval() {
         var renderer = ConfigRenderer(table: EnvNameTable())
         _ = render(&renderer, [ok("openai", "sk-1"), ok("groq", "gq")])
-        let failed = render(&renderer, [("openai", .failure(ProviderProblem(provider: "openai", reason: "key does not decrypt"))),
-                                        ok("groq", "gq")])
+        let failed = render(
+            &renderer,
+            [
+                ("openai", .failure(ProviderProblem(provider: "openai", reason: "key does not decrypt"))),
+                ok("groq", "gq"),
+            ])
         #expect(failed.envLines == ["GROQ_API_KEY=gq", "OPENAI_API_KEY=sk-1"])
         #expect(failed.staleProviders == ["openai"])
         let removed = render(&renderer, [ok("groq", "gq")])
@@ -91,10 +103,12 @@ struct ConfigRendererTests {
     @Test("models.json: defaults for missing default services, provider aliases count for keys")
     func modelMap() throws {
         var renderer = ConfigRenderer(table: EnvNameTable())
-        let result = render(&renderer, [ok("gemini", "g")], services: [
-            ServiceConfig(service: "rag_agent", model: "google-gla:gemini-1.5-flash", temperature: 0.2, maxTokens: 100),
-            ServiceConfig(service: "local", model: "ollama:llama3:8b", temperature: nil, maxTokens: nil),
-        ])
+        let result = render(
+            &renderer, [ok("gemini", "g")],
+            services: [
+                ServiceConfig(service: "rag_agent", model: "google-gla:gemini-1.5-flash", temperature: 0.2, maxTokens: 100),
+                ServiceConfig(service: "local", model: "ollama:llama3:8b", temperature: nil, maxTokens: nil),
+            ])
         let document = try JSONSerialization.jsonObject(with: Data(result.modelMap(generation: 7).utf8)) as! [String: Any]
         #expect(document["generation"] as? Int == 7)
         let services = document["services"] as! [String: [String: Any]]
@@ -119,8 +133,9 @@ struct ConfigRendererTests {
         #expect(first.envFile(generation: 1) == second.envFile(generation: 1))
         #expect(first.modelMap(generation: 1) == second.modelMap(generation: 1))
         #expect(first.digest == second.digest)
-        let changed = render(&b, [ok("groq", "g"), ok("openai", "sk")],
-                             services: [ServiceConfig(service: "x", model: "openai:gpt-4o", temperature: 0.2, maxTokens: nil)])
+        let changed = render(
+            &b, [ok("groq", "g"), ok("openai", "sk")],
+            services: [ServiceConfig(service: "x", model: "openai:gpt-4o", temperature: 0.2, maxTokens: nil)])
         #expect(changed.digest != first.digest)
     }
 
@@ -142,11 +157,13 @@ struct ModelMapUnwritableRowTests {
         let good = renderer.render(candidates: [:], services: [ServiceConfig(service: "svc", model: "openai:gpt-4o", temperature: 0.5, maxTokens: 10)])
         #expect(good.services["svc"]?.temperature == 0.5)
         for bad in [Double.nan, .infinity, -.infinity] {
-            let result = renderer.render(candidates: [:], services: [
-                ServiceConfig(service: "svc", model: "openai:gpt-4o-mini", temperature: bad, maxTokens: nil),
-                ServiceConfig(service: "new", model: "openai:gpt-4o", temperature: bad, maxTokens: nil),
-                ServiceConfig(service: "fine", model: "anthropic:claude-3-5-haiku-latest", temperature: 1, maxTokens: nil),
-            ])
+            let result = renderer.render(
+                candidates: [:],
+                services: [
+                    ServiceConfig(service: "svc", model: "openai:gpt-4o-mini", temperature: bad, maxTokens: nil),
+                    ServiceConfig(service: "new", model: "openai:gpt-4o", temperature: bad, maxTokens: nil),
+                    ServiceConfig(service: "fine", model: "anthropic:claude-3-5-haiku-latest", temperature: 1, maxTokens: nil),
+                ])
             #expect(result.services["svc"] == good.services["svc"])
             #expect(result.services["new"] == nil)
             #expect(result.services["fine"]?.temperature == 1)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Env file values read back exactly by bash, dash and python-dotenv")
@@ -78,13 +79,15 @@ struct EnvValueQuotingTests {
         }
     }
 
-    @Test("python-dotenv, with and without interpolation, reads every value exactly",
-          .enabled(if: TestEnvironment.pythonTestsEnabled))
+    @Test(
+        "python-dotenv, with and without interpolation, reads every value exactly",
+        .enabled(if: TestEnvironment.pythonTestsEnabled))
     func dotenv() throws {
         let directory = try TemporaryDirectory()
         let (path, expected) = try renderedFile(directory)
         for interpolate in ["True", "False"] {
-            let output = try ProcessRunner.python("""
+            let output = try ProcessRunner.python(
+                """
                 import json, sys
                 from dotenv import dotenv_values
                 print(json.dumps(dotenv_values(sys.argv[1], interpolate=\(interpolate))))

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Atomic file replacement")
@@ -27,8 +28,8 @@ struct AtomicFileWriterTests {
                 let text = String(decoding: bytes, as: UTF8.self)
                 let lines = text.split(separator: "\n")
                 guard lines.count == 3, let first = lines.first, let last = lines.last,
-                      first.dropFirst("GENERATION=".count) == last.dropFirst("END=".count),
-                      bytes == content(Int(first.dropFirst("GENERATION=".count)) ?? -1)
+                    first.dropFirst("GENERATION=".count) == last.dropFirst("END=".count),
+                    bytes == content(Int(first.dropFirst("GENERATION=".count)) ?? -1)
                 else {
                     bad.withLock { $0.append("partial (\(bytes.count) bytes)") }
                     continue

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ProviderdCore
 
 @Suite("Text tables")

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Spool files: segments, sealing, an unacknowledged tail that could not be cut back")

@@ -1,7 +1,8 @@
 import Foundation
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Usage intake under attack: resends racing a failing write, hostile ids, a damaged ids.log")
@@ -15,8 +16,9 @@ struct UsageIntakeAttackTests {
         return record
     }
 
-    @Test("a resend racing its original on a full disk is never answered duplicate; after space returns both ids count once",
-          .enabled(if: SmallDisk.available))
+    @Test(
+        "a resend racing its original on a full disk is never answered duplicate; after space returns both ids count once",
+        .enabled(if: SmallDisk.available))
     func resendWhileWriteFails() async throws {
         let disk = try SmallDisk(bytes: 256 << 10)
         let pool = NIOThreadPool(numberOfThreads: 1)

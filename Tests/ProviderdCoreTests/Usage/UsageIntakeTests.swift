@@ -1,7 +1,8 @@
 import Foundation
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 @Suite("Usage intake: durable spool with group commit and idempotency ids")
@@ -60,8 +61,9 @@ struct UsageIntakeTests {
         let intake = try UsageIntake(files: files, pool: pool, maxBytes: 1 << 30, idWindow: 86_400, now: Self.now)
         #expect(try await intake.submit([record(1, id: "a")], now: Self.now) == .init(accepted: 1, duplicates: 0))
         #expect(try await intake.submit([record(1, id: "a")], now: Self.now) == .init(accepted: 0, duplicates: 1))
-        #expect(try await intake.submit([record(2, id: "b"), record(3, id: "b"), record(4)], now: Self.now)
-            == .init(accepted: 2, duplicates: 1))
+        #expect(
+            try await intake.submit([record(2, id: "b"), record(3, id: "b"), record(4)], now: Self.now)
+                == .init(accepted: 2, duplicates: 1))
 
         // A new process on the same state directory remembers the ids on disk.
         let reopened = try SpoolFiles(directory: directory.file("spool"), instance: "host-a")
@@ -69,8 +71,9 @@ struct UsageIntakeTests {
         let again = try UsageIntake(files: reopened, pool: pool, maxBytes: 1 << 30, idWindow: 86_400, now: Self.now + 60)
         #expect(try await again.submit([record(1, id: "a"), record(5, id: "c")], now: Self.now + 60) == .init(accepted: 1, duplicates: 1))
         // ...but not beyond the window.
-        let later = try UsageIntake(files: try SpoolFiles(directory: directory.file("spool"), instance: "host-a"), pool: pool,
-                                    maxBytes: 1 << 30, idWindow: 86_400, now: Self.now + 90_000)
+        let later = try UsageIntake(
+            files: try SpoolFiles(directory: directory.file("spool"), instance: "host-a"), pool: pool,
+            maxBytes: 1 << 30, idWindow: 86_400, now: Self.now + 90_000)
         #expect(try await later.submit([record(1, id: "a")], now: Self.now + 90_000) == .init(accepted: 1, duplicates: 0))
         try await pool.shutdownGracefully()
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ProviderdCore
 
 /// Foundation's JSON decoder as the oracle: on generated records with every kind of

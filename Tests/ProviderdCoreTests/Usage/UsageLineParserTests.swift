@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ProviderdCore
 
 @Suite("Usage line parser: the record rules")
@@ -29,7 +30,8 @@ struct UsageLineParserTests {
         #expect(first.inputTokens == 500 && first.outputTokens == 200)
         #expect(first.requestCount == 1 && first.cacheReadTokens == 0 && first.timestamp == nil && first.id == nil)
 
-        let full = try record("""
+        let full = try record(
+            """
              { "service_name" : "svc \\u00e9\\ud83d\\udd11", "model_string":"ollama:llama3:8b", "request_tokens": 1000,
                "response_tokens": 0, "cache_read_tokens": 600, "cache_write_tokens": 400, "requests": 3,
                "timestamp": "2026-11-25T10:00:00.5+01:00", "id": "req-1", "extra": {"nested": [1, 2.5e3, null, true, "x"]} }
@@ -49,12 +51,16 @@ struct UsageLineParserTests {
         #expect(try parser.parse(#" {"op":"stats"} "#) == .stats)
         #expect(error(#"{"op":"reboot"}"#) == #"op must be "ping" or "stats""#)
         #expect(try parser.parse("[]") == .batch([]))
-        guard case .batch(let records) = try parser.parse(#"[{"service_name":"a","model_string":"x:y"},{"service_name":"b","model_string":"x:z","output_tokens":5}]"#) else {
+        guard
+            case .batch(let records) = try parser.parse(
+                #"[{"service_name":"a","model_string":"x:y"},{"service_name":"b","model_string":"x:z","output_tokens":5}]"#)
+        else {
             Issue.record("not a batch")
             return
         }
         #expect(records.map(\.serviceName) == ["a", "b"])
-        #expect(error(#"[{"service_name":"a","model_string":"x:y"},{"service_name":"b","model_string":"nocolon"}]"#)?.hasPrefix("record 1: model_string") == true)
+        #expect(
+            error(#"[{"service_name":"a","model_string":"x:y"},{"service_name":"b","model_string":"nocolon"}]"#)?.hasPrefix("record 1: model_string") == true)
         #expect(error(#"[{"service_name":"a","model_string":"x:y"}, 5]"#) == "record 1: must be a JSON object")
         let big = "[" + Array(repeating: #"{"service_name":"a","model_string":"x:y"}"#, count: 10_001).joined(separator: ",") + "]"
         #expect(error(big) == "a batch holds at most 10000 records")
@@ -62,42 +68,44 @@ struct UsageLineParserTests {
         if case .batch(let many) = try parser.parse(ok) { #expect(many.count == 10_000) } else { Issue.record("not a batch") }
     }
 
-    @Test("every kind of bad line gets an error naming the field and the rule", arguments: [
-        ("not json", "invalid JSON"),
-        ("", "empty line"),
-        ("42", "must be a JSON object"),
-        (#""just a string""#, "must be a JSON object"),
-        ("null", "must be a JSON object"),
-        (#"{"model_string":"a:b"}"#, "service_name is required"),
-        (#"{"service_name":"","model_string":"a:b"}"#, "service_name must be 1 to 256 bytes"),
-        (#"{"service_name":"s"}"#, "model_string is required"),
-        (#"{"service_name":"s","model_string":"gpt-4o"}"#, "model_string must be provider:model"),
-        (#"{"service_name":"s","model_string":"openai:"}"#, "model_string must be provider:model"),
-        (#"{"service_name":"s","model_string":"Open AI:x"}"#, "model_string must be provider:model"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":-5}"#, "input_tokens must be an integer from 0 to 1000000000"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":500.0}"#, "input_tokens must be an integer"),
-        (#"{"service_name":"s","model_string":"a:b","output_tokens":1e3}"#, "output_tokens must be an integer"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":"500"}"#, "input_tokens must be an integer"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":1000000001}"#, "input_tokens must be an integer"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":99999999999999999999999}"#, "input_tokens must be an integer"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":1e400}"#, "input_tokens must be an integer"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":null}"#, "input_tokens must be an integer"),
-        (#"{"service_name":"s","model_string":"a:b","requests":1000001}"#, "requests must be an integer from 0 to 1000000"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":10,"cache_read_tokens":8,"cache_write_tokens":3}"#, "must not exceed input_tokens"),
-        (#"{"service_name":"s","model_string":"a:b","input_tokens":1,"request_tokens":1}"#, "input_tokens and request_tokens are the same field"),
-        (#"{"service_name":"s","model_string":"a:b","requests":1,"request_count":1}"#, "request_count and requests are the same field"),
-        (#"{"service_name":"s","model_string":"a:b","timestamp":"yesterday"}"#, "timestamp must be an RFC 3339 date-time"),
-        (#"{"service_name":"s","model_string":"a:b","timestamp":"2026-02-30T00:00:00Z"}"#, "timestamp must be an RFC 3339"),
-        (#"{"service_name":"s","model_string":"a:b","timestamp":"2020-01-01T00:00:00Z"}"#, "timestamp must be within"),
-        (#"{"service_name":"s","model_string":"a:b","timestamp":1795600000}"#, "timestamp must be a string"),
-        (#"{"service_name":"s\u0000x","model_string":"a:b"}"#, "service_name must not contain control characters"),
-        ("{\"service_name\":\"s\u{1}\",\"model_string\":\"a:b\"}", "control character in a string"),
-        (#"{"service_name":"s","model_string":"a:b","id":""}"#, "id must be a string of 1 to 128 bytes"),
-        (#"{"service_name":"s","model_string":"a:b","service_name":"t"}"#, #"key "service_name" is given twice"#),
-        (#"{"service_name":"s","model_string":"a:b"} x"#, "unexpected characters after the value"),
-        (#"{"service_name":"s","model_string":"a:b""#, "invalid JSON"),
-        (#"{"service_name":"s\ud800","model_string":"a:b"}"#, "lone surrogate"),
-    ])
+    @Test(
+        "every kind of bad line gets an error naming the field and the rule",
+        arguments: [
+            ("not json", "invalid JSON"),
+            ("", "empty line"),
+            ("42", "must be a JSON object"),
+            (#""just a string""#, "must be a JSON object"),
+            ("null", "must be a JSON object"),
+            (#"{"model_string":"a:b"}"#, "service_name is required"),
+            (#"{"service_name":"","model_string":"a:b"}"#, "service_name must be 1 to 256 bytes"),
+            (#"{"service_name":"s"}"#, "model_string is required"),
+            (#"{"service_name":"s","model_string":"gpt-4o"}"#, "model_string must be provider:model"),
+            (#"{"service_name":"s","model_string":"openai:"}"#, "model_string must be provider:model"),
+            (#"{"service_name":"s","model_string":"Open AI:x"}"#, "model_string must be provider:model"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":-5}"#, "input_tokens must be an integer from 0 to 1000000000"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":500.0}"#, "input_tokens must be an integer"),
+            (#"{"service_name":"s","model_string":"a:b","output_tokens":1e3}"#, "output_tokens must be an integer"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":"500"}"#, "input_tokens must be an integer"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":1000000001}"#, "input_tokens must be an integer"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":99999999999999999999999}"#, "input_tokens must be an integer"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":1e400}"#, "input_tokens must be an integer"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":null}"#, "input_tokens must be an integer"),
+            (#"{"service_name":"s","model_string":"a:b","requests":1000001}"#, "requests must be an integer from 0 to 1000000"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":10,"cache_read_tokens":8,"cache_write_tokens":3}"#, "must not exceed input_tokens"),
+            (#"{"service_name":"s","model_string":"a:b","input_tokens":1,"request_tokens":1}"#, "input_tokens and request_tokens are the same field"),
+            (#"{"service_name":"s","model_string":"a:b","requests":1,"request_count":1}"#, "request_count and requests are the same field"),
+            (#"{"service_name":"s","model_string":"a:b","timestamp":"yesterday"}"#, "timestamp must be an RFC 3339 date-time"),
+            (#"{"service_name":"s","model_string":"a:b","timestamp":"2026-02-30T00:00:00Z"}"#, "timestamp must be an RFC 3339"),
+            (#"{"service_name":"s","model_string":"a:b","timestamp":"2020-01-01T00:00:00Z"}"#, "timestamp must be within"),
+            (#"{"service_name":"s","model_string":"a:b","timestamp":1795600000}"#, "timestamp must be a string"),
+            (#"{"service_name":"s\u0000x","model_string":"a:b"}"#, "service_name must not contain control characters"),
+            ("{\"service_name\":\"s\u{1}\",\"model_string\":\"a:b\"}", "control character in a string"),
+            (#"{"service_name":"s","model_string":"a:b","id":""}"#, "id must be a string of 1 to 128 bytes"),
+            (#"{"service_name":"s","model_string":"a:b","service_name":"t"}"#, #"key "service_name" is given twice"#),
+            (#"{"service_name":"s","model_string":"a:b"} x"#, "unexpected characters after the value"),
+            (#"{"service_name":"s","model_string":"a:b""#, "invalid JSON"),
+            (#"{"service_name":"s\ud800","model_string":"a:b"}"#, "lone surrogate"),
+        ])
     func bad(line: String, message: String) {
         let result = error(line)
         #expect(result?.contains(message) == true, "\(line) -> \(result ?? "accepted")")

@@ -1,7 +1,8 @@
 import Foundation
 import NIOPosix
-import Testing
 import TestSupport
+import Testing
+
 @testable import ProviderdCore
 
 /// The usage socket against clients that misbehave on purpose: no client may
@@ -29,8 +30,9 @@ struct UsageServerAttackTests {
             var fine = #"{"service_name":"s","model_string":"openai:gpt-4o""#
             for n in 0..<1_000 { fine += ",\"k\(n)\":{\"deep\":[1,2]}" }
             #expect(try attacker.request(fine + "}") == #"{"ok":true}"#)
-            #expect(try attacker.request(#"{"service_name":"s","model_string":"openai:gpt-4o","x":1,"x":2}"#)
-                == #"{"ok":false,"error":"key \"x\" is given twice"}"#)
+            #expect(
+                try attacker.request(#"{"service_name":"s","model_string":"openai:gpt-4o","x":1,"x":2}"#)
+                    == #"{"ok":false,"error":"key \"x\" is given twice"}"#)
         }
         try await running.stop()
     }
@@ -48,7 +50,10 @@ struct UsageServerAttackTests {
             // Push empty lines (each answered by a 60-byte error) until the server stops taking them.
             while sent < 64 << 20 {
                 let count = chunk.withUnsafeBytes { Glibc.send(attacker.fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-                if count > 0 { sent += count; continue }
+                if count > 0 {
+                    sent += count
+                    continue
+                }
                 guard errno == EAGAIN else { break }
                 var descriptor = pollfd(fd: attacker.fd, events: Int16(POLLOUT), revents: 0)
                 if poll(&descriptor, 1, 1_500) == 0 { break }
@@ -78,9 +83,10 @@ struct UsageServerAttackTests {
             #expect(try extra.readLine() == #"{"ok":false,"error":"too many connections (usage.max_connections is 3); try again later"}"#)
             #expect(try extra.readLine() == nil)
             shutdown(held[0].fd, Int32(SHUT_RDWR))  // not close(): the client's deinit closes its descriptor
-            #expect(DaemonProcess.eventually(timeout: 5) {
-                (try? UnixSocketClient(path: path).request(#"{"op":"ping"}"#)) == #"{"ok":true,"pong":true}"#
-            })
+            #expect(
+                DaemonProcess.eventually(timeout: 5) {
+                    (try? UnixSocketClient(path: path).request(#"{"op":"ping"}"#)) == #"{"ok":true,"pong":true}"#
+                })
             withExtendedLifetime(held) {}
         }
         try await running.stop()
@@ -185,7 +191,9 @@ struct UsageServerAttackTests {
             Thread.sleep(forTimeInterval: 0.3)
             let third = try UnixSocketClient(path: path)
             try third.send(part)
-            #expect(try third.readLine() == #"{"ok":false,"error":"providerd holds too many unfinished lines of all clients; closing the connection, send again later"}"#)
+            #expect(
+                try third.readLine()
+                    == #"{"ok":false,"error":"providerd holds too many unfinished lines of all clients; closing the connection, send again later"}"#)
             #expect(try third.readLine() == nil)
             // Complete lines are not held against the budget.
             #expect(try UnixSocketClient(path: path).request(Self.record) == #"{"ok":true}"#)
