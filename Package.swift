@@ -5,8 +5,7 @@ let package = Package(
     name: "providerd",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "providerd", targets: ["providerd"]),
-        .library(name: "ProviderdCore", targets: ["ProviderdCore"]),
+        .executable(name: "providerd", targets: ["providerd"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

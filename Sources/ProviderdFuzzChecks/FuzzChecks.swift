@@ -5,7 +5,7 @@ import ProviderdCore
 /// stops the process (`preconditionFailure`), which libFuzzer reports as a crash
 /// and saves the input; the unit tests replay the seed corpora and every saved
 /// crash through the same checks.
-public enum FuzzTarget: String, CaseIterable, Sendable {
+package enum FuzzTarget: String, CaseIterable, Sendable {
     /// Usage line parser: whatever it accepts, Foundation's JSONSerialization
     /// accepts as JSON; a record it returns holds only values the rules allow.
     case usageLine = "usage-line"
@@ -26,11 +26,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case priceFile = "price-file"
 }
 
-public enum FuzzChecks {
+package enum FuzzChecks {
     static let key = try! FernetKey(base64: "cw_0x689RpI-jtRR7oE8h_eQsKImvJapLeSbXpwF4e4=")
     static let now: Int64 = 1_795_600_000
 
-    public static func run(_ target: FuzzTarget, _ bytes: [UInt8]) {
+    package static func run(_ target: FuzzTarget, _ bytes: [UInt8]) {
         switch target {
         case .usageLine: usageLine(bytes)
         case .spoolLine: spoolLine(bytes)

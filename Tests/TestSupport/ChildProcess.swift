@@ -3,13 +3,13 @@ import Foundation
 /// A child process started with posix_spawn and reaped with waitpid: Foundation's
 /// Process on Linux can miss a child's exit when many start at once (seen here:
 /// a zombie `pg_ctl` wrapper and a test waiting forever).
-public final class ChildProcess: @unchecked Sendable {
+package final class ChildProcess: @unchecked Sendable {
     // @unchecked: `status` is written by the owning test's thread only.
-    public let pid: pid_t
+    package let pid: pid_t
     private var status: Int32?
 
     /// Starts `executable` with stdin, stdout and stderr redirected to files.
-    public init(
+    package init(
         _ executable: String, _ arguments: [String], environment: [String: String],
         stdin: String, stdout: String, stderr: String
     ) throws {
@@ -64,7 +64,7 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Blocks until the child exits; its exit status (128 + signal when killed).
     @discardableResult
-    public func wait() -> Int32 {
+    package func wait() -> Int32 {
         if let status { return status }
         var raw: Int32 = 0
         while waitpid(pid, &raw, 0) < 0 && errno == EINTR {}
@@ -74,7 +74,7 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// The exit status if the child has exited, without blocking.
-    public func poll() -> Int32? {
+    package func poll() -> Int32? {
         if let status { return status }
         var raw: Int32 = 0
         let result = waitpid(pid, &raw, WNOHANG)

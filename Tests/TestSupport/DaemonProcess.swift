@@ -2,13 +2,13 @@ import Foundation
 
 /// `providerd run` as a real child process, with its stdout and stderr in a file
 /// for log assertions and signals sent with kill(2).
-public final class DaemonProcess: @unchecked Sendable {
+package final class DaemonProcess: @unchecked Sendable {
     // @unchecked: only touched from the test's own task.
     let child: ChildProcess
-    public let logPath: String
+    package let logPath: String
 
     /// `launcher` runs before the binary (e.g. `["/usr/bin/prlimit", "--nofile=160:160", "--"]`).
-    public init(arguments: [String], environment: [String: String], logPath: String, launcher: [String] = []) throws {
+    package init(arguments: [String], environment: [String: String], logPath: String, launcher: [String] = []) throws {
         self.logPath = logPath
         let command = launcher + [TestEnvironment.providerdBinary, "run"] + arguments
         child = try ChildProcess(
@@ -25,12 +25,12 @@ public final class DaemonProcess: @unchecked Sendable {
         }
     }
 
-    public var pid: Int32 { child.pid }
-    public var isRunning: Bool { child.poll() == nil }
-    public func signal(_ signal: Int32) { kill(child.pid, signal) }
+    package var pid: Int32 { child.pid }
+    package var isRunning: Bool { child.poll() == nil }
+    package func signal(_ signal: Int32) { kill(child.pid, signal) }
 
     /// Waits for exit; returns the status, or nil on timeout.
-    public func waitForExit(timeout: Double = 15) -> Int32? {
+    package func waitForExit(timeout: Double = 15) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if let status = child.poll() { return status }
@@ -39,10 +39,10 @@ public final class DaemonProcess: @unchecked Sendable {
         return child.poll()
     }
 
-    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    package var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     /// Polls until `condition` holds or the timeout passes.
-    public static func eventually(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
+    package static func eventually(timeout: Double = 10, _ condition: () throws -> Bool) rethrows -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             if try condition() { return true }

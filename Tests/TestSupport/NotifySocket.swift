@@ -5,13 +5,13 @@ import Synchronization
 /// what the daemon sends through libsystemd's `sd_notify`. Each message is kept
 /// with the moment it arrived and, for READY=1, whether the watched files existed
 /// at that moment.
-public final class NotifySocket: Sendable {
-    public struct Message: Sendable {
-        public let text: String
-        public let time: Date
+package final class NotifySocket: Sendable {
+    package struct Message: Sendable {
+        package let text: String
+        package let time: Date
         /// For each watched path: did it exist when the message arrived?
-        public let filesPresent: Bool
-        public var fields: [String: String] {
+        package let filesPresent: Bool
+        package var fields: [String: String] {
             var result: [String: String] = [:]
             for line in text.split(separator: "\n") {
                 if let equals = line.firstIndex(of: "=") {
@@ -22,12 +22,12 @@ public final class NotifySocket: Sendable {
         }
     }
 
-    public let path: String
+    package let path: String
     private let fd: Int32
     private let messages = Mutex<[Message]>([])
     private let watched: [String]
 
-    public init(path: String, watching files: [String] = []) throws {
+    package init(path: String, watching files: [String] = []) throws {
         self.path = path
         self.watched = files
         unlink(path)
@@ -63,11 +63,11 @@ public final class NotifySocket: Sendable {
         }
     }
 
-    public var all: [Message] { messages.withLock { $0 } }
+    package var all: [Message] { messages.withLock { $0 } }
 
     /// Waits for a message after index `after` that satisfies `predicate`.
     @discardableResult
-    public func wait(after: Int = 0, timeout: Double = 15, _ predicate: (Message) -> Bool) throws -> (index: Int, message: Message) {
+    package func wait(after: Int = 0, timeout: Double = 15, _ predicate: (Message) -> Bool) throws -> (index: Int, message: Message) {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             let current = all

@@ -4,17 +4,17 @@ import Foundation
 /// transaction pooling mode like Supabase's port 6543: LISTEN is accepted through
 /// it and delivers nothing. Runs as the postgres user (PgBouncer refuses root);
 /// stopped when released.
-public final class PgBouncer: @unchecked Sendable {
+package final class PgBouncer: @unchecked Sendable {
     // @unchecked: immutable after init; deinit stops the process.
-    public static let binary = "/usr/sbin/pgbouncer"
-    public static var available: Bool { FileManager.default.isExecutableFile(atPath: binary) }
+    package static let binary = "/usr/sbin/pgbouncer"
+    package static var available: Bool { FileManager.default.isExecutableFile(atPath: binary) }
 
-    public let port: Int
+    package let port: Int
     private let directory: TemporaryDirectory
     private let process: ChildProcess
 
     /// `upstream`: a URL of the test cluster (postgresql://user@host:port/db).
-    public init(upstream: String) throws {
+    package init(upstream: String) throws {
         guard let components = URLComponents(string: upstream), let host = components.host, let upstreamPort = components.port else {
             throw TestSupportError("cannot read host and port of \(upstream)")
         }
@@ -58,7 +58,7 @@ public final class PgBouncer: @unchecked Sendable {
     }
 
     /// The upstream URL with the pooler's port.
-    public func url(for upstream: String) -> String {
+    package func url(for upstream: String) -> String {
         var components = URLComponents(string: upstream)!
         components.port = port
         return components.string!

@@ -1,18 +1,18 @@
 import Foundation
 
 /// The result of running a real process.
-public struct ProcessOutput: Sendable {
-    public let status: Int32
-    public let stdout: [UInt8]
-    public let stderr: [UInt8]
-    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
-    public var stderrText: String { String(decoding: stderr, as: UTF8.self) }
+package struct ProcessOutput: Sendable {
+    package let status: Int32
+    package let stdout: [UInt8]
+    package let stderr: [UInt8]
+    package var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+    package var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
 
 /// Runs processes with stdin, stdout and stderr through temporary files, so that no
 /// pipe can fill up and deadlock a test.
-public enum ProcessRunner {
-    public static func run(
+package enum ProcessRunner {
+    package static func run(
         _ executable: String, _ arguments: [String], stdin: [UInt8] = [],
         environment: [String: String]? = nil, removing: [String] = []
     ) throws -> ProcessOutput {
@@ -33,7 +33,7 @@ public enum ProcessRunner {
 
     /// Runs a Python snippet with the test virtual environment's interpreter.
     /// Arguments reach the script as `sys.argv[1:]`.
-    public static func python(
+    package static func python(
         _ script: String, _ arguments: [String] = [], stdin: [UInt8] = [],
         environment: [String: String] = [:]
     ) throws -> ProcessOutput {
@@ -49,11 +49,11 @@ public enum ProcessRunner {
 }
 
 /// A directory removed when the value is released.
-public final class TemporaryDirectory: @unchecked Sendable {
+package final class TemporaryDirectory: @unchecked Sendable {
     // @unchecked: immutable after init; deinit removes the directory.
-    public let path: String
+    package let path: String
 
-    public init() throws {
+    package init() throws {
         var template = Array((NSTemporaryDirectory() + "/providerd-test-XXXXXX").utf8CString)
         let created = template.withUnsafeMutableBufferPointer { buffer -> String? in
             guard let result = mkdtemp(buffer.baseAddress!) else { return nil }
@@ -67,5 +67,5 @@ public final class TemporaryDirectory: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: path)
     }
 
-    public func file(_ name: String) -> String { path + "/" + name }
+    package func file(_ name: String) -> String { path + "/" + name }
 }

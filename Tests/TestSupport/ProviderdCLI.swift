@@ -3,10 +3,10 @@ import Foundation
 /// Runs the built `providerd` binary as an operator would, with an environment
 /// made only of what the test passes (plus PATH and HOME), so that nothing from the
 /// developer's shell leaks in.
-public struct ProviderdCLI: Sendable {
-    public var environment: [String: String]
+package struct ProviderdCLI: Sendable {
+    package var environment: [String: String]
 
-    public init(databaseURL: String? = nil, encryptionKey: String? = nil, extra: [String: String] = [:]) {
+    package init(databaseURL: String? = nil, encryptionKey: String? = nil, extra: [String: String] = [:]) {
         var env = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "LANG": "C.UTF-8"]
         if let databaseURL { env["DATABASE_URL"] = databaseURL }
         if let encryptionKey { env["ARCHON_ENCRYPTION_KEY"] = encryptionKey }
@@ -15,13 +15,13 @@ public struct ProviderdCLI: Sendable {
     }
 
     @discardableResult
-    public func run(_ arguments: [String], stdin: String = "") throws -> ProcessOutput {
+    package func run(_ arguments: [String], stdin: String = "") throws -> ProcessOutput {
         try ProcessRunner.run(TestEnvironment.providerdBinary, arguments, stdin: Array(stdin.utf8), environment: environment)
     }
 
     /// Runs and throws unless the exit status is 0.
     @discardableResult
-    public func succeed(_ arguments: [String], stdin: String = "") throws -> ProcessOutput {
+    package func succeed(_ arguments: [String], stdin: String = "") throws -> ProcessOutput {
         let output = try run(arguments, stdin: stdin)
         guard output.status == 0 else {
             throw TestSupportError("providerd \(arguments.joined(separator: " ")) exited \(output.status): \(output.stderrText)")
@@ -30,7 +30,7 @@ public struct ProviderdCLI: Sendable {
     }
 
     /// Runs with `--json` and decodes stdout.
-    public func json(_ arguments: [String], stdin: String = "") throws -> Any {
+    package func json(_ arguments: [String], stdin: String = "") throws -> Any {
         let output = try succeed(arguments + ["--json"], stdin: stdin)
         return try JSONSerialization.jsonObject(with: Data(output.stdout))
     }

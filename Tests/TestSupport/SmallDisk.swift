@@ -3,15 +3,15 @@ import Foundation
 /// A small tmpfs mounted on a temporary directory, for full-disk tests: `fill()`
 /// takes every free byte, `free()` gives them back. Needs root (as `scripts/test`
 /// runs in CI); tests that use it are enabled only then.
-public final class SmallDisk: @unchecked Sendable {
+package final class SmallDisk: @unchecked Sendable {
     // @unchecked: immutable after init; deinit unmounts.
-    public let directory: TemporaryDirectory
-    public var path: String { directory.path }
+    package let directory: TemporaryDirectory
+    package var path: String { directory.path }
     private var filler: String { directory.file(".filler") }
 
-    public static var available: Bool { getuid() == 0 }
+    package static var available: Bool { getuid() == 0 }
 
-    public init(bytes: Int) throws {
+    package init(bytes: Int) throws {
         directory = try TemporaryDirectory()
         let output = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(bytes),mode=0755", "tmpfs", directory.path])
         guard output.status == 0 else { throw TestSupportError("mount tmpfs failed: \(output.stderrText)") }
@@ -22,7 +22,7 @@ public final class SmallDisk: @unchecked Sendable {
     }
 
     /// Writes a filler file until the disk refuses (ENOSPC).
-    public func fill() {
+    package func fill() {
         let fd = open(filler, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         guard fd >= 0 else { return }
         defer { close(fd) }
@@ -32,7 +32,7 @@ public final class SmallDisk: @unchecked Sendable {
         while write(fd, &byte, 1) > 0 {}
     }
 
-    public func free() {
+    package func free() {
         unlink(filler)
     }
 }

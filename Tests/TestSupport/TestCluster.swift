@@ -2,16 +2,16 @@ import Foundation
 
 /// A PostgreSQL cluster of a test's own (via scripts/pg-cluster), for tests that
 /// stop and start the server under a running daemon.
-public final class TestCluster: @unchecked Sendable {
+package final class TestCluster: @unchecked Sendable {
     // @unchecked: fields fixed at init; stop/resume run the script synchronously.
-    public static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    package static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static let script = repositoryRoot.appendingPathComponent("scripts/pg-cluster").path
 
-    public let directory: TemporaryDirectory
-    public let url: String
+    package let directory: TemporaryDirectory
+    package let url: String
 
-    public init() throws {
+    package init() throws {
         guard TestEnvironment.databaseURL != nil || TestEnvironment.isCI else {
             throw TestSupportError("no PostgreSQL for tests: run them with scripts/test")
         }
@@ -24,12 +24,12 @@ public final class TestCluster: @unchecked Sendable {
 
     deinit { try? stop() }
 
-    public func stop() throws {
+    package func stop() throws {
         let output = try ProcessRunner.run("/bin/bash", [Self.script, "stop", directory.file("pg")])
         guard output.status == 0 else { throw TestSupportError("cannot stop the cluster: \(output.stderrText)") }
     }
 
-    public func resume() throws {
+    package func resume() throws {
         let output = try ProcessRunner.run("/bin/bash", [Self.script, "resume", directory.file("pg")])
         guard output.status == 0 else { throw TestSupportError("cannot resume the cluster: \(output.stderrText)") }
     }

@@ -3,14 +3,14 @@ import ProviderdCore
 
 /// A fresh database on the test cluster, dropped when released, so that tests run
 /// in parallel without seeing each other's rows.
-public final class TestDatabase: @unchecked Sendable {
+package final class TestDatabase: @unchecked Sendable {
     // @unchecked: immutable after init.
-    public let name: String
+    package let name: String
     /// URL of the new database (no password: the test cluster trusts loopback).
-    public let url: String
+    package let url: String
     private let adminURL: String
 
-    public init() throws {
+    package init() throws {
         adminURL = try TestEnvironment.requireDatabaseURL()
         name = "providerd_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         let admin = try PostgresConnection(ConnectionOptions(conninfo: adminURL))
@@ -28,12 +28,12 @@ public final class TestDatabase: @unchecked Sendable {
         }
     }
 
-    public func connect() throws -> PostgresConnection {
+    package func connect() throws -> PostgresConnection {
         try PostgresConnection(ConnectionOptions(conninfo: url))
     }
 
     /// Runs a SQL file with psql, as an operator following the seed's README would.
-    public func psqlFile(_ path: String) throws -> ProcessOutput {
+    package func psqlFile(_ path: String) throws -> ProcessOutput {
         try ProcessRunner.run("/usr/bin/psql", [url, "-v", "ON_ERROR_STOP=1", "-q", "-f", path])
     }
 }

@@ -3,30 +3,30 @@ import Foundation
 /// What the test run has: scripts/test exports the Python interpreter of its
 /// virtual environment and the URL of a throwaway PostgreSQL cluster. Locally a
 /// test that needs a missing part is skipped; with `CI=true` it runs and fails.
-public enum TestEnvironment {
-    public static var environment: [String: String] { ProcessInfo.processInfo.environment }
+package enum TestEnvironment {
+    package static var environment: [String: String] { ProcessInfo.processInfo.environment }
 
-    public static var isCI: Bool { environment["CI"] == "true" }
+    package static var isCI: Bool { environment["CI"] == "true" }
 
-    public static var python: String? { environment["PROVIDERD_TEST_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } }
+    package static var python: String? { environment["PROVIDERD_TEST_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } }
 
-    public static var databaseURL: String? {
+    package static var databaseURL: String? {
         environment["PROVIDERD_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// Whether tests that need Python should run (always on CI).
-    public static var pythonTestsEnabled: Bool { python != nil || isCI }
+    package static var pythonTestsEnabled: Bool { python != nil || isCI }
     /// Whether tests that need PostgreSQL should run (always on CI).
-    public static var databaseTestsEnabled: Bool { databaseURL != nil || isCI }
+    package static var databaseTestsEnabled: Bool { databaseURL != nil || isCI }
 
-    public static func requirePython() throws -> String {
+    package static func requirePython() throws -> String {
         guard let python else {
             throw TestSupportError("PROVIDERD_TEST_PYTHON is not set: run the tests with scripts/test")
         }
         return python
     }
 
-    public static func requireDatabaseURL() throws -> String {
+    package static func requireDatabaseURL() throws -> String {
         guard let databaseURL else {
             throw TestSupportError("PROVIDERD_TEST_DATABASE_URL is not set: run the tests with scripts/test")
         }
@@ -35,7 +35,7 @@ public enum TestEnvironment {
 
     /// The `providerd` executable `swift build` put beside the test bundle
     /// (or `PROVIDERD_BIN`).
-    public static var providerdBinary: String {
+    package static var providerdBinary: String {
         if let path = environment["PROVIDERD_BIN"], !path.isEmpty { return path }
         var directory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         // On Linux the test runner sits in .build/<triple>/debug; look there and above.
@@ -49,7 +49,7 @@ public enum TestEnvironment {
     }
 }
 
-public struct TestSupportError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
+package struct TestSupportError: Error, CustomStringConvertible {
+    package let description: String
+    package init(_ description: String) { self.description = description }
 }

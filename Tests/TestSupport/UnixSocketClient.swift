@@ -1,15 +1,15 @@
 import Foundation
 
 /// A blocking client for the usage socket: send bytes, read reply lines.
-public final class UnixSocketClient: @unchecked Sendable {
+package final class UnixSocketClient: @unchecked Sendable {
     // @unchecked: one test thread uses it at a time.
-    public let fd: Int32
+    package let fd: Int32
     private var buffer: [UInt8] = []
     /// Where the unread part of `buffer` starts: lines are taken without moving the
     /// rest (a client reading a million replies must not copy its buffer per line).
     private var start = 0
 
-    public init(path: String) throws {
+    package init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket failed") }
         var address = sockaddr_un()
@@ -30,9 +30,9 @@ public final class UnixSocketClient: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    public func send(_ text: String) throws { try send(Array(text.utf8)) }
+    package func send(_ text: String) throws { try send(Array(text.utf8)) }
 
-    public func send(_ bytes: [UInt8]) throws {
+    package func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let count = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -42,7 +42,7 @@ public final class UnixSocketClient: @unchecked Sendable {
     }
 
     /// The next reply line (without the newline), or nil at end of stream.
-    public func readLine() throws -> String? {
+    package func readLine() throws -> String? {
         while true {
             if let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
                 let line = String(decoding: buffer[start..<newline], as: UTF8.self)
@@ -60,7 +60,7 @@ public final class UnixSocketClient: @unchecked Sendable {
     }
 
     /// Sends `line` + newline and returns the reply.
-    public func request(_ line: String) throws -> String? {
+    package func request(_ line: String) throws -> String? {
         try send(line + "\n")
         return try readLine()
     }
@@ -68,7 +68,7 @@ public final class UnixSocketClient: @unchecked Sendable {
 
 /// Runs blocking work (socket reads, process waits) on a thread of its own, so
 /// that it never ties up the cooperative threads the server under test needs.
-public func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+package func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
             continuation.resume(with: Result { try body() })

@@ -4,14 +4,14 @@
 
 /// Why no usable keyring could be loaded. Messages name the source and line, never
 /// key material.
-public enum KeySourceError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum KeySourceError: Error, Equatable, Sendable, CustomStringConvertible {
     case notFound
     case unreadable(path: String, reason: String)
     case tooOpen(path: String, mode: String)
     case empty(source: String)
     case invalid(source: String, detail: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .notFound:
             return "no encryption key configured: set --key-file or PROVIDERD_KEY_FILE, provide the systemd "
@@ -37,22 +37,22 @@ public enum KeySourceError: Error, Equatable, Sendable, CustomStringConvertible 
 ///    installed host uses the daemon's keys without being told where they are.
 ///
 /// Never generates a key: the seed's throwaway key made stored rows unreadable later.
-public struct KeyringLoader: Sendable {
-    public var keyFile: String?
-    public var environment: [String: String]
-    public var fallbackFile: String?
+package struct KeyringLoader: Sendable {
+    package var keyFile: String?
+    package var environment: [String: String]
+    package var fallbackFile: String?
 
     /// Where the package's unit loads the keys from (`LoadCredential=providerd.keys:...`).
-    public static let installedKeyFile = "/etc/providerd/providerd.keys"
+    package static let installedKeyFile = "/etc/providerd/providerd.keys"
 
-    public init(keyFile: String?, environment: [String: String], fallbackFile: String? = nil) {
+    package init(keyFile: String?, environment: [String: String], fallbackFile: String? = nil) {
         self.keyFile = keyFile
         self.environment = environment
         self.fallbackFile = fallbackFile
     }
 
     /// The keyring and a description of where it came from (safe to log).
-    public func load() throws(KeySourceError) -> (keyring: FernetKeyring, source: String) {
+    package func load() throws(KeySourceError) -> (keyring: FernetKeyring, source: String) {
         if let path = keyFile ?? environment["PROVIDERD_KEY_FILE"].flatMap({ $0.isEmpty ? nil : $0 }) {
             return try fromFile(path, source: "key file \(path)")
         }

@@ -8,60 +8,60 @@ import Logging
 /// `SettingsLoader` from flags, environment and the YAML file (in that order of
 /// precedence); a value that does not parse is an error naming the key and where
 /// it came from.
-public struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
-    public var databaseURL: String?
-    public var listenURL: String?
-    public var keyFile: String?
-    public var envFile = "/run/providerd/providers.env"
-    public var modelMap = "/run/providerd/models.json"
-    public var modelMapMode: mode_t = 0o644
-    public var outputOwner: uid_t?
-    public var outputGroup: gid_t?
-    public var envNameOverrides: [String: String] = [:]
-    public var stateDir = "/var/lib/providerd"
+package struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    package var databaseURL: String?
+    package var listenURL: String?
+    package var keyFile: String?
+    package var envFile = "/run/providerd/providers.env"
+    package var modelMap = "/run/providerd/models.json"
+    package var modelMapMode: mode_t = 0o644
+    package var outputOwner: uid_t?
+    package var outputGroup: gid_t?
+    package var envNameOverrides: [String: String] = [:]
+    package var stateDir = "/var/lib/providerd"
     /// Seconds between polls (±10% jitter).
-    public var pollInterval = 30.0
+    package var pollInterval = 30.0
     /// Seconds to wait for a first render with no database and no sealed state.
-    public var startupWait = 300.0
-    public var socket = "/run/providerd/usage.sock"
-    public var socketMode: mode_t = 0o660
-    public var socketGroup: gid_t?
-    public var allowUIDs: [uid_t] = []
-    public var allowGIDs: [gid_t] = []
-    public var flushInterval = 2.0
-    public var spoolMaxBytes = 1 << 30
-    public var idWindow = 86_400.0
-    public var timestampWindow = 604_800.0
-    public var maxLineBytes = 4 << 20
-    public var stopFlushTimeout = 10.0
+    package var startupWait = 300.0
+    package var socket = "/run/providerd/usage.sock"
+    package var socketMode: mode_t = 0o660
+    package var socketGroup: gid_t?
+    package var allowUIDs: [uid_t] = []
+    package var allowGIDs: [gid_t] = []
+    package var flushInterval = 2.0
+    package var spoolMaxBytes = 1 << 30
+    package var idWindow = 86_400.0
+    package var timestampWindow = 604_800.0
+    package var maxLineBytes = 4 << 20
+    package var stopFlushTimeout = 10.0
     /// Connections served at once; more are answered with an error and closed
     /// (each holds a descriptor and up to `maxLineBytes` of buffer).
-    public var maxConnections = 1_024
+    package var maxConnections = 1_024
     /// Seconds a connection may stay silent with nothing owed to it before it is closed.
-    public var idleTimeout = 600.0
-    public var pricesFile: String?
-    public var unknownPrice = UnknownPricePolicy.seedFallback
-    public var logLevel = Logger.Level.info
+    package var idleTimeout = 600.0
+    package var pricesFile: String?
+    package var unknownPrice = UnknownPricePolicy.seedFallback
+    package var logLevel = Logger.Level.info
 
-    public enum UnknownPricePolicy: String, Sendable, Equatable {
+    package enum UnknownPricePolicy: String, Sendable, Equatable {
         case seedFallback = "seed-fallback"
         case zero
     }
 
-    public init() {}
+    package init() {}
 
     /// Connection options for the main connection (`database.url`).
-    public var connectionOptions: ConnectionOptions { ConnectionOptions(conninfo: databaseURL) }
+    package var connectionOptions: ConnectionOptions { ConnectionOptions(conninfo: databaseURL) }
     /// Connection options for LISTEN (`database.listen_url`, else `database.url`):
     /// transaction poolers do not deliver notifications.
-    public var listenConnectionOptions: ConnectionOptions { ConnectionOptions(conninfo: listenURL ?? databaseURL) }
+    package var listenConnectionOptions: ConnectionOptions { ConnectionOptions(conninfo: listenURL ?? databaseURL) }
 
     /// The settings as they may be logged: database URLs without their password.
     /// (A default reflection of this struct would print `database.url` whole.)
-    public var description: String {
+    package var description: String {
         "ProviderdSettings(database.url: \(PostgresConnection.redacted(databaseURL)), database.listen_url: "
             + "\(listenURL.map { PostgresConnection.redacted($0) } ?? "-"), state.dir: \(stateDir), usage.socket: \(socket))"
     }
 
-    public var debugDescription: String { description }
+    package var debugDescription: String { description }
 }

@@ -12,9 +12,9 @@ import SystemPackage
 /// (`--config`, default `/etc/providerd/providerd.yaml`; a missing default file is
 /// fine, a file named with `--config` must exist). Called at start and on SIGHUP;
 /// a bad value throws, so a bad reload leaves the running settings in place.
-public struct SettingsLoader: Sendable {
+package struct SettingsLoader: Sendable {
     /// Dotted key → environment variable.
-    public static let environmentNames: [String: String] = [
+    package static let environmentNames: [String: String] = [
         "database.url": "DATABASE_URL",
         "database.listen_url": "PROVIDERD_LISTEN_URL",
         "keys.file": "PROVIDERD_KEY_FILE",
@@ -44,18 +44,18 @@ public struct SettingsLoader: Sendable {
         "log.level": "PROVIDERD_LOG_LEVEL",
     ]
 
-    public static let defaultConfigFile = "/etc/providerd/providerd.yaml"
+    package static let defaultConfigFile = "/etc/providerd/providerd.yaml"
 
     /// Dotted key → value given on the command line.
-    public var flags: [String: String]
-    public var environment: [String: String]
+    package var flags: [String: String]
+    package var environment: [String: String]
     /// `--config`, when given (it must then exist).
-    public var configFile: String?
+    package var configFile: String?
     /// For commands any user runs (`usage push` from an agent): the default file,
     /// root's and providerd's only, is skipped when this user cannot read it.
-    public var skipUnreadableDefault: Bool
+    package var skipUnreadableDefault: Bool
 
-    public init(
+    package init(
         flags: [String: String] = [:], environment: [String: String], configFile: String? = nil,
         skipUnreadableDefault: Bool = false
     ) {
@@ -65,7 +65,7 @@ public struct SettingsLoader: Sendable {
         self.skipUnreadableDefault = skipUnreadableDefault
     }
 
-    public func load() async throws -> ProviderdSettings {
+    package func load() async throws -> ProviderdSettings {
         let path = configFile ?? Self.defaultConfigFile
         let skip = configFile == nil && skipUnreadableDefault && access(path, F_OK) == 0 && access(path, R_OK) != 0
         var file: FileProvider<YAMLSnapshot>?
@@ -186,14 +186,14 @@ public struct SettingsLoader: Sendable {
 }
 
 /// User and group names or numbers, resolved through NSS (`getpwnam`, `getgrnam`).
-public enum UserDatabase {
-    public static func uid(_ text: String, key: String) throws -> uid_t {
+package enum UserDatabase {
+    package static func uid(_ text: String, key: String) throws -> uid_t {
         if let number = uid_t(text) { return number }
         guard let entry = getpwnam(text) else { throw ConfigurationError("\(key): no user named '\(text)'") }
         return entry.pointee.pw_uid
     }
 
-    public static func gid(_ text: String, key: String) throws -> gid_t {
+    package static func gid(_ text: String, key: String) throws -> gid_t {
         if let number = gid_t(text) { return number }
         guard let entry = getgrnam(text) else { throw ConfigurationError("\(key): no group named '\(text)'") }
         return entry.pointee.gr_gid

@@ -8,15 +8,15 @@
 /// - `restart`: read once at start (the socket, its limits, the spool and id
 ///   table, the state directory, the logger). A change is logged once, by name, and
 ///   waits for `systemctl restart providerd`.
-public enum ReloadClass: String, Sendable, Equatable {
+package enum ReloadClass: String, Sendable, Equatable {
     case live
     case restart
 }
 
-public enum SettingsReload {
+package enum SettingsReload {
     /// Dotted key, its class, and its value as compared between two settings
     /// (never logged: a database URL may carry a password).
-    public static let table: [(key: String, reload: ReloadClass, value: @Sendable (ProviderdSettings) -> String)] = [
+    package static let table: [(key: String, reload: ReloadClass, value: @Sendable (ProviderdSettings) -> String)] = [
         ("database.url", .live, { $0.databaseURL ?? "" }),
         ("database.listen_url", .live, { $0.listenURL ?? "" }),
         ("keys.file", .live, { $0.keyFile ?? "" }),
@@ -47,12 +47,12 @@ public enum SettingsReload {
         ("log.level", .restart, { $0.logLevel.rawValue }),
     ]
 
-    public static func reloadClass(of key: String) -> ReloadClass? {
+    package static func reloadClass(of key: String) -> ReloadClass? {
         table.first { $0.key == key }?.reload
     }
 
     /// Keys whose values differ between `old` and `new`, in table order.
-    public static func changedKeys(from old: ProviderdSettings, to new: ProviderdSettings) -> [String] {
+    package static func changedKeys(from old: ProviderdSettings, to new: ProviderdSettings) -> [String] {
         table.filter { $0.value(old) != $0.value(new) }.map(\.key)
     }
 }
@@ -61,14 +61,14 @@ public enum SettingsReload {
 /// same pending change again says nothing more; a new value, or a change back,
 /// is announced (or forgotten) anew. Compared against the settings the process
 /// started with, which is what the restart-class parts still run on.
-public struct PendingRestartNotes: Sendable {
-    public let started: ProviderdSettings
+package struct PendingRestartNotes: Sendable {
+    package let started: ProviderdSettings
     private var announced: [String: String] = [:]
 
-    public init(started: ProviderdSettings) { self.started = started }
+    package init(started: ProviderdSettings) { self.started = started }
 
     /// The restart-class keys to announce for this reload.
-    public mutating func newlyPending(in next: ProviderdSettings) -> [String] {
+    package mutating func newlyPending(in next: ProviderdSettings) -> [String] {
         var fresh: [String] = []
         for entry in SettingsReload.table where entry.reload == .restart {
             let value = entry.value(next)

@@ -5,17 +5,17 @@
 ///
 /// The HMAC covers everything before it and is checked in constant time before
 /// anything is decrypted. The whole token is URL-safe base64 with padding.
-public enum Fernet {
+package enum Fernet {
     static let version: UInt8 = 0x80
     /// Python's `_MAX_CLOCK_SKEW`: a token may claim to be this far in the future.
-    public static let maxClockSkew: Int64 = 60
+    package static let maxClockSkew: Int64 = 60
 
     /// A time-to-live check, as `Fernet.decrypt(token, ttl=...)` does it.
-    public struct TTL: Sendable {
-        public var seconds: Int64
+    package struct TTL: Sendable {
+        package var seconds: Int64
         /// The current time in Unix seconds; a parameter so tests can pin it.
-        public var now: Int64
-        public init(seconds: Int64, now: Int64) {
+        package var now: Int64
+        package init(seconds: Int64, now: Int64) {
             self.seconds = seconds
             self.now = now
         }
@@ -23,7 +23,7 @@ public enum Fernet {
 
     /// Encrypts with `key`. `timestamp` and `iv` are parameters for the spec's test
     /// vectors; callers normally leave them to the clock and `RAND_bytes`.
-    public static func encrypt(
+    package static func encrypt(
         _ plaintext: [UInt8], key: FernetKey, timestamp: Int64? = nil, iv: [UInt8]? = nil
     ) throws(FernetError) -> String {
         let time = timestamp ?? currentUnixTime()
@@ -107,7 +107,7 @@ public enum Fernet {
     }
 
     /// Decrypts with a single key.
-    public static func decrypt(_ token: String, key: FernetKey, ttl: TTL? = nil) throws(FernetError) -> [UInt8] {
+    package static func decrypt(_ token: String, key: FernetKey, ttl: TTL? = nil) throws(FernetError) -> [UInt8] {
         try FernetKeyring(keys: [key]).decrypt(token, ttl: ttl).plaintext
     }
 

@@ -1,6 +1,6 @@
 /// Why a Fernet key or token was refused. No case ever carries the key, the token
 /// or a plaintext: these errors end up in logs and on terminals.
-public enum FernetError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum FernetError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The key is not 32 bytes of URL-safe base64.
     case invalidKey(String)
     /// The token is not URL-safe base64, is too short, or has the wrong version byte.
@@ -18,7 +18,7 @@ public enum FernetError: Error, Equatable, Sendable, CustomStringConvertible {
     /// libcrypto failed.
     case crypto(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .invalidKey(let why):
             return "invalid Fernet key: \(why)"

@@ -1,20 +1,20 @@
 /// One Fernet key: 32 bytes, the first 16 sign (HMAC-SHA256), the last 16 encrypt
 /// (AES-128-CBC), as in the Fernet spec and Python's `cryptography`.
-public struct FernetKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct FernetKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The key id only, never the key.
-    public var description: String { "FernetKey(id \(id))" }
-    public var debugDescription: String { description }
+    package var description: String { "FernetKey(id \(id))" }
+    package var debugDescription: String { description }
 
     let signingKey: [UInt8]
     let encryptionKey: [UInt8]
 
     /// First 8 hex digits of SHA-256 over the raw 32 key bytes: safe to log and to
     /// show in `check`, it identifies a key without revealing it.
-    public let id: String
+    package let id: String
 
     /// Parses a key as `Fernet.generate_key()` writes it (URL-safe base64 of 32 bytes).
     /// Surrounding whitespace is ignored.
-    public init(base64 text: String) throws(FernetError) {
+    package init(base64 text: String) throws(FernetError) {
         let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty else { throw .invalidKey("empty; expected 32 bytes of URL-safe base64") }
         guard var raw = Base64URL.decode(trimmed) else {
@@ -28,7 +28,7 @@ public struct FernetKey: Sendable, CustomStringConvertible, CustomDebugStringCon
     }
 
     /// A key from its 32 raw bytes.
-    public init(raw: [UInt8]) throws(FernetError) {
+    package init(raw: [UInt8]) throws(FernetError) {
         guard raw.count == 32 else { throw .invalidKey("must be 32 bytes, got \(raw.count)") }
         signingKey = Array(raw[0..<16])
         encryptionKey = Array(raw[16..<32])
@@ -36,7 +36,7 @@ public struct FernetKey: Sendable, CustomStringConvertible, CustomDebugStringCon
     }
 
     /// A new random key, from `RAND_bytes`.
-    public static func generate() throws(FernetError) -> FernetKey {
+    package static func generate() throws(FernetError) -> FernetKey {
         do {
             var raw = try OpenSSL.randomBytes(32)
             defer { OpenSSL.cleanse(&raw) }
@@ -50,5 +50,5 @@ public struct FernetKey: Sendable, CustomStringConvertible, CustomDebugStringCon
 
     /// The key in the text form Python's `Fernet.generate_key()` prints. For `keygen`
     /// only: never log it.
-    public var base64: String { Base64URL.encode(signingKey + encryptionKey) }
+    package var base64: String { Base64URL.encode(signingKey + encryptionKey) }
 }

@@ -2,19 +2,19 @@
 /// key encrypts, every key is tried in order to decrypt. Rotating the encryption
 /// key means putting the new key first, running `providerd reencrypt`, then
 /// dropping the old key.
-public struct FernetKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct FernetKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The key ids only, never a key.
-    public var description: String { "FernetKeyring(\(keyIDs.joined(separator: ", ")))" }
-    public var debugDescription: String { description }
+    package var description: String { "FernetKeyring(\(keyIDs.joined(separator: ", ")))" }
+    package var debugDescription: String { description }
 
-    public let keys: [FernetKey]
+    package let keys: [FernetKey]
 
-    public init(keys: [FernetKey]) {
+    package init(keys: [FernetKey]) {
         self.keys = keys
     }
 
     /// Parses keys in the text form `Fernet.generate_key()` prints.
-    public init(base64Keys: [String]) throws(FernetError) {
+    package init(base64Keys: [String]) throws(FernetError) {
         var parsed: [FernetKey] = []
         for (index, text) in base64Keys.enumerated() {
             do {
@@ -26,29 +26,29 @@ public struct FernetKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
         self.init(keys: parsed)
     }
 
-    public var primary: FernetKey? { keys.first }
+    package var primary: FernetKey? { keys.first }
     /// Key ids in order, for logs and `check`.
-    public var keyIDs: [String] { keys.map(\.id) }
+    package var keyIDs: [String] { keys.map(\.id) }
 
-    public func encrypt(_ plaintext: [UInt8]) throws(FernetError) -> String {
+    package func encrypt(_ plaintext: [UInt8]) throws(FernetError) -> String {
         guard let primary else { throw .noKeys }
         return try Fernet.encrypt(plaintext, key: primary)
     }
 
-    public func encrypt(_ plaintext: String) throws(FernetError) -> String {
+    package func encrypt(_ plaintext: String) throws(FernetError) -> String {
         try encrypt(Array(plaintext.utf8))
     }
 
     /// The plaintext and which key opened it (its index; 0 is the primary).
-    public struct Opened: Sendable {
-        public var plaintext: [UInt8]
-        public var keyIndex: Int
-        public var keyID: String
+    package struct Opened: Sendable {
+        package var plaintext: [UInt8]
+        package var keyIndex: Int
+        package var keyID: String
     }
 
     /// Tries each key in order. A token no key signed is `.invalidSignature` naming
     /// the key ids tried; the token itself is never part of an error.
-    public func decrypt(_ token: String, ttl: Fernet.TTL? = nil) throws(FernetError) -> Opened {
+    package func decrypt(_ token: String, ttl: Fernet.TTL? = nil) throws(FernetError) -> Opened {
         guard !keys.isEmpty else { throw .noKeys }
         let parsed = try Fernet.parse(token)
         try Fernet.checkTime(parsed, ttl: ttl)
@@ -59,7 +59,7 @@ public struct FernetKeyring: Sendable, CustomStringConvertible, CustomDebugStrin
     }
 
     /// Decrypts a token whose plaintext must be UTF-8 text (API keys are).
-    public func decryptString(_ token: String) throws(FernetError) -> (text: String, keyIndex: Int) {
+    package func decryptString(_ token: String) throws(FernetError) -> (text: String, keyIndex: Int) {
         var opened = try decrypt(token)
         defer { OpenSSL.cleanse(&opened.plaintext) }
         guard let text = String(validating: opened.plaintext, as: UTF8.self) else {

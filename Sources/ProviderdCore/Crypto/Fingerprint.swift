@@ -1,15 +1,15 @@
 /// Short, stable, non-reversible identifiers for secrets and keys.
-public enum Fingerprint {
+package enum Fingerprint {
     /// First 8 hex digits of SHA-256 over `bytes`.
-    public static func hex(of bytes: [UInt8]) -> String {
+    package static func hex(of bytes: [UInt8]) -> String {
         Hex.encode(OpenSSL.sha256(bytes).prefix(4))
     }
 
     /// Full SHA-256 in hex (content digests, not secrets).
-    public static func sha256Hex(of bytes: [UInt8]) -> String {
+    package static func sha256Hex(of bytes: [UInt8]) -> String {
         Hex.encode(OpenSSL.sha256(bytes))
     }
 
     /// Fingerprint of a secret string (its UTF-8 bytes), as `keys list` shows it.
-    public static func hex(of secret: String) -> String { hex(of: Array(secret.utf8)) }
+    package static func hex(of secret: String) -> String { hex(of: Array(secret.utf8)) }
 }

@@ -1,9 +1,9 @@
 import COpenSSL
 
 /// Failure inside libcrypto. Carries the operation only: never key material or data.
-public struct CryptoError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let operation: String
-    public var description: String { "OpenSSL \(operation) failed" }
+package struct CryptoError: Error, CustomStringConvertible, Sendable, Equatable {
+    package let operation: String
+    package var description: String { "OpenSSL \(operation) failed" }
 }
 
 /// The few libcrypto primitives Fernet and fingerprints need. Every C call and

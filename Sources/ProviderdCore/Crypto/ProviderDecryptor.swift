@@ -1,8 +1,8 @@
 import Foundation
 
 /// Decrypts active rows. Failures carry the reason (never the token or a value).
-public enum ProviderDecryptor {
-    public static func decrypt(_ rows: [APIKeyRow], keyring: FernetKeyring) -> [String: Result<ProviderSecrets, ProviderProblem>] {
+package enum ProviderDecryptor {
+    package static func decrypt(_ rows: [APIKeyRow], keyring: FernetKeyring) -> [String: Result<ProviderSecrets, ProviderProblem>] {
         var results: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
         for row in rows where row.isActive {
             do {

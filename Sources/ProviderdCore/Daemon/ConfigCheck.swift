@@ -1,13 +1,13 @@
 import Foundation
 
 /// One line of `providerd check`.
-public struct CheckItem: Sendable, Codable, Equatable {
-    public enum Status: String, Sendable, Codable { case ok, warning, error }
-    public var check: String
-    public var status: Status
-    public var detail: String
+package struct CheckItem: Sendable, Codable, Equatable {
+    package enum Status: String, Sendable, Codable { case ok, warning, error }
+    package var check: String
+    package var status: Status
+    package var detail: String
 
-    public init(_ check: String, _ status: Status, _ detail: String) {
+    package init(_ check: String, _ status: Status, _ detail: String) {
         self.check = check
         self.status = status
         self.detail = detail
@@ -17,11 +17,11 @@ public struct CheckItem: Sendable, Codable, Equatable {
 /// `providerd check`: configuration, keys, database, role, migrations, every
 /// active key (decrypts, with which key id; can be written to the env file) and
 /// every model string. Never shows a secret.
-public struct ConfigCheck: Sendable {
-    public var settings: ProviderdSettings
-    public var environment: [String: String]
+package struct ConfigCheck: Sendable {
+    package var settings: ProviderdSettings
+    package var environment: [String: String]
 
-    public init(settings: ProviderdSettings, environment: [String: String]) {
+    package init(settings: ProviderdSettings, environment: [String: String]) {
         self.settings = settings
         self.environment = environment
     }
@@ -29,7 +29,7 @@ public struct ConfigCheck: Sendable {
     /// The config file's own line: a file that holds a database password (in
     /// `database.url` or `database.listen_url`) must not be readable by others.
     /// `fileOnly` is what the file alone sets (no flags, no environment).
-    public static func configFileItem(path: String, fileOnly: ProviderdSettings) -> CheckItem {
+    package static func configFileItem(path: String, fileOnly: ProviderdSettings) -> CheckItem {
         var info = stat()
         guard stat(path, &info) == 0 else { return CheckItem("config file", .ok, "\(path) (none; defaults and environment)") }
         let mode = String(info.st_mode & 0o777, radix: 8)
@@ -43,7 +43,7 @@ public struct ConfigCheck: Sendable {
         return CheckItem("config file", .ok, "\(path) (mode 0\(mode))")
     }
 
-    public func run() -> [CheckItem] {
+    package func run() -> [CheckItem] {
         var items: [CheckItem] = []
         var keyring: FernetKeyring?
         do {

@@ -8,7 +8,7 @@ import Logging
 /// Each refused provider or service row is logged once, when it first appears, and
 /// once when it is accepted again; repeated write failures are logged at most once
 /// a minute.
-public struct ConfigPublisher {
+package struct ConfigPublisher {
     /// The outcome of one publish.
     enum Outcome {
         /// Both files hold this render (written now, or already identical).
@@ -141,7 +141,7 @@ public struct ConfigPublisher {
 extension ConfigPublisher {
     /// `providerd render`: one connection, one full read, both files. Throws when
     /// the database cannot be read or the files cannot be written.
-    public static func renderOnce(
+    package static func renderOnce(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory,
         logger: Logger
     ) throws -> RenderResult {

@@ -3,8 +3,8 @@ import NIOPosix
 import ServiceLifecycle
 
 /// Why the daemon stopped on its own.
-public struct DaemonError: Error, CustomStringConvertible, Sendable {
-    public let description: String
+package struct DaemonError: Error, CustomStringConvertible, Sendable {
+    package let description: String
 }
 
 /// `providerd run`'s main job: keeps the env file and the model map in step with
@@ -22,9 +22,9 @@ public struct DaemonError: Error, CustomStringConvertible, Sendable {
 /// `StatusReporter`: READY=1 after the first render has put both files in place,
 /// from the database or, when it is unreachable at start, from the sealed
 /// last-known-good state (STATUS then says the values are stale and since when).
-public actor ConfigRenderService: Service, CustomStringConvertible {
+package actor ConfigRenderService: Service, CustomStringConvertible {
     /// What swift-service-lifecycle logs for this service: its name, never its settings.
-    public nonisolated var description: String { "ConfigRenderService" }
+    package nonisolated var description: String { "ConfigRenderService" }
 
     private var settings: ProviderdSettings
     private var publisher: ConfigPublisher
@@ -45,7 +45,7 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     private var databaseFailures = RepeatingFailureLog()
     private var warnedPollingOnly = false
 
-    public init(
+    package init(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, pool: NIOThreadPool,
         reporter: StatusReporter, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger,
         clock: @escaping @Sendable () -> Double = UTCTimestamp.now
@@ -65,7 +65,7 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
         self.tick = min(1.0, (watchdogSeconds ?? 4) / 4)
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let wakeup = self.wakeup
         try await withGracefulShutdownHandler {
             try await self.drive()
@@ -75,13 +75,13 @@ public actor ConfigRenderService: Service, CustomStringConvertible {
     }
 
     /// SIGHUP with a configuration that loaded: apply it, re-render, then READY=1.
-    public func reload(settings: ProviderdSettings, keyring: FernetKeyring) {
+    package func reload(settings: ProviderdSettings, keyring: FernetKeyring) {
         pendingReload = (settings, keyring)
         wakeup.signal()
     }
 
     /// SIGHUP whose configuration did not load: the running one stays.
-    public func reloadFailed(_ error: any Error) {
+    package func reloadFailed(_ error: any Error) {
         logger.error("reload refused; keeping the running configuration", metadata: ["error": "\(error)"])
         reporter.ready()
     }

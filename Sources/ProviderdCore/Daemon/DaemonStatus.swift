@@ -1,26 +1,26 @@
 /// The one-line STATUS= summary systemd shows in `systemctl status`.
-public struct DaemonStatus: Sendable, Equatable {
-    public var generation = 0
-    public var providers = 0
-    public var services = 0
+package struct DaemonStatus: Sendable, Equatable {
+    package var generation = 0
+    package var providers = 0
+    package var services = 0
     /// Unix seconds of the last successful read of the database.
-    public var lastContact: Double?
+    package var lastContact: Double?
     /// Set while the files come from the sealed state or the database is unreachable.
-    public var staleSince: Double?
-    public var databaseError: String?
+    package var staleSince: Double?
+    package var databaseError: String?
     /// Providers whose current row could not be used.
-    public var degradedProviders: [String] = []
+    package var degradedProviders: [String] = []
     /// The usage half's summary (spooled, flushed, quarantined), from the flusher.
-    public var usage: String?
+    package var usage: String?
     /// LISTEN delivers nothing on this connection (a transaction pooler): changes
     /// are seen at the next poll only.
-    public var pollingOnly = false
+    package var pollingOnly = false
     /// Why the last publish failed, until files are written again.
-    public var filesError: String?
+    package var filesError: String?
 
-    public init() {}
+    package init() {}
 
-    public var line: String {
+    package var line: String {
         var parts = ["generation \(generation): \(providers) provider\(providers == 1 ? "" : "s"), \(services) services"]
         if let staleSince {
             parts.append("STALE since \(Self.timestamp(staleSince))")

@@ -1,12 +1,12 @@
 /// The generation counter both files carry. It rises only when the rendered
 /// content (without the generation) changes, so a restart with unchanged content
 /// writes nothing. Kept as `N DIGEST` in `generation` in the state directory.
-public struct GenerationStore: Sendable {
-    public let path: String
-    public private(set) var generation: Int
-    public private(set) var digest: String
+package struct GenerationStore: Sendable {
+    package let path: String
+    package private(set) var generation: Int
+    package private(set) var digest: String
 
-    public init(directory: StateDirectory) throws {
+    package init(directory: StateDirectory) throws {
         path = directory.file("generation")
         generation = 0
         digest = ""
@@ -21,7 +21,7 @@ public struct GenerationStore: Sendable {
 
     /// The generation for content with this digest, raising and persisting the
     /// counter when the content changed.
-    public mutating func generation(for newDigest: String) throws -> Int {
+    package mutating func generation(for newDigest: String) throws -> Int {
         if newDigest == digest, generation > 0 { return generation }
         let next = generation + 1
         try AtomicFileWriter(mode: 0o600).write(Array("\(next) \(newDigest)\n".utf8), to: path)

@@ -4,21 +4,21 @@ import Foundation
 /// Fernet key in `last-good.fernet`, so that providerd restarted (or the host
 /// rebooted, wiping /run) while PostgreSQL is unreachable still renders the same
 /// files and becomes ready, saying the values are stale.
-public struct SealedState: Sendable, Equatable, Codable {
-    public var providers: [ProviderSecrets]
-    public var services: [ServiceConfig]
+package struct SealedState: Sendable, Equatable, Codable {
+    package var providers: [ProviderSecrets]
+    package var services: [ServiceConfig]
     /// When the database last answered, Unix seconds.
-    public var lastContact: Int64
+    package var lastContact: Int64
 
-    public init(providers: [ProviderSecrets], services: [ServiceConfig], lastContact: Int64) {
+    package init(providers: [ProviderSecrets], services: [ServiceConfig], lastContact: Int64) {
         self.providers = providers
         self.services = services
         self.lastContact = lastContact
     }
 
-    public static let fileName = "last-good.fernet"
+    package static let fileName = "last-good.fernet"
 
-    public func seal(with keyring: FernetKeyring, into directory: StateDirectory) throws {
+    package func seal(with keyring: FernetKeyring, into directory: StateDirectory) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var plaintext = [UInt8](try encoder.encode(self))
@@ -29,7 +29,7 @@ public struct SealedState: Sendable, Equatable, Codable {
 
     /// The sealed state, or nil when there is none. A state no configured key opens
     /// is an error (the key changed), not silently ignored.
-    public static func unseal(with keyring: FernetKeyring, from directory: StateDirectory) throws -> SealedState? {
+    package static func unseal(with keyring: FernetKeyring, from directory: StateDirectory) throws -> SealedState? {
         guard let bytes = try AtomicFileWriter.read(directory.file(fileName)) else { return nil }
         var opened = try keyring.decrypt(String(decoding: bytes, as: UTF8.self))
         defer { OpenSSL.cleanse(&opened.plaintext) }

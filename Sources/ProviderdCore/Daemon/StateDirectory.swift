@@ -6,10 +6,10 @@ import Foundation
 
 /// The state directory (`/var/lib/providerd`): generation, sealed last-known-good
 /// state, instance id and the lock. It never holds a key or a secret in clear.
-public final class StateDirectory: Sendable {
-    public let path: String
+package final class StateDirectory: Sendable {
+    package let path: String
 
-    public init(path: String) throws(SystemError) {
+    package init(path: String) throws(SystemError) {
         self.path = path
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw SystemError("create state directory", path: path)
@@ -20,7 +20,7 @@ public final class StateDirectory: Sendable {
         }
     }
 
-    public func file(_ name: String) -> String { path + "/" + name }
+    package func file(_ name: String) -> String { path + "/" + name }
 
     /// A random id made at first start; names this host's usage spool segments and
     /// their rows in `providerd_flush_log`, so it must never change while segments
@@ -28,7 +28,7 @@ public final class StateDirectory: Sendable {
     /// `spool/` and `spool/quarantine/` when they name exactly one instance; with no
     /// segment left a missing file is made anew. Anything else stops the start:
     /// a silently replaced id would orphan the spool.
-    public func instanceID() throws -> InstanceID {
+    package func instanceID() throws -> InstanceID {
         let path = file("instance-id")
         let stored = try AtomicFileWriter.read(path)
         if let stored, let id = Self.parseInstanceID(stored) { return InstanceID(value: id, recovered: nil) }
@@ -55,9 +55,9 @@ public final class StateDirectory: Sendable {
 
     /// The instance id and, when the file had to be rewritten, why ("missing",
     /// "damaged"): the daemon logs that.
-    public struct InstanceID: Sendable, Equatable {
-        public let value: String
-        public let recovered: String?
+    package struct InstanceID: Sendable, Equatable {
+        package let value: String
+        package let recovered: String?
     }
 
     static func parseInstanceID(_ bytes: [UInt8]) -> String? {
@@ -85,18 +85,18 @@ public final class StateDirectory: Sendable {
 /// An exclusive `flock` on `lock` in the state directory, held for the process's
 /// life. The kernel drops it when the process dies, so a killed providerd never
 /// leaves a stale lock.
-public final class StateDirectoryLock: Sendable {
+package final class StateDirectoryLock: Sendable {
     private let fd: Int32
 
-    public struct Held: Error, CustomStringConvertible, Sendable {
-        public let path: String
-        public let holder: String
-        public var description: String {
+    package struct Held: Error, CustomStringConvertible, Sendable {
+        package let path: String
+        package let holder: String
+        package var description: String {
             "another providerd\(holder.isEmpty ? "" : " (pid \(holder))") is using the state directory \(path); stop it first or use another --state-dir"
         }
     }
 
-    public init(directory: StateDirectory) throws {
+    package init(directory: StateDirectory) throws {
         let path = directory.file("lock")
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("open", path: path) }

@@ -7,7 +7,7 @@ import Synchronization
 /// A `Mutex` rather than an actor: the flusher and the render loop report from
 /// their own isolation without waiting on each other, and each message is built
 /// and sent under the lock, so systemd sees the lines in the order they were made.
-public final class StatusReporter: Sendable {
+package final class StatusReporter: Sendable {
     private struct State {
         var status = DaemonStatus()
         var lastSent = ""
@@ -17,20 +17,20 @@ public final class StatusReporter: Sendable {
     private let state = Mutex(State())
     private let notifier: SystemdNotifier
 
-    public init(notifier: SystemdNotifier) {
+    package init(notifier: SystemdNotifier) {
         self.notifier = notifier
     }
 
-    public var status: DaemonStatus { state.withLock { $0.status } }
-    public var isReady: Bool { state.withLock { $0.ready } }
+    package var status: DaemonStatus { state.withLock { $0.status } }
+    package var isReady: Bool { state.withLock { $0.ready } }
 
     /// Changes the summary; nothing is sent until `sendStatus` or `ready`.
-    public func update(_ change: (inout DaemonStatus) -> Void) {
+    package func update(_ change: (inout DaemonStatus) -> Void) {
         state.withLock { change(&$0.status) }
     }
 
     /// STATUS= when the line differs from the last one sent.
-    public func sendStatus() {
+    package func sendStatus() {
         state.withLock { state in
             let line = state.status.line
             guard line != state.lastSent else { return }
@@ -40,7 +40,7 @@ public final class StatusReporter: Sendable {
     }
 
     /// READY=1 with the current line: the first render is done, or a reload is.
-    public func ready() {
+    package func ready() {
         state.withLock { state in
             state.ready = true
             state.lastSent = state.status.line
@@ -50,7 +50,7 @@ public final class StatusReporter: Sendable {
 
     /// The usage half's summary; sent at once when the daemon is ready (quarantined
     /// records must show in `systemctl status`), else with the first READY.
-    public func setUsage(_ text: String) {
+    package func setUsage(_ text: String) {
         state.withLock { state in
             guard state.status.usage != text else { return }
             state.status.usage = text
@@ -62,15 +62,15 @@ public final class StatusReporter: Sendable {
     }
 
     /// Still starting: systemd's start timeout is pushed out by `seconds`.
-    public func extendStartTimeout(seconds: Int, status: String) {
+    package func extendStartTimeout(seconds: Int, status: String) {
         state.withLock { _ in notifier.extendTimeout(seconds: seconds, status: status) }
     }
 
-    public func reloading() {
+    package func reloading() {
         state.withLock { _ in notifier.reloading() }
     }
 
-    public func stopping() {
+    package func stopping() {
         state.withLock { state in notifier.stopping(status: "stopping; " + state.status.line) }
     }
 }

@@ -11,9 +11,9 @@ import ServiceLifecycle
 /// PostgreSQL is reachable or not) and the flusher. On graceful shutdown it stops
 /// accepting, then makes one bounded flush attempt; what it cannot write stays
 /// spooled for the next start.
-public struct UsageService: Service, CustomStringConvertible {
+package struct UsageService: Service, CustomStringConvertible {
     /// What swift-service-lifecycle logs for this service: its name, never its settings.
-    public var description: String { "UsageService" }
+    package var description: String { "UsageService" }
 
     let settings: ProviderdSettings
     let intake: UsageIntake
@@ -23,7 +23,7 @@ public struct UsageService: Service, CustomStringConvertible {
     let logger: Logger
 
     /// `inherited`: what was open when the process started (`InheritedDescriptors.atStart`).
-    public init(
+    package init(
         settings: ProviderdSettings, intake: UsageIntake, flusher: UsageFlusher, group: any EventLoopGroup,
         inherited: InheritedDescriptors = InheritedDescriptors(descriptors: []), logger: Logger
     ) {
@@ -36,7 +36,7 @@ public struct UsageService: Service, CustomStringConvertible {
     }
 
     /// Opens the spool and the id window from the state directory.
-    public static func makeIntake(
+    package static func makeIntake(
         settings: ProviderdSettings, state: StateDirectory, pool: NIOThreadPool, logger: Logger
     )
         throws -> (intake: UsageIntake, instance: String, idLog: IdLog)
@@ -79,11 +79,11 @@ public struct UsageService: Service, CustomStringConvertible {
 
     /// Ids the table holds: a quarter of `usage.spool_max_bytes` at 16 bytes a slot
     /// and 60% load, at most 10 million (256 MiB of table with the 1 GiB default).
-    public static func idCapacity(spoolMaxBytes: Int) -> Int {
+    package static func idCapacity(spoolMaxBytes: Int) -> Int {
         min(10_000_000, max(64, Int(Double(spoolMaxBytes / 4 / 16) * 0.6)))
     }
 
-    public func run() async throws {
+    package func run() async throws {
         let options = UsageServer.Options(settings: settings, inheritedDescriptors: inherited.count)
         let server = try await UsageServer.start(options: options, intake: intake, group: group)
         let connections = UsageServer.connectionLimit(configured: settings.maxConnections, inherited: inherited.count)

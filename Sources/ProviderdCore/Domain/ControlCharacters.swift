@@ -4,10 +4,10 @@
 ///
 /// Byte-level, so the usage parser can apply it to every record without making
 /// scalars: C0 and DEL are single bytes in UTF-8, and C1 is encoded as C2 80–9F.
-public enum ControlCharacters {
+package enum ControlCharacters {
     /// The first control character in valid UTF-8, or nil.
     @inlinable
-    public static func first(inUTF8 bytes: some Sequence<UInt8>) -> Unicode.Scalar? {
+    package static func first(inUTF8 bytes: some Sequence<UInt8>) -> Unicode.Scalar? {
         var previous: UInt8 = 0
         for byte in bytes {
             if byte < 0x20 || byte == 0x7F { return Unicode.Scalar(byte) }
@@ -18,16 +18,16 @@ public enum ControlCharacters {
     }
 
     @inlinable
-    public static func contains(_ text: some StringProtocol) -> Bool {
+    package static func contains(_ text: some StringProtocol) -> Bool {
         first(inUTF8: text.utf8) != nil
     }
 
-    public static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    package static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 
     /// "U+000A": how error messages name a character (never the value around it).
-    public static func codePoint(_ scalar: Unicode.Scalar) -> String {
+    package static func codePoint(_ scalar: Unicode.Scalar) -> String {
         let digits = String(scalar.value, radix: 16, uppercase: true)
         return "U+" + String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }

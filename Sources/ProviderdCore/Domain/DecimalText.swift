@@ -1,9 +1,9 @@
 /// Numbers as operators write them: `0.7`, `-3`, `1e3`. Swift's `Double(String)`
 /// also takes `0x1p1`, `nan` and `inf`, which no setting or flag means; this is the
 /// one parser flags and settings use.
-public enum DecimalText {
+package enum DecimalText {
     /// A finite decimal number, or nil for anything else (hex, nan, inf, spaces).
-    public static func double(_ text: String) -> Double? {
+    package static func double(_ text: String) -> Double? {
         var bytes = Substring(text).utf8[...]
         if bytes.first == UInt8(ascii: "-") || bytes.first == UInt8(ascii: "+") { bytes = bytes.dropFirst() }
         func digits() -> Int {

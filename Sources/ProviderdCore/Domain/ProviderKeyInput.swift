@@ -2,10 +2,10 @@ import Foundation
 
 /// Checks on what `keys set` stores, done before anything is encrypted, so that a
 /// value the env file could never carry is refused at the door, not at render time.
-public enum ProviderKeyInput {
+package enum ProviderKeyInput {
     /// An API key: non-empty UTF-8 text without control characters (no NUL, no
     /// newline). The error never includes the secret.
-    public static func validateSecret(_ secret: String) throws(InputError) {
+    package static func validateSecret(_ secret: String) throws(InputError) {
         guard !secret.isEmpty else { throw InputError("secret", "is empty; pass the key on stdin") }
         guard secret.utf8.count <= 16_384 else { throw InputError("secret", "longer than 16 KiB") }
         if let bad = ControlCharacters.first(inUTF8: secret.utf8) {
@@ -15,7 +15,7 @@ public enum ProviderKeyInput {
 
     /// The secret as read from stdin: exact bytes, with one trailing newline
     /// (`\n` or `\r\n`) dropped, as `echo key | providerd keys set` produces.
-    public static func secret(fromStdin bytes: [UInt8]) throws(InputError) -> String {
+    package static func secret(fromStdin bytes: [UInt8]) throws(InputError) -> String {
         var bytes = bytes
         defer { OpenSSL.cleanse(&bytes) }
         if bytes.last == UInt8(ascii: "\n") {
@@ -29,7 +29,7 @@ public enum ProviderKeyInput {
     }
 
     /// A base URL: an absolute http(s) URL without spaces or control characters.
-    public static func validateBaseURL(_ url: String) throws(InputError) {
+    package static func validateBaseURL(_ url: String) throws(InputError) {
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw InputError("base URL", "'\(url.prefix(200))' must start with http:// or https://")
         }
@@ -43,7 +43,7 @@ public enum ProviderKeyInput {
 
     /// `--header NAME=VALUE` values as the JSON object stored in the headers column
     /// (compact, keys sorted).
-    public static func headersJSON(_ arguments: [String]) throws(InputError) -> String? {
+    package static func headersJSON(_ arguments: [String]) throws(InputError) -> String? {
         guard !arguments.isEmpty else { return nil }
         var headers: [String: String] = [:]
         for argument in arguments {

@@ -1,10 +1,10 @@
 /// The seed's ModelConfigService defaults: the model a service uses while
 /// `model_config` has no row for it.
-public enum ServiceDefaults {
-    public static let temperature = 0.7
+package enum ServiceDefaults {
+    package static let temperature = 0.7
 
     /// The nine default services, in the seed's order.
-    public static let models: [(service: String, model: String)] = [
+    package static let models: [(service: String, model: String)] = [
         ("rag_agent", "openai:gpt-4o-mini"),
         ("document_agent", "openai:gpt-4o"),
         ("task_agent", "openai:gpt-4o"),
@@ -17,9 +17,9 @@ public enum ServiceDefaults {
     ]
 
     /// The model for any service without a row, default or not.
-    public static let fallbackModel = "openai:gpt-4o-mini"
+    package static let fallbackModel = "openai:gpt-4o-mini"
 
-    public static func model(for service: String) -> String {
+    package static func model(for service: String) -> String {
         models.first { $0.service == service }?.model ?? fallbackModel
     }
 }

@@ -1,16 +1,16 @@
 /// `model_config.service_name` and a usage record's `service_name`: 1 to 256 bytes
 /// of UTF-8 without control characters. One rule; the admin commands and the usage
 /// socket word their errors each in their own way (both are part of their output).
-public enum ServiceName {
-    public enum Violation: Sendable, Equatable {
+package enum ServiceName {
+    package enum Violation: Sendable, Equatable {
         case length
         case controlCharacter
     }
 
-    public static let maxBytes = 256
+    package static let maxBytes = 256
 
     @inlinable
-    public static func violation(_ name: some StringProtocol) -> Violation? {
+    package static func violation(_ name: some StringProtocol) -> Violation? {
         let count = name.utf8.count
         guard count > 0, count <= maxBytes else { return .length }
         return ControlCharacters.contains(name) ? .controlCharacter : nil

@@ -2,10 +2,10 @@ import Foundation
 
 /// A URL as it may be shown (`keys list`, logs): a password in its user-info part
 /// (`https://user:PASS@host`) is replaced, never printed.
-public enum URLRedaction {
-    public static let mask = "REDACTED"
+package enum URLRedaction {
+    package static let mask = "REDACTED"
 
-    public static func withoutPassword(_ url: String) -> String {
+    package static func withoutPassword(_ url: String) -> String {
         guard url.contains("@") else { return url }
         guard var components = URLComponents(string: url) else { return "(a URL with credentials; not shown)" }
         if components.password != nil { components.percentEncodedPassword = mask }

@@ -1,20 +1,20 @@
 /// One SQL file from the top-level `migrations/` folder, embedded in the binary at
 /// build time (see `Plugins/EmbedResourcesPlugin`).
-public struct Migration: Sendable, Equatable {
+package struct Migration: Sendable, Equatable {
     /// The numeric prefix, e.g. `001`.
-    public let version: String
+    package let version: String
     /// The file name, e.g. `001_simplified_schema.sql`.
-    public let name: String
-    public let sql: String
+    package let name: String
+    package let sql: String
     /// First 16 hex digits of SHA-256 over the file, recorded when applied so that an
     /// edited migration is noticed.
-    public var checksum: String {
+    package var checksum: String {
         let digest = OpenSSL.sha256(Array(sql.utf8))
         return Hex.encode(digest.prefix(8))
     }
 
     /// Every embedded migration, ordered by version.
-    public static var all: [Migration] {
+    package static var all: [Migration] {
         EmbeddedResources.files
             .filter { $0.key.hasPrefix("migrations/") && $0.key.hasSuffix(".sql") }
             .map { path, sql in

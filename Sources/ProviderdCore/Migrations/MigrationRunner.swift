@@ -1,15 +1,15 @@
 import Logging
 
 /// What `migrate` did to one migration.
-public struct MigrationOutcome: Sendable, Equatable {
-    public enum Action: String, Sendable {
+package struct MigrationOutcome: Sendable, Equatable {
+    package enum Action: String, Sendable {
         case applied
         /// 001 was found already applied by hand (`psql -f`, the seed's route) and recorded.
         case adopted
         case alreadyApplied = "already applied"
     }
-    public let migration: String
-    public let action: Action
+    package let migration: String
+    package let action: Action
 }
 
 /// Applies the embedded migrations in order, each in its own transaction, once.
@@ -17,19 +17,19 @@ public struct MigrationOutcome: Sendable, Equatable {
 /// Many hosts may run `providerd migrate` at once (e.g. as ExecStartPre), so the
 /// whole run holds a session-level advisory lock; the others wait, then find
 /// nothing left to do.
-public struct MigrationRunner: Sendable {
+package struct MigrationRunner: Sendable {
     /// `pg_advisory_lock` key: "providerd" as ASCII in the low bytes.
-    public static let advisoryLockKey: Int64 = 0x7072_6F76_6964_6572
+    package static let advisoryLockKey: Int64 = 0x7072_6F76_6964_6572
 
-    public let migrations: [Migration]
+    package let migrations: [Migration]
     let logger: Logger
 
-    public init(migrations: [Migration] = Migration.all, logger: Logger) {
+    package init(migrations: [Migration] = Migration.all, logger: Logger) {
         self.migrations = migrations
         self.logger = logger
     }
 
-    public func run(on connection: PostgresConnection) throws -> [MigrationOutcome] {
+    package func run(on connection: PostgresConnection) throws -> [MigrationOutcome] {
         try connection.query("SELECT pg_advisory_lock($1)", [Self.advisoryLockKey])
         defer { _ = try? connection.query("SELECT pg_advisory_unlock($1)", [Self.advisoryLockKey]) }
 
@@ -98,7 +98,7 @@ public struct MigrationRunner: Sendable {
     }
 
     /// Versions recorded as applied, for `check`.
-    public static func appliedVersions(on connection: PostgresConnection) throws(PostgresError) -> [String] {
+    package static func appliedVersions(on connection: PostgresConnection) throws(PostgresError) -> [String] {
         let exists = try connection.query("SELECT to_regclass('public.providerd_migrations') IS NOT NULL AS present")
         guard try exists.rows.first?.optionalBool("present") == true else { return [] }
         return try connection.query("SELECT version FROM public.providerd_migrations ORDER BY version").rows

@@ -7,20 +7,20 @@ import CLibPQ
 /// How to reach PostgreSQL. `conninfo` is a URL (`postgresql://...`) or a
 /// `key=value` string, or nil for libpq's defaults; libpq then applies `PG*`
 /// variables, `~/.pgpass`, service files and `sslmode` itself.
-public struct ConnectionOptions: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+package struct ConnectionOptions: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
     /// Never the password: logs (swift-service-lifecycle prints its services at
     /// debug level) and errors may show this.
-    public var description: String { "ConnectionOptions(\(PostgresConnection.redacted(conninfo)))" }
-    public var debugDescription: String { description }
+    package var description: String { "ConnectionOptions(\(PostgresConnection.redacted(conninfo)))" }
+    package var debugDescription: String { description }
 
-    public var conninfo: String?
+    package var conninfo: String?
     /// Seconds to wait for a connection; a value in `conninfo` wins.
-    public var connectTimeout: Int
+    package var connectTimeout: Int
     /// Milliseconds a statement may run before the server cancels it (0: no limit).
-    public var statementTimeoutMilliseconds: Int
-    public var applicationName: String
+    package var statementTimeoutMilliseconds: Int
+    package var applicationName: String
 
-    public init(
+    package init(
         conninfo: String?, connectTimeout: Int = 10, statementTimeoutMilliseconds: Int = 30_000,
         applicationName: String = "providerd"
     ) {
@@ -37,13 +37,13 @@ public struct ConnectionOptions: Sendable, CustomStringConvertible, CustomDebugS
 /// `@unchecked Sendable`: it owns a `PGconn`, which libpq allows on any thread but
 /// only one thread at a time; whoever holds the connection (one task, or one
 /// dedicated thread) serialises its calls. libpq calls block.
-public final class PostgresConnection: @unchecked Sendable {
+package final class PostgresConnection: @unchecked Sendable {
     private let handle: OpaquePointer
     /// Asks the server to cancel the statement this connection is running, from
     /// any thread: the way to stop a blocking call that waits on a lock.
-    public let canceller: PostgresCanceller?
+    package let canceller: PostgresCanceller?
 
-    public init(_ options: ConnectionOptions) throws(PostgresError) {
+    package init(_ options: ConnectionOptions) throws(PostgresError) {
         // Order matters: a later keyword overrides an earlier one, and `dbname` is
         // expanded into its parts, so values in the user's URL win over our defaults.
         var keywords = ["connect_timeout", "application_name", "client_encoding"]
@@ -82,11 +82,11 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// The role the session runs as (for `check` and RLS warnings).
-    public var user: String { String(cString: PQuser(handle)) }
+    package var user: String { String(cString: PQuser(handle)) }
 
     /// Runs one parameterised statement. `nil` parameters are SQL NULL.
     @discardableResult
-    public func query(_ sql: String, _ parameters: [(any PostgresBindable)?] = []) throws(PostgresError) -> PostgresResult {
+    package func query(_ sql: String, _ parameters: [(any PostgresBindable)?] = []) throws(PostgresError) -> PostgresResult {
         let texts = parameters.map { $0?.postgresText }
         let result: OpaquePointer? = withOptionalCStrings(texts) { pointers in
             PQexecParams(handle, sql, Int32(pointers.count), nil, pointers, nil, nil, 0)
@@ -96,12 +96,12 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Runs a multi-statement script with the simple query protocol. Only for SQL
     /// shipped inside the binary (migrations): it takes no parameters.
-    public func runScript(_ sql: String) throws(PostgresError) {
+    package func runScript(_ sql: String) throws(PostgresError) {
         try consume(PQexec(handle, sql))
     }
 
     /// Runs `body` inside BEGIN/COMMIT; any error rolls back and is rethrown.
-    public func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+    package func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try query("BEGIN")
         do {
             let value = try body(self)
@@ -160,7 +160,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// What ended a wait for notifications.
-    public enum NotificationWait: Sendable, Equatable {
+    package enum NotificationWait: Sendable, Equatable {
         /// NOTIFYs arrived on a channel this session LISTENs on (how many).
         case notified(Int)
         /// The wake-up descriptor became readable.
@@ -171,7 +171,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// Blocks until a NOTIFY arrives, `wakeDescriptor` becomes readable, or the
     /// timeout passes, without holding any lock: `poll()` on the connection's
     /// socket. A broken connection throws `.connection`.
-    public func waitForNotifications(timeout: Duration, wakeDescriptor: Int32) throws(PostgresError) -> NotificationWait {
+    package func waitForNotifications(timeout: Duration, wakeDescriptor: Int32) throws(PostgresError) -> NotificationWait {
         var count = try drainNotifications()
         if count > 0 { return .notified(count) }
         let socket = PQsocket(handle)
@@ -211,7 +211,7 @@ public final class PostgresConnection: @unchecked Sendable {
     }
 
     /// Whether libpq still considers the connection usable.
-    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+    package var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
 
     /// libpq's messages on one line: it ends them with a newline and puts a
     /// second line (after a newline and a tab) for details; a journal line or a
@@ -229,7 +229,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// A conninfo string or URL as it may be shown: libpq's own reading of it, as
     /// `key=value` pairs, with the password left out (a URL's `user:PASS@` part
     /// included). A string libpq cannot read is not shown at all.
-    public static func redacted(_ conninfo: String?) -> String {
+    package static func redacted(_ conninfo: String?) -> String {
         guard let conninfo, !conninfo.isEmpty else { return "(libpq defaults)" }
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {
@@ -251,7 +251,7 @@ public final class PostgresConnection: @unchecked Sendable {
 
     /// Checks a conninfo string or URL with libpq's own parser; returns whether it
     /// carries a non-empty password (refused on the command line: argv is public).
-    public static func conninfoHasPassword(_ conninfo: String) throws(PostgresError) -> Bool {
+    package static func conninfoHasPassword(_ conninfo: String) throws(PostgresError) -> Bool {
         var errorMessage: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(conninfo, &errorMessage) else {
             if let errorMessage { PQfreemem(errorMessage) }
@@ -287,7 +287,7 @@ private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePoint
 /// `@unchecked Sendable`: it owns a `PGcancel`, which libpq documents as safe to
 /// use from any thread (`PQcancel` exists to be called from another thread or a
 /// signal handler while the connection's own thread blocks).
-public final class PostgresCanceller: @unchecked Sendable {
+package final class PostgresCanceller: @unchecked Sendable {
     private let handle: OpaquePointer
 
     init?(_ connection: OpaquePointer) {
@@ -302,7 +302,7 @@ public final class PostgresCanceller: @unchecked Sendable {
     /// Sends the request; the blocked statement then fails with SQLSTATE 57014.
     /// Returns false when the request could not be sent (the server is gone).
     @discardableResult
-    public func cancel() -> Bool {
+    package func cancel() -> Bool {
         var buffer = [CChar](repeating: 0, count: 256)
         return PQcancel(handle, &buffer, Int32(buffer.count)) == 1
     }

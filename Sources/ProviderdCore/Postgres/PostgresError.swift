@@ -1,8 +1,8 @@
 /// A PostgreSQL failure: the SQLSTATE (when the server sent one) and the server's
 /// primary message. The DETAIL field is left out on purpose: for a failing row it
 /// repeats the row's values, which for `api_keys` would include a Fernet token.
-public struct PostgresError: Error, Sendable, CustomStringConvertible {
-    public enum Kind: Sendable, Equatable {
+package struct PostgresError: Error, Sendable, CustomStringConvertible {
+    package enum Kind: Sendable, Equatable {
         /// Could not connect (or the connection broke).
         case connection
         /// The server refused a statement.
@@ -11,14 +11,14 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         case decoding
     }
 
-    public let kind: Kind
+    package let kind: Kind
     /// Five-character SQLSTATE, e.g. `23514` (check violation), `40001` (serialization).
-    public let sqlState: String?
-    public let message: String
-    public let hint: String?
-    public let constraint: String?
+    package let sqlState: String?
+    package let message: String
+    package let hint: String?
+    package let constraint: String?
 
-    public init(kind: Kind, sqlState: String? = nil, message: String, hint: String? = nil, constraint: String? = nil) {
+    package init(kind: Kind, sqlState: String? = nil, message: String, hint: String? = nil, constraint: String? = nil) {
         self.kind = kind
         self.sqlState = sqlState
         self.message = message
@@ -30,7 +30,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// wait, not the data. Usage rows are quarantined only when this is false, so
     /// anything that passes by itself (or when an operator fixes the server, not
     /// the rows) belongs here.
-    public var isRetryable: Bool {
+    package var isRetryable: Bool {
         if kind == .connection { return true }
         guard let sqlState else { return false }
         return Self.retryableStates.contains(sqlState) || Self.retryableClasses.contains(String(sqlState.prefix(2)))
@@ -49,7 +49,7 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// (`providerd migrate` has not run), 3D000 no such database yet.
     static let retryableStates: Set<String> = ["55P03", "55006", "25006", "42P01", "42703", "42883", "3D000"]
 
-    public var description: String {
+    package var description: String {
         var text: String
         switch kind {
         case .connection: text = "cannot connect to PostgreSQL: \(message)"

@@ -1,19 +1,19 @@
 /// Rows of one statement, in libpq's text format, copied out of the `PGresult` so
 /// that no C memory outlives the call.
-public struct PostgresResult: Sendable {
-    public let columns: [String]
-    public let rows: [PostgresRow]
+package struct PostgresResult: Sendable {
+    package let columns: [String]
+    package let rows: [PostgresRow]
     /// Rows changed by INSERT/UPDATE/DELETE (`PQcmdTuples`), 0 otherwise.
-    public let affectedRows: Int
+    package let affectedRows: Int
 }
 
 /// One row; values are looked up by column name and converted with clear errors.
-public struct PostgresRow: Sendable {
+package struct PostgresRow: Sendable {
     let columnIndex: [String: Int]
-    public let values: [String?]
+    package let values: [String?]
 
     /// The raw text of a column, nil for SQL NULL.
-    public subscript(_ column: String) -> String? {
+    package subscript(_ column: String) -> String? {
         guard let index = columnIndex[column] else { return nil }
         return values[index]
     }
@@ -32,10 +32,10 @@ public struct PostgresRow: Sendable {
         return value
     }
 
-    public func string(_ column: String) throws(PostgresError) -> String { try required(column) }
-    public func optionalString(_ column: String) throws(PostgresError) -> String? { try raw(column) }
+    package func string(_ column: String) throws(PostgresError) -> String { try required(column) }
+    package func optionalString(_ column: String) throws(PostgresError) -> String? { try raw(column) }
 
-    public func int(_ column: String) throws(PostgresError) -> Int {
+    package func int(_ column: String) throws(PostgresError) -> Int {
         let text = try required(column)
         guard let value = Int(text) else {
             throw PostgresError(kind: .decoding, message: "column \(column) is not an integer")
@@ -43,7 +43,7 @@ public struct PostgresRow: Sendable {
         return value
     }
 
-    public func optionalInt(_ column: String) throws(PostgresError) -> Int? {
+    package func optionalInt(_ column: String) throws(PostgresError) -> Int? {
         guard let text = try raw(column) else { return nil }
         guard let value = Int(text) else {
             throw PostgresError(kind: .decoding, message: "column \(column) is not an integer")
@@ -51,7 +51,7 @@ public struct PostgresRow: Sendable {
         return value
     }
 
-    public func optionalDouble(_ column: String) throws(PostgresError) -> Double? {
+    package func optionalDouble(_ column: String) throws(PostgresError) -> Double? {
         guard let text = try raw(column) else { return nil }
         guard let value = Double(text) else {
             throw PostgresError(kind: .decoding, message: "column \(column) is not a number")
@@ -60,7 +60,7 @@ public struct PostgresRow: Sendable {
     }
 
     /// Booleans come back as `t` / `f` in text format.
-    public func optionalBool(_ column: String) throws(PostgresError) -> Bool? {
+    package func optionalBool(_ column: String) throws(PostgresError) -> Bool? {
         switch try raw(column) {
         case nil: return nil
         case "t"?: return true
@@ -71,12 +71,12 @@ public struct PostgresRow: Sendable {
 }
 
 /// A value passed as a statement parameter, in PostgreSQL's text format.
-public protocol PostgresBindable: Sendable {
+package protocol PostgresBindable: Sendable {
     var postgresText: String { get }
 }
 
-extension String: PostgresBindable { public var postgresText: String { self } }
-extension Int: PostgresBindable { public var postgresText: String { String(self) } }
-extension Int64: PostgresBindable { public var postgresText: String { String(self) } }
-extension Double: PostgresBindable { public var postgresText: String { "\(self)" } }
-extension Bool: PostgresBindable { public var postgresText: String { self ? "true" : "false" } }
+extension String: PostgresBindable { package var postgresText: String { self } }
+extension Int: PostgresBindable { package var postgresText: String { String(self) } }
+extension Int64: PostgresBindable { package var postgresText: String { String(self) } }
+extension Double: PostgresBindable { package var postgresText: String { "\(self)" } }
+extension Bool: PostgresBindable { package var postgresText: String { self ? "true" : "false" } }

@@ -6,7 +6,7 @@
 /// values are lowercased at load. Comparison is by Unicode scalars, as Python
 /// compares strings (Swift's `String ==` would treat canonically equivalent
 /// spellings as equal, genai-prices does not).
-public indirect enum PriceMatch: Sendable {
+package indirect enum PriceMatch: Sendable {
     case equals(String)
     case startsWith(String)
     case endsWith(String)
@@ -17,7 +17,7 @@ public indirect enum PriceMatch: Sendable {
     case any([PriceMatch])
     case all([PriceMatch])
 
-    public func matches(_ lowered: String, regexes: RegexCache) -> Bool {
+    package func matches(_ lowered: String, regexes: RegexCache) -> Bool {
         switch self {
         case .equals(let value):
             return lowered.unicodeScalars.elementsEqual(value.unicodeScalars)
@@ -53,17 +53,17 @@ public indirect enum PriceMatch: Sendable {
 ///
 /// Swift's `Regex` is not `Sendable`, so the Sendable `PriceTable` keeps patterns
 /// and each pricing pass owns one cache, on one thread.
-public final class RegexCache {
+package final class RegexCache {
     private var compiled: [String: Regex<AnyRegexOutput>] = [:]
 
-    public init() {}
+    package init() {}
 
     /// Compiles `pattern` or says why not: the table checks every pattern at load.
-    public static func compile(_ pattern: String) throws -> Regex<AnyRegexOutput> {
+    package static func compile(_ pattern: String) throws -> Regex<AnyRegexOutput> {
         try Regex(pattern).matchingSemantics(.unicodeScalar)
     }
 
-    public func search(_ pattern: String, in text: String) -> Bool {
+    package func search(_ pattern: String, in text: String) -> Bool {
         let regex: Regex<AnyRegexOutput>
         if let known = compiled[pattern] {
             regex = known

@@ -8,14 +8,14 @@ import Foundation
 /// model has a price for them, otherwise they stay in (and are priced as) input;
 /// a tiered price takes the rate of the highest tier the record's whole input
 /// (cache tokens included) exceeds, for all its tokens. Decimal throughout.
-public struct PriceRates: Sendable, Equatable {
-    public struct Tier: Sendable, Equatable {
+package struct PriceRates: Sendable, Equatable {
+    package struct Tier: Sendable, Equatable {
         /// The tier applies when input tokens exceed this.
-        public var start: Int64
-        public var price: Decimal
+        package var start: Int64
+        package var price: Decimal
     }
 
-    public enum Value: Sendable, Equatable {
+    package enum Value: Sendable, Equatable {
         case flat(Decimal)
         /// Tiers sorted by `start`.
         case tiered(base: Decimal, tiers: [Tier])
@@ -30,14 +30,14 @@ public struct PriceRates: Sendable, Equatable {
         }
     }
 
-    public var input: Value?
-    public var output: Value?
-    public var cacheRead: Value?
-    public var cacheWrite: Value?
+    package var input: Value?
+    package var output: Value?
+    package var cacheRead: Value?
+    package var cacheWrite: Value?
     /// USD per 1,000 requests (perplexity's request fee).
-    public var requestsPerThousand: Value?
+    package var requestsPerThousand: Value?
 
-    public init(
+    package init(
         input: Value? = nil, output: Value? = nil, cacheRead: Value? = nil, cacheWrite: Value? = nil,
         requestsPerThousand: Value? = nil
     ) {
@@ -53,7 +53,7 @@ public struct PriceRates: Sendable, Equatable {
 
     /// USD for one record. The request fee is charged per request: genai-prices
     /// prices one call, a record may stand for several.
-    public func cost(of record: UsageRecord) -> Decimal {
+    package func cost(of record: UsageRecord) -> Decimal {
         let totalInput = record.inputTokens
         let cacheRead = self.cacheRead == nil ? 0 : record.cacheReadTokens
         let cacheWrite = self.cacheWrite == nil ? 0 : record.cacheWriteTokens
@@ -78,8 +78,8 @@ public struct PriceRates: Sendable, Equatable {
 /// last entry whose condition holds at the record's timestamp applies, the first
 /// when none does. Conditions are a start date (UTC) or a daily UTC window
 /// (deepseek's off-peak hours), tested against the record's timestamp.
-public struct PriceSchedule: Sendable, Equatable {
-    public enum Condition: Sendable, Equatable {
+package struct PriceSchedule: Sendable, Equatable {
+    package enum Condition: Sendable, Equatable {
         /// From this Unix second (UTC midnight of the start date) on.
         case from(Int64)
         /// Seconds of the UTC day, `[start, end)`; wraps past midnight when end < start.
@@ -96,23 +96,23 @@ public struct PriceSchedule: Sendable, Equatable {
         }
     }
 
-    public struct Entry: Sendable, Equatable {
-        public var condition: Condition?
-        public var rates: PriceRates
+    package struct Entry: Sendable, Equatable {
+        package var condition: Condition?
+        package var rates: PriceRates
     }
 
-    public var entries: [Entry]
+    package var entries: [Entry]
 
-    public init(entries: [Entry]) {
+    package init(entries: [Entry]) {
         precondition(!entries.isEmpty, "a schedule needs at least one price")
         self.entries = entries
     }
 
-    public init(always rates: PriceRates) {
+    package init(always rates: PriceRates) {
         self.entries = [Entry(condition: nil, rates: rates)]
     }
 
-    public func rates(at timestamp: Int64) -> PriceRates {
+    package func rates(at timestamp: Int64) -> PriceRates {
         for entry in entries.reversed() where entry.condition?.holds(at: timestamp) ?? true {
             return entry.rates
         }

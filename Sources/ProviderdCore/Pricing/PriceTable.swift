@@ -13,12 +13,12 @@ import Foundation
 ///    compact date (`-20251211`) rewritten to `-2025-12-11`.
 ///
 /// Immutable and Sendable: loaded at start and on SIGHUP, shared by reference.
-public struct PriceTable: Sendable {
-    public struct Source: Sendable, Equatable, CustomStringConvertible {
-        public var package: String
-        public var version: String
-        public var generated: String
-        public var description: String { "\(package) \(version) (generated \(generated))" }
+package struct PriceTable: Sendable {
+    package struct Source: Sendable, Equatable, CustomStringConvertible {
+        package var package: String
+        package var version: String
+        package var generated: String
+        package var description: String { "\(package) \(version) (generated \(generated))" }
     }
 
     struct Provider: Sendable {
@@ -39,7 +39,7 @@ public struct PriceTable: Sendable {
     }
 
     /// What a model string resolves to.
-    public enum Resolution: Sendable, Equatable {
+    package enum Resolution: Sendable, Equatable {
         /// Priced: the provider and model ids in the file, and the prices over time.
         case priced(provider: String, model: String, schedule: PriceSchedule, fromSeed: Bool)
         /// A local provider's model: costs nothing.
@@ -47,17 +47,17 @@ public struct PriceTable: Sendable {
         case unknown
     }
 
-    public let source: Source
+    package let source: Source
     /// The file's path, or "built-in prices".
-    public let origin: String
+    package let origin: String
     let aliases: [String: String]
     let providers: [Provider]
 
-    public var modelCount: Int { providers.reduce(0) { $0 + $1.models.count } }
+    package var modelCount: Int { providers.reduce(0) { $0 + $1.models.count } }
 
     /// Parses and checks a price file's contents; throws `PriceTableError` naming
     /// the place in the file that is wrong.
-    public init(json: String, origin: String) throws {
+    package init(json: String, origin: String) throws {
         let document: PriceTableDocument
         do {
             document = try JSONDecoder().decode(PriceTableDocument.self, from: Data(json.utf8))
@@ -78,7 +78,7 @@ public struct PriceTable: Sendable {
     /// The copy of `etc/prices.json` built into the binary. It cannot change while
     /// the process runs, so it is parsed once, whoever asks first (a SIGHUP that
     /// returns to it does not parse it again).
-    public static func builtIn() throws(PriceTableError) -> PriceTable {
+    package static func builtIn() throws(PriceTableError) -> PriceTable {
         try builtInParse.get()
     }
 
@@ -97,7 +97,7 @@ public struct PriceTable: Sendable {
     }()
 
     /// `prices.file` when set, else the built-in copy.
-    public static func load(file: String?) throws -> PriceTable {
+    package static func load(file: String?) throws -> PriceTable {
         guard let file else { return try builtIn() }
         let text: String
         do {
@@ -110,7 +110,7 @@ public struct PriceTable: Sendable {
 
     /// Finds a model string's prices; `regexes` compiles the file's patterns for
     /// this caller's thread.
-    public func resolve(_ modelString: String, regexes: RegexCache) -> Resolution {
+    package func resolve(_ modelString: String, regexes: RegexCache) -> Resolution {
         guard let (prefix, name) = ModelString.split(modelString) else { return .unknown }
         var providerID = aliases[prefix] ?? prefix
         var model = name.lowercased()

@@ -6,24 +6,24 @@ import Foundation
 /// A model the table does not know is still counted: it is reported unpriced and
 /// costs the seed's fallback (0.001 / 0.002 USD per 1,000 input / output tokens,
 /// as the replaced UsageTracker charged) or nothing, by `prices.unknown`.
-public struct UsagePricer {
-    public enum UnknownPolicy: Sendable { case seedFallback, zero }
+package struct UsagePricer {
+    package enum UnknownPolicy: Sendable { case seedFallback, zero }
 
     /// The seed's fallback, USD per token.
     static let fallbackInput = Decimal(sign: .plus, exponent: -6, significand: 1)
     static let fallbackOutput = Decimal(sign: .plus, exponent: -6, significand: 2)
 
-    public let table: PriceTable
-    public let unknown: UnknownPolicy
+    package let table: PriceTable
+    package let unknown: UnknownPolicy
     private let regexes = RegexCache()
     private var resolved: [String: PriceTable.Resolution] = [:]
 
-    public init(table: PriceTable, unknown: UnknownPolicy) {
+    package init(table: PriceTable, unknown: UnknownPolicy) {
         self.table = table
         self.unknown = unknown
     }
 
-    public mutating func resolution(of modelString: String) -> PriceTable.Resolution {
+    package mutating func resolution(of modelString: String) -> PriceTable.Resolution {
         if let known = resolved[modelString] { return known }
         let found = table.resolve(modelString, regexes: regexes)
         resolved[modelString] = found
@@ -32,7 +32,7 @@ public struct UsagePricer {
 
     /// The cost of one record at its timestamp (Unix seconds), and whether its
     /// model had a price.
-    public mutating func price(_ record: UsageRecord, at timestamp: Int64) -> (cost: Decimal, priced: Bool) {
+    package mutating func price(_ record: UsageRecord, at timestamp: Int64) -> (cost: Decimal, priced: Bool) {
         switch resolution(of: record.modelString) {
         case .priced(_, _, let schedule, _):
             return (schedule.rates(at: timestamp).cost(of: record), true)

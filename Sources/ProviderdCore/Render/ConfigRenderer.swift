@@ -1,33 +1,33 @@
 import Foundation
 
 /// The two files' contents for one generation, and what was wrong on the way.
-public struct RenderResult: Sendable, Equatable {
+package struct RenderResult: Sendable, Equatable {
     /// `NAME=value` lines, sorted, without the generation line.
-    public var envLines: [String]
+    package var envLines: [String]
     /// Service name → entry of models.json.
-    public var services: [String: ModelMapEntry]
+    package var services: [String: ModelMapEntry]
     /// Providers whose current row could not be used (the last good value is used
     /// where there is one).
-    public var problems: [ProviderProblem]
+    package var problems: [ProviderProblem]
     /// Providers served from an older value because the current one was refused.
-    public var staleProviders: [String]
+    package var staleProviders: [String]
     /// Providers with a key in this env file.
-    public var providersWithKeys: Set<String>
+    package var providersWithKeys: Set<String>
     /// Services whose row could not be written (their last good entry is used
     /// where there is one).
-    public var serviceProblems: [ServiceProblem] = []
+    package var serviceProblems: [ServiceProblem] = []
 
     /// What the generation counts: the rendered content without the generation.
-    public var digest: String {
+    package var digest: String {
         let json = ModelMapEntry.render(services: services, generation: nil)
         return Fingerprint.sha256Hex(of: Array((envLines.joined(separator: "\n") + "\u{0}" + json).utf8))
     }
 
-    public func envFile(generation: Int) -> String {
+    package func envFile(generation: Int) -> String {
         (envLines + ["PROVIDERD_GENERATION=\(generation)"]).joined(separator: "\n") + "\n"
     }
 
-    public func modelMap(generation: Int) -> String {
+    package func modelMap(generation: Int) -> String {
         ModelMapEntry.render(services: services, generation: generation)
     }
 }
@@ -38,14 +38,14 @@ public struct RenderResult: Sendable, Equatable {
 /// deactivated or deleted row leaves the output.
 ///
 /// A plain value type: no I/O, so every rule is tested without a database.
-public struct ConfigRenderer: Sendable {
-    public var table: EnvNameTable
+package struct ConfigRenderer: Sendable {
+    package var table: EnvNameTable
     /// The values each provider last rendered with. Sealed into the state directory.
-    public private(set) var lastGood: [String: ProviderSecrets]
+    package private(set) var lastGood: [String: ProviderSecrets]
     /// Each service's last written entry, for a row that stops being writable.
-    public private(set) var lastGoodServices: [String: ModelMapEntry] = [:]
+    package private(set) var lastGoodServices: [String: ModelMapEntry] = [:]
 
-    public init(table: EnvNameTable, lastGood: [String: ProviderSecrets] = [:]) {
+    package init(table: EnvNameTable, lastGood: [String: ProviderSecrets] = [:]) {
         self.table = table
         self.lastGood = lastGood
     }
@@ -56,7 +56,7 @@ public struct ConfigRenderer: Sendable {
         var value: String
     }
 
-    public mutating func render(
+    package mutating func render(
         candidates: [String: Result<ProviderSecrets, ProviderProblem>],
         services: [ServiceConfig]
     ) -> RenderResult {

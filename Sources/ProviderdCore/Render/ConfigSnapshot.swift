@@ -1,24 +1,24 @@
 /// Everything one render needs, as read from the database.
-public struct ConfigSnapshot: Sendable, Equatable {
-    public var keys: [APIKeyRow]
-    public var services: [ServiceConfig]
+package struct ConfigSnapshot: Sendable, Equatable {
+    package var keys: [APIKeyRow]
+    package var services: [ServiceConfig]
 
-    public init(keys: [APIKeyRow], services: [ServiceConfig]) {
+    package init(keys: [APIKeyRow], services: [ServiceConfig]) {
         self.keys = keys
         self.services = services
     }
 }
 
 /// One `api_keys` row as read, still encrypted.
-public struct APIKeyRow: Sendable, Equatable {
-    public var provider: String
-    public var encryptedKey: String
-    public var baseURL: String?
+package struct APIKeyRow: Sendable, Equatable {
+    package var provider: String
+    package var encryptedKey: String
+    package var baseURL: String?
     /// `headers` as PostgreSQL prints jsonb, or nil.
-    public var headers: String?
-    public var isActive: Bool
+    package var headers: String?
+    package var isActive: Bool
 
-    public init(provider: String, encryptedKey: String, baseURL: String?, headers: String?, isActive: Bool) {
+    package init(provider: String, encryptedKey: String, baseURL: String?, headers: String?, isActive: Bool) {
         self.provider = provider
         self.encryptedKey = encryptedKey
         self.baseURL = baseURL
@@ -28,13 +28,13 @@ public struct APIKeyRow: Sendable, Equatable {
 }
 
 /// One `model_config` row.
-public struct ServiceConfig: Sendable, Equatable, Codable {
-    public var service: String
-    public var model: String
-    public var temperature: Double?
-    public var maxTokens: Int?
+package struct ServiceConfig: Sendable, Equatable, Codable {
+    package var service: String
+    package var model: String
+    package var temperature: Double?
+    package var maxTokens: Int?
 
-    public init(service: String, model: String, temperature: Double?, maxTokens: Int?) {
+    package init(service: String, model: String, temperature: Double?, maxTokens: Int?) {
         self.service = service
         self.model = model
         self.temperature = temperature

@@ -1,16 +1,16 @@
 /// Which environment variables a provider's key, base URL and headers go to,
 /// following PydanticAI's names. One table, in this file; the config file may
 /// override key names (`output.env_names`).
-public struct EnvNameTable: Sendable {
+package struct EnvNameTable: Sendable {
     /// A provider's names. `ownKeyNames` are its own; `aliasKeyNames` it fills only
     /// when the provider owning that name has no row (`google` fills
     /// `GEMINI_API_KEY` only without a `gemini` row, `grok` fills `XAI_API_KEY`
     /// only without an `xai` row).
-    public struct Names: Sendable, Equatable {
-        public var ownKeyNames: [String]
-        public var aliasKeyNames: [String]
-        public var baseURLName: String
-        public var headersName: String
+    package struct Names: Sendable, Equatable {
+        package var ownKeyNames: [String]
+        package var aliasKeyNames: [String]
+        package var baseURLName: String
+        package var headersName: String
     }
 
     struct Entry: Sendable {
@@ -39,13 +39,13 @@ public struct EnvNameTable: Sendable {
     ]
 
     /// Key-name overrides from the config file: provider → variable name.
-    public let overrides: [String: String]
+    package let overrides: [String: String]
 
     /// Every name the built-in table gives a known provider. An unknown provider
     /// whose derived name lands here is refused rather than overwrite it.
-    public let reservedNames: Set<String>
+    package let reservedNames: Set<String>
 
-    public init(overrides: [String: String] = [:]) {
+    package init(overrides: [String: String] = [:]) {
         self.overrides = overrides
         var names = Set<String>()
         for (provider, entry) in Self.builtIn {
@@ -60,12 +60,12 @@ public struct EnvNameTable: Sendable {
     }
 
     /// `foo-bar` → `FOO_BAR`.
-    public static func upperSnake(_ provider: String) -> String {
+    package static func upperSnake(_ provider: String) -> String {
         provider.uppercased().replacingOccurrences(of: "-", with: "_")
     }
 
     /// The names for `provider`, or why it cannot have any.
-    public func names(for provider: String) throws(EnvNameError) -> Names {
+    package func names(for provider: String) throws(EnvNameError) -> Names {
         let snake = Self.upperSnake(provider)
         if let entry = Self.builtIn[provider] {
             var keys = entry.keys
@@ -86,7 +86,7 @@ public struct EnvNameTable: Sendable {
     }
 
     /// Parses `output.env_names` entries of the form `provider=NAME`.
-    public static func parseOverrides(_ entries: [String]) throws(ConfigurationError) -> [String: String] {
+    package static func parseOverrides(_ entries: [String]) throws(ConfigurationError) -> [String: String] {
         var overrides: [String: String] = [:]
         for entry in entries {
             guard let equals = entry.firstIndex(of: "=") else {
@@ -113,8 +113,8 @@ public struct EnvNameTable: Sendable {
     }
 }
 
-public struct EnvNameError: Error, Equatable, Sendable, CustomStringConvertible {
-    public let provider: String
-    public let message: String
-    public var description: String { "provider \(provider): \(message)" }
+package struct EnvNameError: Error, Equatable, Sendable, CustomStringConvertible {
+    package let provider: String
+    package let message: String
+    package var description: String { "provider \(provider): \(message)" }
 }

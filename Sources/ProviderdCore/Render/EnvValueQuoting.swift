@@ -8,14 +8,14 @@
 /// - Anything else no single line carries to all readers and is refused: `$` or a
 ///   backtick together with `'` or `\`; `${` (python-dotenv interpolates it even
 ///   in single quotes); NUL, newline and other control characters.
-public enum EnvValueQuoting {
-    public struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
+package enum EnvValueQuoting {
+    package struct Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         /// Names the offending characters, never the value.
-        public let reason: String
-        public var description: String { reason }
+        package let reason: String
+        package var description: String { reason }
     }
 
-    public static func quote(_ value: String) throws(Refusal) -> String {
+    package static func quote(_ value: String) throws(Refusal) -> String {
         var hasDollar = false, hasBacktick = false, hasSingle = false, hasBackslash = false
         var bare = true
         var previousWasDollar = false
@@ -67,7 +67,7 @@ public enum EnvValueQuoting {
     /// The readers' model this file is written for: what every reader (systemd,
     /// `sh`, bash, python-dotenv) takes from one value as `quote` writes it, or nil
     /// for text no rule above produces. Fuzzing checks `read(quote(v)) == v`.
-    public static func read(_ written: String) -> String? {
+    package static func read(_ written: String) -> String? {
         let scalars = Array(written.unicodeScalars)
         if scalars.allSatisfy(isBareSafe) { return written }  // `NAME=` reads as the empty string
         guard scalars.count >= 2, let first = scalars.first, first == scalars.last else { return nil }

@@ -1,13 +1,13 @@
 import Foundation
 
 /// One service in `models.json`.
-public struct ModelMapEntry: Sendable, Equatable {
-    public var model: String
-    public var provider: String
-    public var modelName: String
-    public var temperature: Double
-    public var maxTokens: Int?
-    public var apiKeyConfigured: Bool
+package struct ModelMapEntry: Sendable, Equatable {
+    package var model: String
+    package var provider: String
+    package var modelName: String
+    package var temperature: Double
+    package var maxTokens: Int?
+    package var apiKeyConfigured: Bool
 
     /// Key providers that serve a model provider, PydanticAI's aliases included:
     /// `google-gla:` and `google-vertex:` models run on a `google` or `gemini` key.
@@ -78,12 +78,12 @@ public struct ModelMapEntry: Sendable, Equatable {
 }
 
 /// A `model_config` row the model map cannot carry.
-public struct ServiceProblem: Sendable, Equatable, Hashable, CustomStringConvertible {
-    public var service: String
-    public var reason: String
-    public init(service: String, reason: String) {
+package struct ServiceProblem: Sendable, Equatable, Hashable, CustomStringConvertible {
+    package var service: String
+    package var reason: String
+    package init(service: String, reason: String) {
         self.service = service
         self.reason = reason
     }
-    public var description: String { "service \(service): \(reason)" }
+    package var description: String { "service \(service): \(reason)" }
 }

@@ -1,16 +1,16 @@
 /// One `api_keys` row as `keys list` shows it: never the key, only a fingerprint.
-public struct APIKeyListing: Sendable, Codable, Equatable {
-    public var provider: String
-    public var active: Bool
-    public var baseURL: String?
+package struct APIKeyListing: Sendable, Codable, Equatable {
+    package var provider: String
+    package var active: Bool
+    package var baseURL: String?
     /// Header names only: header values may be credentials too.
-    public var headerNames: [String]
-    public var updatedAt: String?
+    package var headerNames: [String]
+    package var updatedAt: String?
     /// First 8 hex digits of SHA-256 over the decrypted key; `-` when no encryption
     /// key is configured, `undecryptable` when no configured key opens the token.
-    public var fingerprint: String
+    package var fingerprint: String
     /// Id of the encryption key that opened the token, when one did.
-    public var keyID: String?
+    package var keyID: String?
 
     enum CodingKeys: String, CodingKey {
         case provider, active, fingerprint
@@ -22,11 +22,11 @@ public struct APIKeyListing: Sendable, Codable, Equatable {
 }
 
 /// What `reencrypt` did.
-public struct ReencryptReport: Sendable, Codable, Equatable {
-    public var rows: Int
+package struct ReencryptReport: Sendable, Codable, Equatable {
+    package var rows: Int
     /// Rows that an older (non-primary) key had encrypted.
-    public var fromOlderKeys: Int
-    public var primaryKeyID: String
+    package var fromOlderKeys: Int
+    package var primaryKeyID: String
 
     enum CodingKeys: String, CodingKey {
         case rows
@@ -37,8 +37,8 @@ public struct ReencryptReport: Sendable, Codable, Equatable {
 
 /// The seed's APIKeyManager over `api_keys`: secrets go in encrypted with the
 /// keyring's primary key; nothing here returns or logs a plaintext.
-public struct APIKeyStore {
-    public enum BaseURLChange: Sendable, Equatable {
+package struct APIKeyStore {
+    package enum BaseURLChange: Sendable, Equatable {
         /// Keep the stored base URL (the seed's behaviour when none is given).
         case keep
         case set(String)
@@ -50,7 +50,7 @@ public struct APIKeyStore {
     /// check that a stored row can be rendered.
     let envNames: EnvNameTable
 
-    public init(connection: PostgresConnection, envNames: EnvNameTable = EnvNameTable()) {
+    package init(connection: PostgresConnection, envNames: EnvNameTable = EnvNameTable()) {
         self.connection = connection
         self.envNames = envNames
     }
@@ -58,7 +58,7 @@ public struct APIKeyStore {
     /// Encrypts `secret` and upserts the provider's row, active. Base URL and headers
     /// change only when given. Returns true when the row is new.
     @discardableResult
-    public func set(
+    package func set(
         provider: String, secret: String, baseURL: BaseURLChange = .keep, headersJSON: String? = nil,
         keyring: FernetKeyring
     ) throws -> Bool {
@@ -94,7 +94,7 @@ public struct APIKeyStore {
     }
 
     /// Every row, active or not, sorted by provider.
-    public func list(keyring: FernetKeyring?) throws -> [APIKeyListing] {
+    package func list(keyring: FernetKeyring?) throws -> [APIKeyListing] {
         let result = try connection.query(
             """
             SELECT provider, encrypted_key, base_url, is_active,
@@ -128,7 +128,7 @@ public struct APIKeyStore {
     }
 
     /// Marks the provider's row inactive. Returns false when there is no row.
-    public func deactivate(provider: String) throws -> Bool {
+    package func deactivate(provider: String) throws -> Bool {
         try ProviderName.validate(provider)
         let result = try connection.query(
             "UPDATE public.api_keys SET is_active = false, updated_at = NOW() WHERE provider = $1", [provider])
@@ -137,7 +137,7 @@ public struct APIKeyStore {
 
     /// The seed's rotate: deactivate, then set the new secret (active again), in one
     /// transaction so that no reader sees the provider without a key.
-    public func rotate(provider: String, secret: String, keyring: FernetKeyring) throws {
+    package func rotate(provider: String, secret: String, keyring: FernetKeyring) throws {
         try connection.transaction { connection in
             let exists = try connection.query("SELECT 1 FROM public.api_keys WHERE provider = $1", [provider])
             guard !exists.rows.isEmpty else {
@@ -194,7 +194,7 @@ public struct APIKeyStore {
     /// Re-encrypts every row, active or not, under the keyring's primary key, in one
     /// transaction: if any row does not decrypt, nothing changes. `updated_at` stays,
     /// since the stored secret is unchanged.
-    public func reencrypt(keyring: FernetKeyring) throws -> ReencryptReport {
+    package func reencrypt(keyring: FernetKeyring) throws -> ReencryptReport {
         guard let primary = keyring.primary else { throw FernetError.noKeys }
         return try connection.transaction { connection in
             let rows = try connection.query(
@@ -221,12 +221,12 @@ public struct APIKeyStore {
 }
 
 /// Store failures that are not plain database errors.
-public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+package enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case undecryptable(provider: String, reason: String)
     case providerNotAllowed(provider: String)
     case notFound(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .undecryptable(let provider, let reason):
             return "the stored key of provider \(provider) does not decrypt: \(reason); nothing was changed"

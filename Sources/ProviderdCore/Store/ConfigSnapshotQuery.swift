@@ -1,8 +1,8 @@
 /// Reads `api_keys` and `model_config` for rendering, and the cheap change check
 /// the poll uses (`providerd_config_version`, bumped by migration 002's trigger).
-public enum ConfigSnapshotQuery {
+package enum ConfigSnapshotQuery {
     /// Both tables and the version in one consistent read.
-    public static func read(on connection: PostgresConnection) throws -> (snapshot: ConfigSnapshot, version: Int64?) {
+    package static func read(on connection: PostgresConnection) throws -> (snapshot: ConfigSnapshot, version: Int64?) {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
             let version = try self.version(on: connection)
@@ -36,7 +36,7 @@ public enum ConfigSnapshotQuery {
 
     /// The change counter, or nil on a database without migration 002 (then every
     /// poll reads the tables).
-    public static func version(on connection: PostgresConnection) throws(PostgresError) -> Int64? {
+    package static func version(on connection: PostgresConnection) throws(PostgresError) -> Int64? {
         let result = try connection.query(
             """
             SELECT CASE WHEN to_regclass('public.providerd_config_version') IS NULL THEN NULL

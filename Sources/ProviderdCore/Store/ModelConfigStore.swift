@@ -1,13 +1,13 @@
 /// A service's model as `models list` shows it: a `model_config` row or a default.
-public struct ServiceModel: Sendable, Codable, Equatable {
-    public var service: String
-    public var model: String
-    public var temperature: Double
-    public var maxTokens: Int?
+package struct ServiceModel: Sendable, Codable, Equatable {
+    package var service: String
+    package var model: String
+    package var temperature: Double
+    package var maxTokens: Int?
     /// True when `model_config` has no row and the seed's default applies.
-    public var isDefault: Bool
-    public var updatedAt: String?
-    public var updatedBy: String?
+    package var isDefault: Bool
+    package var updatedAt: String?
+    package var updatedBy: String?
 
     enum CodingKeys: String, CodingKey {
         case service, model, temperature
@@ -19,16 +19,16 @@ public struct ServiceModel: Sendable, Codable, Equatable {
 }
 
 /// The seed's ModelConfigService over `model_config`.
-public struct ModelConfigStore {
+package struct ModelConfigStore {
     let connection: PostgresConnection
 
-    public init(connection: PostgresConnection) {
+    package init(connection: PostgresConnection) {
         self.connection = connection
     }
 
     /// Upserts a service's model with the seed's validation; temperature, max_tokens
     /// and updated_by change only when given.
-    public func set(
+    package func set(
         service: String, model: String, temperature: Double? = nil, maxTokens: Int? = nil,
         updatedBy: String? = nil
     ) throws {
@@ -54,7 +54,7 @@ public struct ModelConfigStore {
     }
 
     /// Configured rows, then the seed's default services that have none.
-    public func all() throws -> [ServiceModel] {
+    package func all() throws -> [ServiceModel] {
         let result = try connection.query(
             """
             SELECT service_name, model_string, temperature, max_tokens, updated_by,
@@ -85,7 +85,7 @@ public struct ModelConfigStore {
     /// model starts with `from:` moves to `to:` with the model name mapped through
     /// `modelMap` or kept, `updated_by = bulk_update`. One transaction. Returns the
     /// services changed, with their new models.
-    public func bulkUpdate(from: String, to: String, modelMap: [String: String]) throws -> [(service: String, model: String)] {
+    package func bulkUpdate(from: String, to: String, modelMap: [String: String]) throws -> [(service: String, model: String)] {
         try ProviderName.validate(from)
         try ProviderName.validate(to)
         return try connection.transaction { connection in
@@ -103,7 +103,7 @@ public struct ModelConfigStore {
     }
 
     /// Service names: 1-256 bytes of UTF-8 without control characters.
-    public static func validateService(_ service: String) throws(InputError) {
+    package static func validateService(_ service: String) throws(InputError) {
         switch ServiceName.violation(service) {
         case .length?: throw InputError("service", "must be 1 to 256 bytes")
         case .controlCharacter?: throw InputError("service", "contains control characters")

@@ -1,28 +1,28 @@
 import Foundation
 
 /// The seed's UsageTracker reports over `model_usage`.
-public struct UsageStore {
+package struct UsageStore {
     let connection: PostgresConnection
 
-    public init(connection: PostgresConnection) {
+    package init(connection: PostgresConnection) {
         self.connection = connection
     }
 
-    public struct Line: Sendable, Codable, Equatable {
-        public var key: String
-        public var requests: Int64
-        public var tokens: Int64
-        public var cost: String
+    package struct Line: Sendable, Codable, Equatable {
+        package var key: String
+        package var requests: Int64
+        package var tokens: Int64
+        package var cost: String
     }
 
-    public struct Summary: Sendable, Codable, Equatable {
-        public var since: String
-        public var until: String
-        public var totalRequests: Int64
-        public var totalTokens: Int64
-        public var totalCost: String
-        public var byService: [Line]
-        public var byModel: [Line]
+    package struct Summary: Sendable, Codable, Equatable {
+        package var since: String
+        package var until: String
+        package var totalRequests: Int64
+        package var totalTokens: Int64
+        package var totalCost: String
+        package var byService: [Line]
+        package var byModel: [Line]
 
         enum CodingKeys: String, CodingKey {
             case since, until
@@ -35,7 +35,7 @@ public struct UsageStore {
     }
 
     /// Days from `since` through `until` (both included, UTC), optionally one service.
-    public func summary(since: String, until: String, service: String?) throws -> Summary {
+    package func summary(since: String, until: String, service: String?) throws -> Summary {
         let filter = """
             FROM public.model_usage
             WHERE period_start >= $1::date AND period_start < $2::date + 1 AND ($3::text IS NULL OR service_name = $3)
@@ -65,7 +65,7 @@ public struct UsageStore {
 
     /// Cost per day for the last `days` days, today included, oldest first; days
     /// without usage are listed with 0.
-    public func daily(days: Int) throws -> [(day: String, cost: String)] {
+    package func daily(days: Int) throws -> [(day: String, cost: String)] {
         try connection.query(
             """
             SELECT d::date::text AS day, COALESCE(SUM(u.estimated_cost), 0)::text AS cost
@@ -78,7 +78,7 @@ public struct UsageStore {
 
     /// The seed's monthly estimate: the average cost of the days with usage among
     /// the last 7, times 30.
-    public func monthlyEstimate() throws -> (estimate: String, daysWithUsage: Int) {
+    package func monthlyEstimate() throws -> (estimate: String, daysWithUsage: Int) {
         let row = try connection.query(
             """
             WITH days AS (
@@ -91,7 +91,7 @@ public struct UsageStore {
     }
 
     /// `YYYY-MM-DD`, checked.
-    public static func validateDay(_ text: String, flag: String) throws -> String {
+    package static func validateDay(_ text: String, flag: String) throws -> String {
         guard RFC3339.unixSeconds(text + "T00:00:00Z") != nil, text.count == 10 else {
             throw InputError(flag, "'\(text)' must be a date YYYY-MM-DD")
         }
@@ -99,13 +99,13 @@ public struct UsageStore {
     }
 
     /// `--since` and `--until` together: both dates, the first not after the last.
-    public static func validateRange(since: String, until: String) throws -> (since: String, until: String) {
+    package static func validateRange(since: String, until: String) throws -> (since: String, until: String) {
         let first = try validateDay(since, flag: "--since"), last = try validateDay(until, flag: "--until")
         guard first <= last else { throw InputError("--since", "\(first) is after --until \(last)") }
         return (first, last)
     }
 
-    public static func today(offsetDays: Int = 0) -> String {
+    package static func today(offsetDays: Int = 0) -> String {
         UTCTimestamp.day(UTCTimestamp.now() + Double(offsetDays) * 86_400)
     }
 }

@@ -9,19 +9,19 @@
 ///
 /// (NIO's FileSystem "atomic replace" removes the old file before linking the new
 /// one, leaving a moment with no file; this does not.)
-public struct AtomicFileWriter: Sendable {
-    public var mode: mode_t
-    public var owner: uid_t?
-    public var group: gid_t?
+package struct AtomicFileWriter: Sendable {
+    package var mode: mode_t
+    package var owner: uid_t?
+    package var group: gid_t?
 
-    public init(mode: mode_t, owner: uid_t? = nil, group: gid_t? = nil) {
+    package init(mode: mode_t, owner: uid_t? = nil, group: gid_t? = nil) {
         self.mode = mode
         self.owner = owner
         self.group = group
     }
 
     /// The file's bytes, or nil when it does not exist.
-    public static func read(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> [UInt8]? {
+    package static func read(_ path: String, limit: Int = 64 << 20) throws(SystemError) -> [UInt8]? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 {
             if errno == ENOENT { return nil }
@@ -34,7 +34,7 @@ public struct AtomicFileWriter: Sendable {
     /// Writes `bytes` to `path` unless the file already holds exactly them, and
     /// fixes mode and owner when they differ. Returns whether bytes were written.
     @discardableResult
-    public func writeIfChanged(_ bytes: [UInt8], to path: String) throws(SystemError) -> Bool {
+    package func writeIfChanged(_ bytes: [UInt8], to path: String) throws(SystemError) -> Bool {
         // Only a regular file of ours is kept: a symlink (or anything else) at the
         // output path is replaced by the rename, never followed, never chmod'ed.
         var info = stat()
@@ -46,7 +46,7 @@ public struct AtomicFileWriter: Sendable {
         return true
     }
 
-    public func write(_ bytes: [UInt8], to path: String) throws(SystemError) {
+    package func write(_ bytes: [UInt8], to path: String) throws(SystemError) {
         let directory = Self.directory(of: path)
         var template = Array("\(path).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -97,7 +97,7 @@ public struct AtomicFileWriter: Sendable {
     }
 
     /// Makes a rename durable.
-    public static func syncDirectory(_ directory: String) throws(SystemError) {
+    package static func syncDirectory(_ directory: String) throws(SystemError) {
         let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else { throw SystemError("open directory", path: directory) }
         defer { close(fd) }

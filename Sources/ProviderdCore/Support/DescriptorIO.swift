@@ -7,9 +7,9 @@ import SystemPackage
 /// Whole reads and writes on an open descriptor, through swift-system, which
 /// retries EINTR and short transfers. Errors name the operation and the path.
 /// (Durability stays with the caller: `fsync`/`fdatasync` after the write.)
-public enum DescriptorIO {
+package enum DescriptorIO {
     /// Writes every byte of `bytes`.
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SystemError) {
+    package static func writeAll(_ fd: Int32, _ bytes: [UInt8], path: String) throws(SystemError) {
         do {
             _ = try FileDescriptor(rawValue: fd).writeAll(bytes)
         } catch let error as Errno {
@@ -22,7 +22,7 @@ public enum DescriptorIO {
     /// Reads to end of file; more than `limit` bytes is EFBIG. `secret`: the bytes
     /// are read into one buffer reserved up front, so no copy is left in freed
     /// memory, and the read buffer is wiped (the caller wipes what it gets).
-    public static func readAll(_ fd: Int32, limit: Int, path: String, secret: Bool = false) throws(SystemError) -> [UInt8] {
+    package static func readAll(_ fd: Int32, limit: Int, path: String, secret: Bool = false) throws(SystemError) -> [UInt8] {
         let descriptor = FileDescriptor(rawValue: fd)
         var bytes: [UInt8] = []
         if secret { bytes.reserveCapacity(limit + 65_536) }

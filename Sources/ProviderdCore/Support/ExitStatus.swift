@@ -1,11 +1,11 @@
 /// providerd's exit statuses: 0 success, 1 a problem found or an operation that
 /// failed (database down, key does not decrypt), 2 bad usage or configuration.
-public enum ExitStatus {
-    public static let success: Int32 = 0
-    public static let problem: Int32 = 1
-    public static let usage: Int32 = 2
+package enum ExitStatus {
+    package static let success: Int32 = 0
+    package static let problem: Int32 = 1
+    package static let usage: Int32 = 2
 
-    public static func forError(_ error: any Error) -> Int32 {
+    package static func forError(_ error: any Error) -> Int32 {
         switch error {
         case is InputError, is KeySourceError, is ConfigurationError, is PriceTableError:
             return usage

@@ -1,15 +1,15 @@
 /// Lowercase hexadecimal, the one formatter the project uses for digests,
 /// fingerprints and the escaped fields of `ids.log`.
-public enum Hex {
+package enum Hex {
     private static let digits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    public static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
+    package static func encode<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var out: [UInt8] = []
         append(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
-    public static func append<Bytes: Sequence>(_ bytes: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
+    package static func append<Bytes: Sequence>(_ bytes: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
         for byte in bytes {
             out.append(digits[Int(byte >> 4)])
             out.append(digits[Int(byte & 0x0F)])
@@ -17,7 +17,7 @@ public enum Hex {
     }
 
     /// Bytes from an even number of hex digits (either case); nil for anything else.
-    public static func decode<Digits: Collection>(_ text: Digits) -> [UInt8]? where Digits.Element == UInt8 {
+    package static func decode<Digits: Collection>(_ text: Digits) -> [UInt8]? where Digits.Element == UInt8 {
         guard text.count % 2 == 0 else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(text.count / 2)

@@ -9,13 +9,13 @@
 /// count against `RLIMIT_NOFILE` like the daemon's own. The usage socket's
 /// connection cap leaves room for them; otherwise idle clients could take the
 /// descriptors a render or a flush needs.
-public struct InheritedDescriptors: Sendable, Equatable {
+package struct InheritedDescriptors: Sendable, Equatable {
     /// The inherited descriptor numbers, ascending.
-    public let descriptors: [Int32]
+    package let descriptors: [Int32]
 
-    public var count: Int { descriptors.count }
+    package var count: Int { descriptors.count }
 
-    public init(descriptors: [Int32]) { self.descriptors = descriptors }
+    package init(descriptors: [Int32]) { self.descriptors = descriptors }
 
     /// What is open now without close-on-exec, read from `/proc/self/fd`: call it
     /// first thing, before the daemon opens anything of its own. A descriptor that
@@ -23,7 +23,7 @@ public struct InheritedDescriptors: Sendable, Equatable {
     /// and eventfd, opened before `main`) all have it. `listenDescriptors` is how
     /// many systemd passed from fd 3 on (`sd_listen_fds`), which are not counted.
     /// Empty when `/proc` cannot be read (then nothing is known to be inherited).
-    public static func atStart(listenDescriptors: Int) -> InheritedDescriptors {
+    package static func atStart(listenDescriptors: Int) -> InheritedDescriptors {
         guard let directory = opendir("/proc/self/fd") else { return InheritedDescriptors(descriptors: []) }
         defer { closedir(directory) }
         let own = dirfd(directory)

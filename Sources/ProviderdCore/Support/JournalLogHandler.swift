@@ -4,19 +4,19 @@ import Logging
 /// swift-log handler for stderr. Under systemd (`JOURNAL_STREAM` set) each line
 /// starts with an sd-daemon priority prefix (`<3>` error ... `<7>` debug) so the
 /// journal records the level; otherwise lines carry a timestamp and the level.
-public struct JournalLogHandler: LogHandler {
-    public var logLevel: Logger.Level = .info
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
+package struct JournalLogHandler: LogHandler {
+    package var logLevel: Logger.Level = .info
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
     let label: String
     let journal: Bool
 
-    public init(label: String, journal: Bool) {
+    package init(label: String, journal: Bool) {
         self.label = label
         self.journal = journal
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
@@ -32,7 +32,7 @@ public struct JournalLogHandler: LogHandler {
         }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let provided = metadataProvider?.get() { merged.merge(provided) { $1 } }
         if let extra = event.metadata { merged.merge(extra) { $1 } }

@@ -8,15 +8,15 @@ import CGlibcMalloc
 /// arena is never given back, and `malloc_trim` cannot reach it either. Fixed
 /// thresholds stop that: blocks of 1 MiB and more are mapped and unmapped on
 /// their own, and an arena's free top beyond 1 MiB is returned.
-public enum MemoryTrim {
+package enum MemoryTrim {
     /// Process-wide allocator policy: the executable calls it once, at start.
-    public static func configure() {
+    package static func configure() {
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 1 << 20)
     }
 
     /// Gives free pages inside the arenas back to the system (after a flushed burst).
-    public static func now() {
+    package static func now() {
         _ = malloc_trim(0)
     }
 }

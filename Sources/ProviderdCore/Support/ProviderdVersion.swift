@@ -1,4 +1,4 @@
 /// The version `providerd --version` prints.
-public enum ProviderdVersion {
-    public static let current = "0.1.0"
+package enum ProviderdVersion {
+    package static let current = "0.1.0"
 }

@@ -4,11 +4,11 @@
 
 /// Reading secrets: from a pipe or file on stdin, or from a terminal without echo.
 /// Secrets never come from argv.
-public enum StandardInput {
-    public static var isTerminal: Bool { isatty(0) == 1 }
+package enum StandardInput {
+    package static var isTerminal: Bool { isatty(0) == 1 }
 
     /// All of stdin, as bytes (up to `limit`).
-    public static func readAll(limit: Int = 16 << 20) throws(InputError) -> [UInt8] {
+    package static func readAll(limit: Int = 16 << 20) throws(InputError) -> [UInt8] {
         do {
             return try DescriptorIO.readAll(0, limit: limit, path: "stdin", secret: true)
         } catch {
@@ -18,7 +18,7 @@ public enum StandardInput {
     }
 
     /// Prompts on stderr and reads one line from the terminal with echo turned off.
-    public static func readHidden(prompt: String) throws(InputError) -> [UInt8] {
+    package static func readHidden(prompt: String) throws(InputError) -> [UInt8] {
         _ = prompt.utf8CString.withUnsafeBufferPointer { write(2, $0.baseAddress, $0.count - 1) }
         var saved = termios()
         guard tcgetattr(0, &saved) == 0 else { throw InputError("terminal", "cannot read terminal settings") }
@@ -40,7 +40,7 @@ public enum StandardInput {
     }
 
     /// Writes bytes to stdout exactly (no newline added).
-    public static func writeStdout(_ bytes: [UInt8]) {
+    package static func writeStdout(_ bytes: [UInt8]) {
         try? DescriptorIO.writeAll(1, bytes, path: "stdout")
     }
 }

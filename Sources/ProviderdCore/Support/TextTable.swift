@@ -1,18 +1,18 @@
 /// A plain text table for terminals: a header row, then rows, columns padded to
 /// their widest cell (counted in characters).
-public struct TextTable: Sendable {
-    public var headers: [String]
-    public var rows: [[String]] = []
+package struct TextTable: Sendable {
+    package var headers: [String]
+    package var rows: [[String]] = []
 
-    public init(_ headers: [String]) {
+    package init(_ headers: [String]) {
         self.headers = headers
     }
 
-    public mutating func append(_ row: [String]) {
+    package mutating func append(_ row: [String]) {
         rows.append(row)
     }
 
-    public func render() -> String {
+    package func render() -> String {
         var widths = headers.map(\.count)
         for row in rows {
             for (index, cell) in row.enumerated() where index < widths.count {

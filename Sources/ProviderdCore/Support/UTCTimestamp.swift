@@ -8,18 +8,18 @@
 /// Why not `Date.formatted(.iso8601)`: on Linux it resolves the GMT time zone
 /// through ICU, which maps megabytes of ICU data into the daemon the first time a
 /// log line is written. The output is the same text.
-public enum UTCTimestamp {
+package enum UTCTimestamp {
     /// Seconds since the epoch, truncated to the second.
-    public static func iso8601(_ seconds: Double) -> String {
+    package static func iso8601(_ seconds: Double) -> String {
         format(seconds, "%Y-%m-%dT%H:%M:%SZ")
     }
 
     /// The UTC calendar day of `seconds`.
-    public static func day(_ seconds: Double) -> String {
+    package static func day(_ seconds: Double) -> String {
         format(seconds, "%Y-%m-%d")
     }
 
-    public static func now() -> Double {
+    package static func now() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9

@@ -7,12 +7,12 @@
 ///
 /// `@unchecked Sendable`: wraps two file descriptors fixed at init; pipe reads and
 /// writes are atomic in the kernel, so any thread may signal while another polls.
-public final class Wakeup: @unchecked Sendable {
+package final class Wakeup: @unchecked Sendable {
     /// Poll this for readability.
-    public let descriptor: Int32
+    package let descriptor: Int32
     private let writeEnd: Int32
 
-    public init() throws(SystemError) {
+    package init() throws(SystemError) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw SystemError("pipe", path: "-") }
         for fd in fds {
@@ -28,14 +28,14 @@ public final class Wakeup: @unchecked Sendable {
         close(writeEnd)
     }
 
-    public func signal() {
+    package func signal() {
         var byte: UInt8 = 1
         _ = write(writeEnd, &byte, 1)
     }
 
     /// Clears pending signals; returns whether there were any.
     @discardableResult
-    public func drain() -> Bool {
+    package func drain() -> Bool {
         var buffer = [UInt8](repeating: 0, count: 64)
         var any = false
         while buffer.withUnsafeMutableBytes({ read(descriptor, $0.baseAddress, $0.count) }) > 0 { any = true }

@@ -7,34 +7,34 @@ import Foundation
 
 /// The systemd notify protocol through libsystemd's `sd_notify`. Without
 /// `NOTIFY_SOCKET` every call is a no-op, so the daemon runs the same by hand.
-public struct SystemdNotifier: Sendable {
-    public init() {}
+package struct SystemdNotifier: Sendable {
+    package init() {}
 
     /// Sends `state` (newline-separated `KEY=VALUE` assignments). Returns whether a
     /// notification socket received it.
     @discardableResult
-    public func notify(_ state: String) -> Bool {
+    package func notify(_ state: String) -> Bool {
         providerd_sd_notify(0, state) > 0
     }
 
-    public func ready(status: String) { notify("READY=1\nSTATUS=\(Self.oneLine(status))") }
-    public func status(_ status: String) { notify("STATUS=\(Self.oneLine(status))") }
-    public func stopping(status: String) { notify("STOPPING=1\nSTATUS=\(Self.oneLine(status))") }
-    public func watchdog() { notify("WATCHDOG=1") }
+    package func ready(status: String) { notify("READY=1\nSTATUS=\(Self.oneLine(status))") }
+    package func status(_ status: String) { notify("STATUS=\(Self.oneLine(status))") }
+    package func stopping(status: String) { notify("STOPPING=1\nSTATUS=\(Self.oneLine(status))") }
+    package func watchdog() { notify("WATCHDOG=1") }
 
     /// RELOADING=1 with MONOTONIC_USEC in the same message, as `Type=notify-reload`
     /// expects (systemd 253+), harmless under `Type=notify`.
-    public func reloading() {
+    package func reloading() {
         notify("RELOADING=1\nMONOTONIC_USEC=\(Self.monotonicMicroseconds())")
     }
 
     /// Asks systemd to extend the start (or stop) timeout while waiting.
-    public func extendTimeout(seconds: Int, status: String) {
+    package func extendTimeout(seconds: Int, status: String) {
         notify("EXTEND_TIMEOUT_USEC=\(seconds * 1_000_000)\nSTATUS=\(Self.oneLine(status))")
     }
 
     /// The watchdog interval systemd set (`WatchdogSec=`), if any.
-    public func watchdogInterval() -> Duration? {
+    package func watchdogInterval() -> Duration? {
         var usec: UInt64 = 0
         guard sd_watchdog_enabled(0, &usec) > 0, usec > 0 else { return nil }
         return .microseconds(Int64(usec))

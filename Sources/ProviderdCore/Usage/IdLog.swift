@@ -12,22 +12,22 @@
 /// `check` (the first 8 hex digits of SHA-256 over the three fields before it)
 /// rejects a line torn by a crash or damaged on disk. Lines of the first format
 /// (`<acceptedAt> <id>`, written before ids were escaped) are still read.
-public struct IdLog: Sendable {
-    public let path: String
+package struct IdLog: Sendable {
+    package let path: String
 
-    public init(directory: StateDirectory) {
+    package init(directory: StateDirectory) {
         path = directory.file("ids.log")
     }
 
     /// What `load` found: the live entries and how many lines it could not read.
-    public struct Contents: Sendable {
-        public var live: [(id: String, acceptedAt: Int64)] = []
-        public var damagedLines = 0
+    package struct Contents: Sendable {
+        package var live: [(id: String, acceptedAt: Int64)] = []
+        package var damagedLines = 0
     }
 
     /// Live entries (accepted within `window` of `now`); rewrites the file without
     /// the expired and damaged ones when they are the majority.
-    public func load(now: Int64, window: Int64) throws -> Contents {
+    package func load(now: Int64, window: Int64) throws -> Contents {
         guard let bytes = try AtomicFileWriter.read(path, limit: 1 << 34) else { return Contents() }
         var contents = Contents()
         var total = 0
@@ -46,7 +46,7 @@ public struct IdLog: Sendable {
     }
 
     /// Appends and fsyncs, before the segment holding these ids is removed.
-    public func append(_ entries: [(id: String, acceptedAt: Int64)]) throws(SystemError) {
+    package func append(_ entries: [(id: String, acceptedAt: Int64)]) throws(SystemError) {
         guard !entries.isEmpty else { return }
         let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("open", path: path) }
@@ -57,7 +57,7 @@ public struct IdLog: Sendable {
     }
 
     /// Empties the log once the id table holding its ids has been written out.
-    public func truncate() throws(SystemError) {
+    package func truncate() throws(SystemError) {
         let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("empty", path: path) }
         defer { close(fd) }
@@ -65,7 +65,7 @@ public struct IdLog: Sendable {
     }
 
     /// Bytes in the log now.
-    public var size: Int {
+    package var size: Int {
         var info = stat()
         return stat(path, &info) == 0 ? Int(info.st_size) : 0
     }
@@ -87,13 +87,13 @@ public struct IdLog: Sendable {
     }
 
     /// One line as `append` writes it (for the fuzz checks and tests).
-    public static func encodeLine(id: String, acceptedAt: Int64) -> [UInt8] {
+    package static func encodeLine(id: String, acceptedAt: Int64) -> [UInt8] {
         var out: [UInt8] = []
         encode(id: id, acceptedAt: acceptedAt, into: &out)
         return out
     }
 
-    public static func decodeLine(_ line: [UInt8]) -> (id: String, acceptedAt: Int64)? { decode(line) }
+    package static func decodeLine(_ line: [UInt8]) -> (id: String, acceptedAt: Int64)? { decode(line) }
 
     /// One line (without its newline), or nil when it is damaged in any way.
     static func decode<Line: Collection>(_ line: Line) -> (id: String, acceptedAt: Int64)? where Line.Element == UInt8, Line.Index == Int {

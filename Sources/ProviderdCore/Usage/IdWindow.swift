@@ -23,21 +23,21 @@
 ///
 /// Two different ids share a digest with a probability below one in 10^14 at
 /// 10 million ids.
-public final class IdWindow {
-    public struct Digest: Hashable, Sendable {
+package final class IdWindow {
+    package struct Digest: Hashable, Sendable {
         var a: UInt64
         var b: UInt32
 
-        public func hash(into hasher: inout Hasher) {
+        package func hash(into hasher: inout Hasher) {
             hasher.combine(a)  // already a keyed hash of the id
         }
     }
 
     /// The table's file is not one this version reads, or is damaged.
-    public struct Damaged: Error, CustomStringConvertible, Sendable {
-        public let path: String
-        public let reason: String
-        public var description: String { "id table \(path) \(reason)" }
+    package struct Damaged: Error, CustomStringConvertible, Sendable {
+        package let path: String
+        package let reason: String
+        package var description: String { "id table \(path) \(reason)" }
     }
 
     struct Slot {
@@ -46,12 +46,12 @@ public final class IdWindow {
         var expiry: UInt32
     }
 
-    public var window: Int64
-    public let capacity: Int
-    public let path: String?
-    public let slotCount: Int
+    package var window: Int64
+    package let capacity: Int
+    package let path: String?
+    package let slotCount: Int
     /// Live ids pushed out early because every slot of their neighbourhood was live.
-    public private(set) var evictions = 0
+    package private(set) var evictions = 0
 
     static let probeLimit = 64
     static let headerBytes = 4_096
@@ -67,13 +67,13 @@ public final class IdWindow {
     private let fd: Int32
 
     /// An in-memory table (tests, and `render`-style tools that need no file).
-    public convenience init(window: Int64, capacity: Int = 10_000_000) {
+    package convenience init(window: Int64, capacity: Int = 10_000_000) {
         // An anonymous mapping cannot fail short of address space.
         try! self.init(window: window, capacity: capacity, path: nil)
     }
 
     /// Opens `path` (created when missing) or, with nil, an anonymous table.
-    public init(window: Int64, capacity: Int = 10_000_000, path: String?) throws {
+    package init(window: Int64, capacity: Int = 10_000_000, path: String?) throws {
         self.window = window
         self.capacity = capacity
         self.path = path
@@ -123,7 +123,7 @@ public final class IdWindow {
         if fd >= 0 { close(fd) }
     }
 
-    public func digest(_ id: String) -> Digest {
+    package func digest(_ id: String) -> Digest {
         var id = id
         return id.withUTF8 { bytes in
             let raw = UnsafeRawBufferPointer(bytes)
@@ -132,9 +132,9 @@ public final class IdWindow {
         }
     }
 
-    public func contains(_ id: String, now: Int64) -> Bool { contains(digest(id), now: now) }
+    package func contains(_ id: String, now: Int64) -> Bool { contains(digest(id), now: now) }
 
-    public func contains(_ digest: Digest, now: Int64) -> Bool {
+    package func contains(_ digest: Digest, now: Int64) -> Bool {
         let home = Int(truncatingIfNeeded: digest.a) & mask
         for step in 0..<Self.probeLimit {
             let slot = slots[(home + step) & mask]
@@ -147,12 +147,12 @@ public final class IdWindow {
     /// Remembers an id as accepted at `acceptedAt`. Returns false when it was
     /// already there and live (a duplicate).
     @discardableResult
-    public func insert(_ id: String, acceptedAt: Int64, now: Int64) -> Bool {
+    package func insert(_ id: String, acceptedAt: Int64, now: Int64) -> Bool {
         insert(digest(id), acceptedAt: acceptedAt, now: now)
     }
 
     @discardableResult
-    public func insert(_ digest: Digest, acceptedAt: Int64, now: Int64) -> Bool {
+    package func insert(_ digest: Digest, acceptedAt: Int64, now: Int64) -> Bool {
         let expires = acceptedAt + window
         guard expires > now else { return !contains(digest, now: now) }
         let home = Int(truncatingIfNeeded: digest.a) & mask
@@ -182,14 +182,14 @@ public final class IdWindow {
     }
 
     /// Ids live at `now` (a scan of the whole table: for tests and `check`).
-    public func liveCount(now: Int64) -> Int {
+    package func liveCount(now: Int64) -> Int {
         var count = 0
         for index in 0..<slotCount where slots[index].a != 0 && Int64(slots[index].expiry) > now { count += 1 }
         return count
     }
 
     /// Bytes the table's file takes on disk (it is sparse), for the spool's bound.
-    public var diskBytes: Int {
+    package var diskBytes: Int {
         guard fd >= 0 else { return 0 }
         var info = stat()
         return fstat(fd, &info) == 0 ? Int(info.st_blocks) * 512 : 0
@@ -197,7 +197,7 @@ public final class IdWindow {
 
     /// A handle that writes the table out from another thread (`msync` on a shared
     /// mapping is safe beside writes to it).
-    public var syncer: IdWindowSyncer { IdWindowSyncer(mapping: mapping, bytes: mappedBytes, path: path) }
+    package var syncer: IdWindowSyncer { IdWindowSyncer(mapping: mapping, bytes: mappedBytes, path: path) }
 
     static func words(_ bytes: [UInt8]) -> [UInt64] {
         (0..<(bytes.count / 8)).map { word in bytes[(word * 8)..<(word * 8 + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
@@ -255,12 +255,12 @@ public final class IdWindow {
 /// kernel's page state, never the memory through Swift, so it is safe beside the
 /// owner's writes. It must not outlive the table (the flusher that holds one
 /// lives no longer than the intake that owns the table).
-public struct IdWindowSyncer: @unchecked Sendable {
+package struct IdWindowSyncer: @unchecked Sendable {
     let mapping: UnsafeMutableRawPointer
     let bytes: Int
     let path: String?
 
-    public func sync() throws(SystemError) {
+    package func sync() throws(SystemError) {
         guard path != nil else { return }
         guard msync(mapping, bytes, MS_SYNC) == 0 else { throw SystemError("msync", path: path ?? "") }
     }

@@ -11,14 +11,14 @@ import Foundation
 /// from) by one `rename`: a record is in quarantine or in the spool, never in both,
 /// whatever moment a crash picks. Runs with the state directory's lock held, so
 /// not beside a running daemon.
-public enum QuarantineRequeue {
-    public struct Summary: Sendable, Equatable {
-        public var files = 0
-        public var lines = 0
-        public var segments: [String] = []
+package enum QuarantineRequeue {
+    package struct Summary: Sendable, Equatable {
+        package var files = 0
+        package var lines = 0
+        package var segments: [String] = []
     }
 
-    public static func requeue(state: StateDirectory, instance: String) throws -> Summary {
+    package static func requeue(state: StateDirectory, instance: String) throws -> Summary {
         let spool = state.file("spool")
         let quarantine = spool + "/quarantine"
         var summary = Summary()

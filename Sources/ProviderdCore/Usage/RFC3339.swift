@@ -1,8 +1,8 @@
 /// RFC 3339 timestamps (`2026-11-25T14:03:07.123Z`, `...+01:00`) to Unix seconds,
 /// without Foundation: the usage hot path parses one per record.
-public enum RFC3339 {
+package enum RFC3339 {
     /// Unix seconds, or nil when `text` is not an RFC 3339 date-time.
-    public static func unixSeconds(_ text: String) -> Int64? {
+    package static func unixSeconds(_ text: String) -> Int64? {
         let b = Array(text.utf8)
         guard b.count >= 20 else { return nil }
         func digits(_ at: Int, _ count: Int) -> Int? {

@@ -5,25 +5,25 @@ import Foundation
 /// row naming (instance, segment), all in one transaction. A segment already in
 /// the flush log (a crash between commit and removal) is not counted again.
 /// Blocking: runs on the flusher's database thread.
-public enum SegmentFlush {
-    public struct Result: Sendable {
-        public var aggregate: UsageAggregate
-        public var ids: [(id: String, acceptedAt: Int64)]
-        public var alreadyFlushed: Bool
+package enum SegmentFlush {
+    package struct Result: Sendable {
+        package var aggregate: UsageAggregate
+        package var ids: [(id: String, acceptedAt: Int64)]
+        package var alreadyFlushed: Bool
         /// Bytes of an unterminated last line (a crash mid-write): never
         /// acknowledged, so dropped.
-        public var tornBytes: Int
+        package var tornBytes: Int
         /// Whole lines that do not read as records: not counted, kept in the
         /// quarantine file with the refused rows' lines.
-        public var unreadableLines: Int
+        package var unreadableLines: Int
         /// Rows the database refused for good (a constraint, an overflow); their
         /// records went to the quarantine file instead.
-        public var quarantined: [(key: UsageAggregate.Key, error: PostgresError)] = []
+        package var quarantined: [(key: UsageAggregate.Key, error: PostgresError)] = []
     }
 
     /// `quarantine` receives, before the commit, the spool lines of refused rows
     /// and the lines that do not read as records.
-    public static func flush(
+    package static func flush(
         segment: String, bytes: [UInt8], instance: String, pricer: inout UsagePricer,
         on connection: PostgresConnection,
         quarantine: ([UInt8]) throws -> Void = { _ in }

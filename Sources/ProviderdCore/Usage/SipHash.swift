@@ -2,16 +2,16 @@
 /// digests. Swift's `Hasher` is SipHash too, but seeded per process: the window
 /// lives in a file across restarts, so its digests need a key that is kept with
 /// it (in the table's header).
-public struct SipHash24: Sendable {
-    public let k0: UInt64
-    public let k1: UInt64
+package struct SipHash24: Sendable {
+    package let k0: UInt64
+    package let k1: UInt64
 
-    public init(k0: UInt64, k1: UInt64) {
+    package init(k0: UInt64, k1: UInt64) {
         self.k0 = k0
         self.k1 = k1
     }
 
-    public func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+    package func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var v0: UInt64 = 0x736f_6d65_7073_6575 ^ k0
         var v1: UInt64 = 0x646f_7261_6e64_6f6d ^ k1
         var v2: UInt64 = 0x6c79_6765_6e65_7261 ^ k0

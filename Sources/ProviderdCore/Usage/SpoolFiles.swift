@@ -10,9 +10,9 @@
 /// `@unchecked Sendable`: owns an open descriptor and counters; `UsageIntake` calls
 /// it only from its spool thread (and at start, before anything runs concurrently),
 /// and keeps its own count of the bytes stored.
-public final class SpoolFiles: @unchecked Sendable {
-    public let directory: String
-    public let instance: String
+package final class SpoolFiles: @unchecked Sendable {
+    package let directory: String
+    package let instance: String
     private var active: Int32 = -1
     private var activeSequence: UInt64 = 0
     private var activeSize = 0
@@ -23,9 +23,9 @@ public final class SpoolFiles: @unchecked Sendable {
 
     /// A segment this large is sealed and the next one started, so that a flush
     /// (which reads one segment at a time) holds a bounded amount in memory.
-    public let segmentBytes: Int
+    package let segmentBytes: Int
 
-    public init(directory: String, instance: String, segmentBytes: Int = 16 << 20) throws(SystemError) {
+    package init(directory: String, instance: String, segmentBytes: Int = 16 << 20) throws(SystemError) {
         self.directory = directory
         self.instance = instance
         self.segmentBytes = segmentBytes
@@ -51,14 +51,14 @@ public final class SpoolFiles: @unchecked Sendable {
     }
 
     /// Bytes in every segment not yet flushed (the spool bound counts these).
-    public var totalBytes: Int { activeSize + sealedSizes.values.reduce(0, +) }
+    package var totalBytes: Int { activeSize + sealedSizes.values.reduce(0, +) }
 
-    public var activeName: String { Self.name(instance: instance, sequence: activeSequence) }
+    package var activeName: String { Self.name(instance: instance, sequence: activeSequence) }
 
     /// Appends and makes durable: write everything, then `fdatasync`. On failure
     /// the segment is cut back to its previous length, so nothing unacknowledged
     /// stays behind to be counted later (the client resends it).
-    public func append(_ bytes: [UInt8]) throws(SystemError) {
+    package func append(_ bytes: [UInt8]) throws(SystemError) {
         guard !broken else {
             throw SystemError("append (a failed write could not be undone; restart providerd)", path: directory + "/" + activeName, code: EIO)
         }
@@ -79,7 +79,7 @@ public final class SpoolFiles: @unchecked Sendable {
 
     /// Set when a failed append could not be cut back and no new segment could
     /// be opened: appends are refused until a restart.
-    public private(set) var broken = false
+    package private(set) var broken = false
 
     /// A failed append left bytes that cannot be cut back: the segment is sealed
     /// at its last acknowledged length, recorded beside it (`<segment>.valid`) so
@@ -103,7 +103,7 @@ public final class SpoolFiles: @unchecked Sendable {
     /// Closes the active segment (if it holds anything) and starts the next one.
     /// Returns the sealed segment's name.
     @discardableResult
-    public func seal() throws(SystemError) -> String? {
+    package func seal() throws(SystemError) -> String? {
         guard activeSize > 0 else { return nil }
         let name = activeName
         close(active)
@@ -115,9 +115,9 @@ public final class SpoolFiles: @unchecked Sendable {
     }
 
     /// Sealed segments waiting for a flush, oldest first.
-    public var sealed: [String] { sealedSizes.keys.sorted() }
+    package var sealed: [String] { sealedSizes.keys.sorted() }
 
-    public func read(_ name: String) throws(SystemError) -> [UInt8] {
+    package func read(_ name: String) throws(SystemError) -> [UInt8] {
         let bytes = try AtomicFileWriter.read(directory + "/" + name, limit: 1 << 34) ?? []
         guard let valid = validLengths[name], valid < bytes.count else { return bytes }
         return Array(bytes[..<valid])
@@ -126,7 +126,7 @@ public final class SpoolFiles: @unchecked Sendable {
     /// After its rows are committed: the segment is gone for good. Returns the
     /// bytes it counted for in `totalBytes`.
     @discardableResult
-    public func remove(_ name: String) throws(SystemError) -> Int {
+    package func remove(_ name: String) throws(SystemError) -> Int {
         guard unlink(directory + "/" + name) == 0 || errno == ENOENT else { throw SystemError("remove", path: directory + "/" + name) }
         let size = sealedSizes.removeValue(forKey: name) ?? 0
         forgetValidLength(name)
@@ -138,7 +138,7 @@ public final class SpoolFiles: @unchecked Sendable {
     /// aside, kept for the operator, and stops blocking the others. Returns the
     /// bytes it counted for in `totalBytes`.
     @discardableResult
-    public func quarantine(_ name: String) throws(SystemError) -> Int {
+    package func quarantine(_ name: String) throws(SystemError) -> Int {
         guard rename(directory + "/" + name, directory + "/quarantine/" + name) == 0 else {
             throw SystemError("quarantine", path: directory + "/" + name)
         }
@@ -151,7 +151,7 @@ public final class SpoolFiles: @unchecked Sendable {
         return size
     }
 
-    public var quarantined: [String] { (try? Self.list(directory + "/quarantine")) ?? [] }
+    package var quarantined: [String] { (try? Self.list(directory + "/quarantine")) ?? [] }
 
     private func open(sequence: UInt64) throws(SystemError) {
         let path = directory + "/" + Self.name(instance: instance, sequence: sequence)

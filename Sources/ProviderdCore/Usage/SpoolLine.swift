@@ -1,17 +1,17 @@
 /// A usage record as one line of a spool segment: compact JSON with every field
 /// explicit and the timestamp resolved to Unix seconds, so that a flush after a
 /// restart prices and dates the record exactly as it was accepted.
-public enum SpoolLine {
+package enum SpoolLine {
     /// `acceptedAt` (Unix seconds) is kept with an id, so that the idempotency
     /// window survives restarts.
-    public static func encode(_ record: UsageRecord, timestamp: Int64, acceptedAt: Int64 = 0) -> [UInt8] {
+    package static func encode(_ record: UsageRecord, timestamp: Int64, acceptedAt: Int64 = 0) -> [UInt8] {
         var out: [UInt8] = []
         encode(record, timestamp: timestamp, acceptedAt: acceptedAt, into: &out)
         return out
     }
 
     /// Appends the line to `out` (the intake's hot path: no temporary arrays).
-    public static func encode(_ record: UsageRecord, timestamp: Int64, acceptedAt: Int64, into out: inout [UInt8]) {
+    package static func encode(_ record: UsageRecord, timestamp: Int64, acceptedAt: Int64, into out: inout [UInt8]) {
         out.append(contentsOf: #"{"s":"#.utf8)
         appendString(record.serviceName, to: &out)
         out.append(contentsOf: #","m":"#.utf8)
@@ -59,7 +59,7 @@ public enum SpoolLine {
     /// Calls `body` with each non-empty line of `bytes` (without its newline), in
     /// order, without building an array of lines: a segment holds hundreds of
     /// thousands of them.
-    public static func forEachLine(in bytes: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
+    package static func forEachLine(in bytes: [UInt8], _ body: (UnsafeBufferPointer<UInt8>) throws -> Void) rethrows {
         try bytes.withUnsafeBufferPointer { buffer in
             var start = 0
             while start < buffer.count {
@@ -73,7 +73,7 @@ public enum SpoolLine {
 
     /// A spooled record and its resolved timestamp; nil for a line that is not one
     /// (a torn last line after a crash: never acknowledged, so safely dropped).
-    public static func decode(_ line: some Collection<UInt8>) -> (record: UsageRecord, timestamp: Int64)? {
+    package static func decode(_ line: some Collection<UInt8>) -> (record: UsageRecord, timestamp: Int64)? {
         decodeWithAcceptance(line).map { ($0.record, $0.timestamp) }
     }
 

@@ -4,9 +4,9 @@
 
 /// A blocking client for the usage socket (`providerd usage push`): one line out,
 /// one reply line back.
-public enum UsageClient {
+package enum UsageClient {
     /// The request line for one record, as the protocol names the fields.
-    public static func line(for record: UsageRecord, timestamp: String?) -> [UInt8] {
+    package static func line(for record: UsageRecord, timestamp: String?) -> [UInt8] {
         var line: [UInt8] = Array(#"{"service_name":"#.utf8)
         SpoolLine.appendString(record.serviceName, to: &line)
         line += Array(#","model_string":"#.utf8)
@@ -25,7 +25,7 @@ public enum UsageClient {
         return line + Array("}".utf8)
     }
 
-    public static func send(line: String, socket path: String) throws -> String {
+    package static func send(line: String, socket path: String) throws -> String {
         let fd = try connect(path)
         defer { close(fd) }
         let payload = Array((line + "\n").utf8)
@@ -48,7 +48,7 @@ public enum UsageClient {
     }
 
     /// Whether a process accepts connections on the stream socket at `path` now.
-    public static func isListening(_ path: String) -> Bool {
+    package static func isListening(_ path: String) -> Bool {
         guard let fd = try? connect(path) else { return false }
         close(fd)
         return true

@@ -8,16 +8,16 @@ import Synchronization
 
 /// Who may report usage: everyone who can open the socket, or only the listed
 /// uids and gids (`usage.allow_uids`, `usage.allow_gids`).
-public struct PeerPolicy: Sendable {
-    public var uids: Set<uid_t>
-    public var gids: Set<gid_t>
+package struct PeerPolicy: Sendable {
+    package var uids: Set<uid_t>
+    package var gids: Set<gid_t>
 
-    public init(uids: [uid_t] = [], gids: [gid_t] = []) {
+    package init(uids: [uid_t] = [], gids: [gid_t] = []) {
         self.uids = Set(uids)
         self.gids = Set(gids)
     }
 
-    public func allows(uid: uid_t, gid: gid_t) -> Bool {
+    package func allows(uid: uid_t, gid: gid_t) -> Bool {
         (uids.isEmpty && gids.isEmpty) || uids.contains(uid) || gids.contains(gid)
     }
 }
@@ -32,13 +32,13 @@ struct PeerCredentials: Sendable {
 
 /// Connections served now, shared by every connection of one server (all on its
 /// one event loop, but counted atomically so that nothing depends on that).
-public final class ConnectionCount: Sendable {
+package final class ConnectionCount: Sendable {
     private let value = Atomic<Int>(0)
-    public let limit: Int
+    package let limit: Int
     /// Descriptors the process inherited, left free like the daemon's own reserve.
-    public let inherited: Int
+    package let inherited: Int
 
-    public init(limit: Int, inherited: Int = 0) {
+    package init(limit: Int, inherited: Int = 0) {
         self.limit = limit
         self.inherited = inherited
     }
@@ -54,7 +54,7 @@ public final class ConnectionCount: Sendable {
 
     func leave() { value.subtract(1, ordering: .relaxed) }
 
-    public var current: Int { value.load(ordering: .relaxed) }
+    package var current: Int { value.load(ordering: .relaxed) }
 }
 
 /// One connection of the usage socket: each line is parsed on the event loop

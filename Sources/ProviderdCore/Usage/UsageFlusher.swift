@@ -14,7 +14,7 @@ import Synchronization
 /// with backoff; a segment the database refuses for good (a constraint, a
 /// permission, an overflow) is quarantined and the rest flows on. A segment
 /// leaves the spool only after its transaction committed.
-public actor UsageFlusher {
+package actor UsageFlusher {
     private let intake: UsageIntake
     private let idLog: IdLog
     private let instance: String
@@ -43,12 +43,12 @@ public actor UsageFlusher {
     static let checkpointInterval = 60.0
     static let minimumCheckpointInterval = 5.0
 
-    public private(set) var flushedRecords: Int64 = 0
-    public private(set) var unpricedRecords: Int64 = 0
-    public private(set) var quarantinedSegments = 0
-    public private(set) var lastFlush: Int64?
+    package private(set) var flushedRecords: Int64 = 0
+    package private(set) var unpricedRecords: Int64 = 0
+    package private(set) var quarantinedSegments = 0
+    package private(set) var lastFlush: Int64?
 
-    public init(
+    package init(
         intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings,
         prices: PriceTable?, logger: Logger
     ) {
@@ -62,14 +62,14 @@ public actor UsageFlusher {
     }
 
     /// Where a one-line usage summary goes after each pass (the daemon's STATUS).
-    public func reportStatus(to reporter: StatusReporter) {
+    package func reportStatus(to reporter: StatusReporter) {
         self.reporter = reporter
     }
 
     /// SIGHUP: new settings and prices apply from the next segment on, a new
     /// `database.url` from the next connection, which is made at once. Unknown
     /// models are warned about again, since the new table may price them.
-    public func update(settings: ProviderdSettings, prices: PriceTable?) {
+    package func update(settings: ProviderdSettings, prices: PriceTable?) {
         if settings.databaseURL != self.settings.databaseURL {
             connection = nil
             logger.info(
@@ -83,13 +83,13 @@ public actor UsageFlusher {
     }
 
     /// Flush counters for `{"op":"stats"}`.
-    public func stats() -> [(String, Int64?)] {
+    package func stats() -> [(String, Int64?)] {
         [("flushed", flushedRecords), ("unpriced", unpricedRecords), ("last_flush", lastFlush)]
     }
 
     /// Flushes until graceful shutdown; waits `flush_interval`, or the backoff after
     /// a database failure, between passes.
-    public func run() async {
+    package func run() async {
         // The built-in prices load now, on the database thread, beside the first
         // render rather than before it. (The id table is not faulted in ahead: that
         // made every page resident and dirty, 256 MiB of RSS and of writeback at
@@ -119,7 +119,7 @@ public actor UsageFlusher {
 
     /// The last attempt at shutdown: a fresh connection, no backoff, bounded by
     /// `usage.stop_flush_timeout`. What it cannot write stays spooled for the next start.
-    public func finalFlush() async {
+    package func finalFlush() async {
         let timeout = settings.stopFlushTimeout
         let running = self.running
         running.reset()
@@ -150,7 +150,7 @@ public actor UsageFlusher {
     /// One pass over the spool. Returns false when the database failed.
     /// The first pass of a run takes only what a previous run left sealed; the
     /// active segment waits for `usage.flush_interval` like any other.
-    public func flushAll(fresh: Bool, sealActive: Bool = true) async -> Bool {
+    package func flushAll(fresh: Bool, sealActive: Bool = true) async -> Bool {
         let segments: [String]
         do {
             segments = try await intake.seal(active: sealActive)

@@ -5,16 +5,16 @@ import NIOPosix
 /// records queue up and share the next one, so throughput does not hinge on the
 /// disk. `submit` returns only once the records are on disk: that is when a client
 /// may be told `{"ok":true}`.
-public actor UsageIntake {
-    public struct Outcome: Sendable, Equatable {
-        public var accepted: Int
-        public var duplicates: Int
+package actor UsageIntake {
+    package struct Outcome: Sendable, Equatable {
+        package var accepted: Int
+        package var duplicates: Int
     }
 
-    public enum Refusal: Error, Equatable, Sendable, CustomStringConvertible {
+    package enum Refusal: Error, Equatable, Sendable, CustomStringConvertible {
         case spoolFull
         case writeFailed(String)
-        public var description: String {
+        package var description: String {
             switch self {
             case .spoolFull: "spool full"
             case .writeFailed(let reason): "cannot write the spool: \(reason)"
@@ -25,7 +25,7 @@ public actor UsageIntake {
     private let files: SpoolFiles
     private let pool: NIOThreadPool
     /// Where refused records are kept for the operator (`spool/quarantine`).
-    public nonisolated let quarantineDirectory: String
+    package nonisolated let quarantineDirectory: String
     private let maxBytes: Int
     private var ids: IdWindow
     private var pending: [UInt8] = []
@@ -43,22 +43,22 @@ public actor UsageIntake {
     /// Bytes in the spool's segments, kept here: `SpoolFiles` is touched only on
     /// the spool thread, and this actor must not read its state from elsewhere.
     private var storedBytes: Int
-    public private(set) var accepted = 0
-    public private(set) var duplicates = 0
+    package private(set) var accepted = 0
+    package private(set) var duplicates = 0
     /// `fdatasync` rounds so far; far fewer than submissions under load (group commit).
-    public private(set) var commits = 0
+    package private(set) var commits = 0
     /// Lines answered with an error.
-    public private(set) var refused = 0
+    package private(set) var refused = 0
 
-    public func noteRefused(_ count: Int = 1) { refused += count }
+    package func noteRefused(_ count: Int = 1) { refused += count }
 
     private var flushCounters: [(String, Int64?)] = [("flushed", 0), ("unpriced", 0), ("last_flush", nil)]
 
     /// The flusher reports its counters here after each pass.
-    public func updateFlushCounters(_ counters: [(String, Int64?)]) { flushCounters = counters }
+    package func updateFlushCounters(_ counters: [(String, Int64?)]) { flushCounters = counters }
 
     /// The counters `{"op":"stats"}` reports. Flush figures come from the flusher.
-    public func stats() -> [(String, Int64?)] {
+    package func stats() -> [(String, Int64?)] {
         [
             ("accepted", Int64(accepted)), ("refused", Int64(refused)), ("duplicates", Int64(duplicates)),
             ("spooled_bytes", Int64(spooledBytes)), ("quarantined", Int64(files.quarantined.count)),
@@ -69,7 +69,7 @@ public actor UsageIntake {
     /// of flushed ones (`idLog` lines: `acceptedAt id`).
     /// `idTable` is the id window's file (nil: in memory only); it is opened, not
     /// rebuilt, and the ids of `idLog` and of the unflushed segments are added.
-    public init(
+    package init(
         files: SpoolFiles, pool: NIOThreadPool, maxBytes: Int, idWindow: Int64, now: Int64,
         idLog: [(id: String, acceptedAt: Int64)] = [], idTable: String? = nil, idCapacity: Int = 10_000_000
     ) throws {
@@ -98,17 +98,17 @@ public actor UsageIntake {
 
     /// Writes the id window's table out, from the caller's thread (the flusher's
     /// database thread): after it, `ids.log` may be emptied.
-    public nonisolated let idSyncer: IdWindowSyncer
+    package nonisolated let idSyncer: IdWindowSyncer
     /// Disk the id table takes; counted against `usage.spool_max_bytes`.
     private var tableBytes: Int
 
-    public func refreshTableBytes() { tableBytes = ids.diskBytes }
+    package func refreshTableBytes() { tableBytes = ids.diskBytes }
 
-    public var spooledBytes: Int { storedBytes + queuedBytes }
+    package var spooledBytes: Int { storedBytes + queuedBytes }
 
     /// Spools `records` (all or none); returns how many were new and how many were
     /// resends of an id already accepted. `timestamp` nil means `now`.
-    public func submit(_ records: [UsageRecord], now: Int64) async throws -> Outcome {
+    package func submit(_ records: [UsageRecord], now: Int64) async throws -> Outcome {
         switch await submit(lines: [.many(records)], now: now)[0] {
         case .success(let outcome): return outcome
         case .failure(let refusal): throw refusal
@@ -116,7 +116,7 @@ public actor UsageIntake {
     }
 
     /// The records of one request line: one record (no array to allocate), or a batch.
-    public enum Line: Sendable {
+    package enum Line: Sendable {
         case one(UsageRecord)
         case many([UsageRecord])
     }
@@ -129,7 +129,7 @@ public actor UsageIntake {
     /// for that write, then is judged again: a duplicate if the original became
     /// durable, written itself if the original failed. So `duplicate` always means
     /// that the original is on disk.
-    public func submit(lines: [Line], now: Int64) async -> [Result<Outcome, Refusal>] {
+    package func submit(lines: [Line], now: Int64) async -> [Result<Outcome, Refusal>] {
         var results: [Result<Outcome, Refusal>?] = []
         results.reserveCapacity(lines.count)
         var bytes: [UInt8] = []
@@ -267,17 +267,17 @@ public actor UsageIntake {
     }
 
     /// The spool files are touched only on the spool thread: these run there too.
-    public func readSegment(_ name: String) async throws -> [UInt8] {
+    package func readSegment(_ name: String) async throws -> [UInt8] {
         let files = self.files
         return try await pool.runIfActive { try files.read(name) }
     }
 
-    public func removeSegment(_ name: String) async throws {
+    package func removeSegment(_ name: String) async throws {
         let files = self.files
         storedBytes -= try await pool.runIfActive { try files.remove(name) }
     }
 
-    public func quarantineSegment(_ name: String) async throws {
+    package func quarantineSegment(_ name: String) async throws {
         let files = self.files
         storedBytes -= try await pool.runIfActive { try files.quarantine(name) }
     }
@@ -285,7 +285,7 @@ public actor UsageIntake {
     /// Seals the active segment (unless `active` is false) so the flusher can take
     /// it, and lists the sealed ones; runs on the spool thread, so it never
     /// interleaves with an append.
-    public func seal(active: Bool = true) async throws -> [String] {
+    package func seal(active: Bool = true) async throws -> [String] {
         let files = self.files
         return try await pool.runIfActive {
             if active { _ = try files.seal() }

@@ -5,11 +5,11 @@ import Synchronization
 /// may buffer up to `usage.max_line_bytes` of a line it has not finished; without a
 /// shared bound, many slow clients could make the daemon hold that many times
 /// over.
-public final class LineBudget: Sendable {
+package final class LineBudget: Sendable {
     private let used = Atomic<Int>(0)
-    public let limit: Int
+    package let limit: Int
 
-    public init(limit: Int) { self.limit = limit }
+    package init(limit: Int) { self.limit = limit }
 
     func take(_ bytes: Int) -> Bool {
         if used.add(bytes, ordering: .relaxed).newValue <= limit { return true }
@@ -19,20 +19,20 @@ public final class LineBudget: Sendable {
 
     func give(_ bytes: Int) { used.subtract(bytes, ordering: .relaxed) }
 
-    public var inUse: Int { used.load(ordering: .relaxed) }
+    package var inUse: Int { used.load(ordering: .relaxed) }
 }
 
 /// Splits the usage socket's byte stream into lines (`\n`, an optional `\r`
 /// before it is dropped). A line longer than the limit produces `.tooLong` once,
 /// an unfinished line the shared budget cannot hold `.overBudget`; the connection
 /// handler answers either and closes.
-public struct UsageLineFramer: ByteToMessageDecoder {
-    public enum Frame: Sendable {
+package struct UsageLineFramer: ByteToMessageDecoder {
+    package enum Frame: Sendable {
         case line(ByteBuffer)
         case tooLong
         case overBudget
     }
-    public typealias InboundOut = Frame
+    package typealias InboundOut = Frame
 
     let maxLineBytes: Int
     let budget: LineBudget?
@@ -41,12 +41,12 @@ public struct UsageLineFramer: ByteToMessageDecoder {
     /// Bytes of the unfinished line counted in `budget`.
     private var held = 0
 
-    public init(maxLineBytes: Int, budget: LineBudget? = nil) {
+    package init(maxLineBytes: Int, budget: LineBudget? = nil) {
         self.maxLineBytes = maxLineBytes
         self.budget = budget
     }
 
-    public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
+    package mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard !failed else {
             buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
             return .needMoreData
@@ -87,7 +87,7 @@ public struct UsageLineFramer: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
+    package mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A last line without a newline is answered too.
         while try decode(context: context, buffer: &buffer) == .continue {}
         release()
@@ -98,7 +98,7 @@ public struct UsageLineFramer: ByteToMessageDecoder {
         return .needMoreData
     }
 
-    public mutating func decoderRemoved(context: ChannelHandlerContext) {
+    package mutating func decoderRemoved(context: ChannelHandlerContext) {
         release()
     }
 }

@@ -5,14 +5,14 @@
 /// Parses one line of the usage socket into a request, applying every rule of
 /// the record fields (the README's socket protocol; docs/ARCHITECTURE.md, path 2). A plain value type over bytes: tested without a
 /// socket, against Foundation's JSON decoder as the oracle.
-public struct UsageLineParser: Sendable {
-    public var limits: UsageLimits
+package struct UsageLineParser: Sendable {
+    package var limits: UsageLimits
 
-    public init(limits: UsageLimits) {
+    package init(limits: UsageLimits) {
         self.limits = limits
     }
 
-    public func parse(_ line: UnsafeBufferPointer<UInt8>) throws(UsageLineError) -> UsageRequest {
+    package func parse(_ line: UnsafeBufferPointer<UInt8>) throws(UsageLineError) -> UsageRequest {
         var scanner = JSONScanner(line)
         scanner.skipWhitespace()
         guard let first = scanner.peek else { throw UsageLineError("empty line: expected a JSON object or array") }
@@ -34,13 +34,13 @@ public struct UsageLineParser: Sendable {
         return request
     }
 
-    public func parse(_ line: [UInt8]) throws(UsageLineError) -> UsageRequest {
+    package func parse(_ line: [UInt8]) throws(UsageLineError) -> UsageRequest {
         do {
             return try line.withUnsafeBufferPointer { buffer throws(UsageLineError) in try parse(buffer) }
         }
     }
 
-    public func parse(_ line: String) throws(UsageLineError) -> UsageRequest {
+    package func parse(_ line: String) throws(UsageLineError) -> UsageRequest {
         try parse(Array(line.utf8))
     }
 

@@ -9,27 +9,27 @@ import NIOPosix
 /// The usage socket: a stream Unix socket at `usage.socket` (mode and group as
 /// configured), or the one systemd hands over (`providerd.socket`, `sd_listen_fds`).
 /// It serves from the start, whether PostgreSQL is reachable or not.
-public struct UsageServer: Sendable {
-    public let channel: any Channel
+package struct UsageServer: Sendable {
+    package let channel: any Channel
     /// True when the socket came from systemd (then its file is systemd's to manage).
-    public let activated: Bool
+    package let activated: Bool
 
-    public struct Options: Sendable {
-        public var path: String
-        public var mode: mode_t
-        public var group: gid_t?
-        public var policy: PeerPolicy
-        public var maxLineBytes: Int
-        public var timestampWindow: Int64
-        public var maxConnections: Int
-        public var idleTimeout: Double
+    package struct Options: Sendable {
+        package var path: String
+        package var mode: mode_t
+        package var group: gid_t?
+        package var policy: PeerPolicy
+        package var maxLineBytes: Int
+        package var timestampWindow: Int64
+        package var maxConnections: Int
+        package var idleTimeout: Double
         /// Bytes of unfinished lines held for all connections together: 64 lines
         /// at `maxLineBytes`, at least 16 MiB.
-        public var lineBudget: Int
+        package var lineBudget: Int
         /// Descriptors open since the process started, which connections must leave.
-        public var inheritedDescriptors: Int
+        package var inheritedDescriptors: Int
 
-        public init(settings: ProviderdSettings, inheritedDescriptors: Int = 0) {
+        package init(settings: ProviderdSettings, inheritedDescriptors: Int = 0) {
             self.inheritedDescriptors = inheritedDescriptors
             path = settings.socket
             mode = settings.socketMode
@@ -43,7 +43,7 @@ public struct UsageServer: Sendable {
         }
     }
 
-    public static func start(options: Options, intake: UsageIntake, group: any EventLoopGroup) async throws -> UsageServer {
+    package static func start(options: Options, intake: UsageIntake, group: any EventLoopGroup) async throws -> UsageServer {
         let window = options.timestampWindow
         let connections = ConnectionCount(limit: options.maxConnections, inherited: options.inheritedDescriptors)
         let budget = LineBudget(limit: options.lineBudget)
@@ -103,7 +103,7 @@ public struct UsageServer: Sendable {
     /// `usage.max_connections`, or fewer when `RLIMIT_NOFILE` could not hold them:
     /// idle clients must never take the descriptors a render or a flush needs, nor
     /// those the process inherited from its launcher (`inherited`), which stay open.
-    public static func connectionLimit(configured: Int, inherited: Int = 0) -> Int {
+    package static func connectionLimit(configured: Int, inherited: Int = 0) -> Int {
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < rlim_t(Int.max) else { return configured }
         return max(1, min(configured, Int(limit.rlim_cur) - reservedDescriptors - inherited))
@@ -131,7 +131,7 @@ public struct UsageServer: Sendable {
 
     /// How many sockets systemd passed (`LISTEN_FDS` for this process), leaving the
     /// environment as it is for `activatedSocket()`.
-    public static func listenDescriptorCount() -> Int {
+    package static func listenDescriptorCount() -> Int {
         max(0, Int(sd_listen_fds(0)))
     }
 
@@ -142,7 +142,7 @@ public struct UsageServer: Sendable {
         return SD_LISTEN_FDS_START
     }
 
-    public func close() async {
+    package func close() async {
         try? await channel.close()
     }
 }
