@@ -39,12 +39,12 @@ struct RunCommand: AsyncParsableCommand {
             settings: settings, keyring: keyring, state: state, pool: pool,
             reporter: reporter, beacon: beacon, watchdogInterval: watchdog, logger: logger)
         // Usage: its own spool thread and database thread, one event loop for the socket.
-        let spoolPool = NIOThreadPool(numberOfThreads: 1)
-        spoolPool.start()
+        // The spool's event loop runs the `Spool` actor (blocking file calls) and nothing else.
+        let spoolLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let flushPool = NIOThreadPool(numberOfThreads: 1)
         flushPool.start()
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let usage = try UsageService.makeIntake(settings: settings, state: state, pool: spoolPool, logger: logger)
+        let usage = try UsageService.makeIntake(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
         let flusher = UsageFlusher(
             intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
             settings: settings, prices: prices, logger: logger)
@@ -108,7 +108,7 @@ struct RunCommand: AsyncParsableCommand {
             tasks.cancelAll()
         }
         try await pool.shutdownGracefully()
-        try await spoolPool.shutdownGracefully()
+        try await spoolLoop.shutdownGracefully()
         try await flushPool.shutdownGracefully()
         try await eventLoops.shutdownGracefully()
         withExtendedLifetime(lock) {}

@@ -37,7 +37,7 @@ package struct UsageService: Service, CustomStringConvertible {
 
     /// Opens the spool and the id window from the state directory.
     package static func makeIntake(
-        settings: ProviderdSettings, state: StateDirectory, pool: NIOThreadPool, logger: Logger
+        settings: ProviderdSettings, state: StateDirectory, loop: any EventLoop, logger: Logger
     )
         throws -> (intake: UsageIntake, instance: String, idLog: IdLog)
     {
@@ -58,11 +58,9 @@ package struct UsageService: Service, CustomStringConvertible {
         }
         let table = state.file("ids.table")
         let capacity = Self.idCapacity(spoolMaxBytes: settings.spoolMaxBytes)
-        let intake: UsageIntake
+        let ids: IdWindow
         do {
-            intake = try UsageIntake(
-                files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
-                idLog: logged.live, idTable: table, idCapacity: capacity)
+            ids = try IdWindow(window: window, capacity: capacity, path: table)
         } catch let damaged as IdWindow.Damaged {
             // Kept for a look, replaced by a new table with what ids.log and the spool hold.
             let aside = table + ".damaged-\(Int(now))"
@@ -70,10 +68,10 @@ package struct UsageService: Service, CustomStringConvertible {
             logger.error(
                 "the id table cannot be read; a new one is made from ids.log and the spool (resends of ids flushed before the last checkpoint may count again)",
                 metadata: ["error": "\(damaged)", "kept_as": "\(aside)"])
-            intake = try UsageIntake(
-                files: files, pool: pool, maxBytes: settings.spoolMaxBytes, idWindow: window, now: now,
-                idLog: logged.live, idTable: table, idCapacity: capacity)
+            ids = try IdWindow(window: window, capacity: capacity, path: table)
         }
+        let intake = try UsageIntake(
+            files: files, ids: ids, loop: loop, maxBytes: settings.spoolMaxBytes, now: now, idLog: logged.live)
         return (intake, instance, idLog)
     }
 

@@ -1,40 +1,42 @@
-import Foundation
-
-/// Writes one sealed spool segment into `model_usage`: its records aggregated
-/// per (service, model, UTC day), rows in key order, plus a `providerd_flush_log`
-/// row naming (instance, segment), all in one transaction. A segment already in
-/// the flush log (a crash between commit and removal) is not counted again.
-/// Blocking: runs on the flusher's database thread.
-package enum SegmentFlush {
+/// What one sealed spool segment adds to `model_usage`, read without I/O: its
+/// records aggregated per (service, model, UTC day) and priced, their ids, the
+/// whole lines that do not read as records, and the bytes of an unfinished last
+/// line (a crash mid-write: never acknowledged, so dropped).
+///
+/// The flusher writes it with `UsageFlushStore` in one transaction, the lines of
+/// refused rows and the unreadable lines going to quarantine before the COMMIT.
+package struct SegmentFlush: Sendable {
+    /// How a flush ended, for the flusher's counters and log.
     package struct Result: Sendable {
         package var aggregate: UsageAggregate
         package var ids: [(id: String, acceptedAt: Int64)]
         package var alreadyFlushed: Bool
-        /// Bytes of an unterminated last line (a crash mid-write): never
-        /// acknowledged, so dropped.
         package var tornBytes: Int
-        /// Whole lines that do not read as records: not counted, kept in the
-        /// quarantine file with the refused rows' lines.
+        /// Whole lines that do not read as records: not counted, quarantined.
         package var unreadableLines: Int
         /// Rows the database refused for good (a constraint, an overflow); their
         /// records went to the quarantine file instead.
         package var quarantined: [(key: UsageAggregate.Key, error: PostgresError)] = []
     }
 
-    /// `quarantine` receives, before the commit, the spool lines of refused rows
-    /// and the lines that do not read as records.
-    package static func flush(
-        segment: String, bytes: [UInt8], instance: String, pricer: inout UsagePricer,
-        on connection: PostgresConnection,
-        quarantine: ([UInt8]) throws -> Void = { _ in }
-    ) throws -> Result {
+    package let aggregate: UsageAggregate
+    package let ids: [(id: String, acceptedAt: Int64)]
+    /// The unreadable lines, each newline-terminated, as they go to quarantine.
+    package let unreadable: [UInt8]
+    package let unreadableLines: Int
+    package let tornBytes: Int
+    /// The segment up to its last newline.
+    private let complete: [UInt8]
+
+    package init(segment bytes: [UInt8], pricer: inout UsagePricer) {
         let newline = UInt8(ascii: "\n")
-        let whole = bytes.last == newline ? bytes : Array(bytes[..<((bytes.lastIndex(of: newline) ?? -1) + 1)])
+        complete = bytes.last == newline || bytes.isEmpty ? bytes : Array(bytes[..<((bytes.lastIndex(of: newline) ?? -1) + 1)])
+        tornBytes = bytes.count - complete.count
         var aggregate = UsageAggregate()
         var ids: [(id: String, acceptedAt: Int64)] = []
         var unreadable: [UInt8] = []
         var unreadableLines = 0
-        SpoolLine.forEachLine(in: whole) { line in
+        SpoolLine.forEachLine(in: complete) { line in
             guard let stored = SpoolLine.decodeWithAcceptance(line) else {
                 unreadable += line
                 unreadable.append(newline)
@@ -44,63 +46,18 @@ package enum SegmentFlush {
             aggregate.add(stored.record, timestamp: stored.timestamp, pricer: &pricer)
             if let id = stored.record.id { ids.append((id, stored.acceptedAt)) }
         }
-        var refused: [(key: UsageAggregate.Key, error: PostgresError)] = []
-        let already = try connection.transaction { connection in
-            let done = try connection.query(
-                "SELECT 1 FROM public.providerd_flush_log WHERE instance_id = $1::uuid AND segment = $2 FOR UPDATE",
-                [instance, segment])
-            guard done.rows.isEmpty else { return true }
-            for (key, totals) in aggregate.sorted {
-                // Each row under a savepoint: one row the database refuses for good
-                // is set aside; the others are written.
-                try connection.query("SAVEPOINT providerd_row")
-                do {
-                    try connection.query(
-                        """
-                        INSERT INTO public.model_usage AS u (service_name, model_string, period_start, period_end,
-                            request_count, total_tokens, estimated_cost, input_tokens, output_tokens,
-                            cache_read_tokens, cache_write_tokens, unpriced_requests)
-                        VALUES ($1, $2, to_timestamp($3::bigint), to_timestamp($3::bigint) + INTERVAL '1 day',
-                            $4::bigint, $5::bigint, $6::numeric, $7::bigint, $8::bigint, $9::bigint, $10::bigint, $11::bigint)
-                        ON CONFLICT (service_name, model_string, period_start) DO UPDATE SET
-                            request_count = u.request_count + EXCLUDED.request_count,
-                            total_tokens = u.total_tokens + EXCLUDED.total_tokens,
-                            estimated_cost = u.estimated_cost + EXCLUDED.estimated_cost,
-                            input_tokens = u.input_tokens + EXCLUDED.input_tokens,
-                            output_tokens = u.output_tokens + EXCLUDED.output_tokens,
-                            cache_read_tokens = u.cache_read_tokens + EXCLUDED.cache_read_tokens,
-                            cache_write_tokens = u.cache_write_tokens + EXCLUDED.cache_write_tokens,
-                            unpriced_requests = u.unpriced_requests + EXCLUDED.unpriced_requests
-                        """,
-                        [
-                            key.service, key.model, key.day, totals.requests, totals.totalTokens, "\(totals.cost)",
-                            totals.inputTokens, totals.outputTokens, totals.cacheReadTokens, totals.cacheWriteTokens,
-                            totals.unpricedRequests,
-                        ])
-                    try connection.query("RELEASE SAVEPOINT providerd_row")
-                } catch let error as PostgresError where !error.isRetryable {
-                    try connection.query("ROLLBACK TO SAVEPOINT providerd_row")
-                    refused.append((key, error))
-                }
-            }
-            if !refused.isEmpty || !unreadable.isEmpty {
-                try quarantine(linesOf(Set(refused.map(\.key)), in: whole) + unreadable)
-            }
-            try connection.query(
-                "INSERT INTO public.providerd_flush_log (instance_id, segment, records) VALUES ($1::uuid, $2, $3)",
-                [instance, segment, aggregate.records])
-            return false
-        }
-        return Result(
-            aggregate: aggregate, ids: ids, alreadyFlushed: already, tornBytes: bytes.count - whole.count,
-            unreadableLines: already ? 0 : unreadableLines, quarantined: already ? [] : refused)
+        self.aggregate = aggregate
+        self.ids = ids
+        self.unreadable = unreadable
+        self.unreadableLines = unreadableLines
     }
 
     /// The spool lines of the refused rows, found again in the segment (refusals
     /// are rare: no copy of every line is kept for them).
-    static func linesOf(_ keys: Set<UsageAggregate.Key>, in bytes: [UInt8]) -> [UInt8] {
+    package func lines(of keys: Set<UsageAggregate.Key>) -> [UInt8] {
+        guard !keys.isEmpty else { return [] }
         var out: [UInt8] = []
-        SpoolLine.forEachLine(in: bytes) { line in
+        SpoolLine.forEachLine(in: complete) { line in
             guard let stored = SpoolLine.decode(line),
                 keys.contains(UsageAggregate.key(for: stored.record, timestamp: stored.timestamp))
             else { return }
@@ -108,5 +65,16 @@ package enum SegmentFlush {
             out.append(UInt8(ascii: "\n"))
         }
         return out
+    }
+
+    /// What goes to quarantine before the COMMIT when `refused` rows were set aside.
+    package func setAside(refused: [(key: UsageAggregate.Key, error: PostgresError)]) -> [UInt8] {
+        lines(of: Set(refused.map(\.key))) + unreadable
+    }
+
+    package func result(alreadyFlushed: Bool, refused: [(key: UsageAggregate.Key, error: PostgresError)]) -> Result {
+        Result(
+            aggregate: aggregate, ids: ids, alreadyFlushed: alreadyFlushed, tornBytes: tornBytes,
+            unreadableLines: alreadyFlushed ? 0 : unreadableLines, quarantined: alreadyFlushed ? [] : refused)
     }
 }

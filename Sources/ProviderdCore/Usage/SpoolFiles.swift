@@ -7,10 +7,10 @@
 /// bytes holding it are written and `fdatasync`ed. Each start opens a new segment,
 /// so a torn last line left by a crash (never acknowledged) is never appended to.
 ///
-/// `@unchecked Sendable`: owns an open descriptor and counters; `UsageIntake` calls
-/// it only from its spool thread (and at start, before anything runs concurrently),
-/// and keeps its own count of the bytes stored.
-package final class SpoolFiles: @unchecked Sendable {
+/// Not `Sendable`: it owns an open descriptor and counters. At start it is read
+/// for the id window (`unflushedContents`), then handed to the `Spool` actor,
+/// which alone uses it from then on.
+package final class SpoolFiles {
     package let directory: String
     package let instance: String
     private var active: Int32 = -1
@@ -48,6 +48,18 @@ package final class SpoolFiles: @unchecked Sendable {
 
     deinit {
         if active >= 0 { close(active) }
+    }
+
+    /// The sealed segments' and the quarantined files' bytes: the records whose ids
+    /// must stay taken at start. An unreadable one throws, naming it (skipping it
+    /// would let a resend count, and a later requeue count it again).
+    package func unflushedContents() throws(SystemError) -> [[UInt8]] {
+        var contents: [[UInt8]] = []
+        for name in sealed { contents.append(try read(name)) }
+        for name in quarantined {
+            if let bytes = try AtomicFileWriter.read(directory + "/quarantine/" + name, limit: 1 << 34) { contents.append(bytes) }
+        }
+        return contents
     }
 
     /// Bytes in every segment not yet flushed (the spool bound counts these).

@@ -311,7 +311,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             case .reply(let bytes):
                 out += bytes
             case .stats:
-                out += UsageReply.stats(await intake.stats())
+                out += UsageReply.stats(intake.stats.current.fields)
             case .record, .batch:
                 switch results[next] {
                 case .success(let outcome):

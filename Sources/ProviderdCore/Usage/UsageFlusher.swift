@@ -16,6 +16,8 @@ import Synchronization
 /// leaves the spool only after its transaction committed.
 package actor UsageFlusher {
     private let intake: UsageIntake
+    private let spool: Spool
+    private let stats: UsageStatsBoard
     private let idLog: IdLog
     private let instance: String
     private let pool: NIOThreadPool
@@ -43,16 +45,13 @@ package actor UsageFlusher {
     static let checkpointInterval = 60.0
     static let minimumCheckpointInterval = 5.0
 
-    package private(set) var flushedRecords: Int64 = 0
-    package private(set) var unpricedRecords: Int64 = 0
-    package private(set) var quarantinedSegments = 0
-    package private(set) var lastFlush: Int64?
-
     package init(
         intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings,
         prices: PriceTable?, logger: Logger
     ) {
         self.intake = intake
+        self.spool = intake.spool
+        self.stats = intake.stats
         self.idLog = idLog
         self.instance = instance
         self.pool = pool
@@ -80,11 +79,6 @@ package actor UsageFlusher {
         self.prices = prices
         warnedUnpriced = []
         warnedUnpricedCap = false
-    }
-
-    /// Flush counters for `{"op":"stats"}`.
-    package func stats() -> [(String, Int64?)] {
-        [("flushed", flushedRecords), ("unpriced", unpricedRecords), ("last_flush", lastFlush)]
     }
 
     /// Flushes until graceful shutdown; waits `flush_interval`, or the backoff after
@@ -153,7 +147,7 @@ package actor UsageFlusher {
     package func flushAll(fresh: Bool, sealActive: Bool = true) async -> Bool {
         let segments: [String]
         do {
-            segments = try await intake.seal(active: sealActive)
+            segments = try await spool.seal(active: sealActive)
         } catch {
             logger.error("cannot seal the usage spool", metadata: ["error": "\(error)"])
             return false
@@ -167,25 +161,19 @@ package actor UsageFlusher {
             do {
                 let prices = try await priceTable()
                 let connection = try await connect(fresh: fresh)
-                let bytes = try await intake.readSegment(segment)
-                let instance = self.instance
+                let bytes = try await spool.read(segment)
                 let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
-                let quarantinePath = intake.quarantineDirectory + "/" + segment
                 defer { running.set(nil) }
                 guard running.set(connection.canceller), !Task.isCancelled else { return false }
-                let result = try await pool.runIfActive {
+                let flush = try await pool.runIfActive {
                     var pricer = UsagePricer(table: prices, unknown: unknown)
-                    return try SegmentFlush.flush(
-                        segment: segment, bytes: bytes, instance: instance, pricer: &pricer,
-                        on: connection
-                    ) {
-                        try AtomicFileWriter(mode: 0o600).write($0, to: quarantinePath)
-                    }
+                    return SegmentFlush(segment: bytes, pricer: &pricer)
                 }
+                let result = try await write(flush, segment: segment, store: UsageFlushStore(connection: connection))
                 // Committed: from here the segment must leave the spool whatever happens,
                 // or a full disk holds it (and the space it takes) for ever.
                 let logged = await logIDs(result.ids)
-                try await intake.removeSegment(segment)
+                try await spool.remove(segment)
                 if !logged, !(await logIDs(result.ids)) {
                     // Still no room: the ids stay in memory (the window has them) and are
                     // written at the next pass.
@@ -204,22 +192,16 @@ package actor UsageFlusher {
                     metadata: [
                         "segment": "\(segment)", "error": "\(error)", "sqlstate": "\(error.sqlState ?? "-")",
                     ])
-                quarantinedSegments += 1
-                try? await intake.quarantineSegment(segment)
+                stats.update { $0.quarantinedThisRun += 1 }
+                try? await spool.quarantine(segment)
             } catch {
                 logger.error("cannot flush usage", metadata: ["segment": "\(segment)", "error": "\(error)"])
                 return false
             }
         }
-        await intake.updateFlushCounters(stats())
-        if let reporter {
-            let spooled = await intake.spooledBytes
-            var text = "usage: \(flushedRecords) flushed, \(spooled) bytes spooled"
-            if quarantinedSegments > 0 { text += ", QUARANTINED \(quarantinedSegments) (see spool/quarantine)" }
-            reporter.setUsage(text)
-        }
+        reporter?.setUsage(stats.current.statusText)
         await checkpointIDs(force: false)
-        if !segments.isEmpty, await intake.spooledBytes == 0 {
+        if !segments.isEmpty, stats.current.spooledBytes == 0 {
             // A burst is over: hand the allocator's free pages back to the system.
             MemoryTrim.now()
         }
@@ -283,30 +265,52 @@ package actor UsageFlusher {
         }
     }
 
+    /// One segment's transaction: BEGIN and the flush-log check, the rows, the
+    /// refused rows' and unreadable lines into quarantine, then the log row and
+    /// COMMIT. Anything failing on the way rolls it all back.
+    private func write(_ flush: SegmentFlush, segment: String, store: UsageFlushStore) async throws -> SegmentFlush.Result {
+        let instance = self.instance
+        if try await pool.runIfActive({ try store.begin(instance: instance, segment: segment) }) {
+            return flush.result(alreadyFlushed: true, refused: [])
+        }
+        do {
+            let aggregate = flush.aggregate
+            let refused = try await pool.runIfActive { try store.add(aggregate) }
+            let setAside = flush.setAside(refused: refused)
+            if !setAside.isEmpty { try await spool.quarantine(lines: setAside, of: segment) }
+            try await pool.runIfActive { try store.commit(instance: instance, segment: segment, records: aggregate.records) }
+            return flush.result(alreadyFlushed: false, refused: refused)
+        } catch {
+            try? await pool.runIfActive { store.rollback() }
+            throw error
+        }
+    }
+
     private func record(_ result: SegmentFlush.Result, segment: String) {
-        lastFlush = Int64(UTCTimestamp.now())
+        let now = Int64(UTCTimestamp.now())
+        stats.update { $0.lastFlush = now }
         if result.alreadyFlushed {
             // Committed by an earlier pass (or process) that could not remove it: its
             // records are in model_usage, and this is where they are counted.
-            flushedRecords += Int64(result.aggregate.records)
+            stats.update { $0.flushed += Int64(result.aggregate.records) }
             logger.notice("segment already in the flush log; removed without counting it again", metadata: ["segment": "\(segment)"])
             return
         }
         for (key, error) in result.quarantined {
-            quarantinedSegments += 1
+            stats.update { $0.quarantinedThisRun += 1 }
             logger.error(
                 "database refused usage rows; their records are quarantined",
                 metadata: [
                     "service": "\(key.service)", "model": "\(key.model)", "error": "\(error)",
-                    "sqlstate": "\(error.sqlState ?? "-")", "file": "\(intake.quarantineDirectory)/\(segment)",
+                    "sqlstate": "\(error.sqlState ?? "-")", "file": "\(spool.quarantineDirectory)/\(segment)",
                 ])
         }
         if result.unreadableLines > 0 {
-            quarantinedSegments += 1
+            stats.update { $0.quarantinedThisRun += 1 }
             logger.error(
                 "spool lines that do not read as usage records were not counted; they are quarantined",
                 metadata: [
-                    "lines": "\(result.unreadableLines)", "file": "\(intake.quarantineDirectory)/\(segment)",
+                    "lines": "\(result.unreadableLines)", "file": "\(spool.quarantineDirectory)/\(segment)",
                 ])
         }
         if result.tornBytes > 0 {
@@ -316,8 +320,12 @@ package actor UsageFlusher {
                     "segment": "\(segment)", "bytes": "\(result.tornBytes)",
                 ])
         }
-        flushedRecords += Int64(result.aggregate.records - result.quarantined.reduce(0) { $0 + (result.aggregate.rows[$1.key]?.records ?? 0) })
-        for (_, totals) in result.aggregate.rows { unpricedRecords += totals.unpricedRequests }
+        let flushed = Int64(result.aggregate.records - result.quarantined.reduce(0) { $0 + (result.aggregate.rows[$1.key]?.records ?? 0) })
+        let unpriced = result.aggregate.rows.values.reduce(Int64(0)) { $0 + $1.unpricedRequests }
+        stats.update {
+            $0.flushed += flushed
+            $0.unpriced += unpriced
+        }
         for model in result.aggregate.unpricedModels.sorted() where !warnedUnpriced.contains(model) {
             // One warning per model, for the first few: a client inventing model names
             // must not flood the journal.

@@ -1,10 +1,13 @@
-import NIOPosix
+import NIOCore
 
 /// Takes validated records from every connection, drops resent ids, and makes
 /// them durable in the spool with group commit: while one `fdatasync` runs, new
 /// records queue up and share the next one, so throughput does not hinge on the
 /// disk. `submit` returns only once the records are on disk: that is when a client
 /// may be told `{"ok":true}`.
+///
+/// Idempotency and group commit only: the files are the `Spool`'s, the counters
+/// live on the `UsageStatsBoard`.
 package actor UsageIntake {
     package struct Outcome: Sendable, Equatable {
         package var accepted: Int
@@ -22,10 +25,9 @@ package actor UsageIntake {
         }
     }
 
-    private let files: SpoolFiles
-    private let pool: NIOThreadPool
-    /// Where refused records are kept for the operator (`spool/quarantine`).
-    package nonisolated let quarantineDirectory: String
+    /// Where the records go; the flusher takes them from there.
+    package nonisolated let spool: Spool
+    package nonisolated let stats: UsageStatsBoard
     private let maxBytes: Int
     private var ids: IdWindow
     private var pending: [UInt8] = []
@@ -40,50 +42,24 @@ package actor UsageIntake {
     private var completedRound: UInt64 = 0
     private var roundWaiters: [UInt64: [CheckedContinuation<Void, Never>]] = [:]
     private var queuedBytes = 0
-    /// Bytes in the spool's segments, kept here: `SpoolFiles` is touched only on
-    /// the spool thread, and this actor must not read its state from elsewhere.
-    private var storedBytes: Int
-    package private(set) var accepted = 0
-    package private(set) var duplicates = 0
     /// `fdatasync` rounds so far; far fewer than submissions under load (group commit).
     package private(set) var commits = 0
-    /// Lines answered with an error.
-    package private(set) var refused = 0
 
-    package func noteRefused(_ count: Int = 1) { refused += count }
-
-    private var flushCounters: [(String, Int64?)] = [("flushed", 0), ("unpriced", 0), ("last_flush", nil)]
-
-    /// The flusher reports its counters here after each pass.
-    package func updateFlushCounters(_ counters: [(String, Int64?)]) { flushCounters = counters }
-
-    /// The counters `{"op":"stats"}` reports. Flush figures come from the flusher.
-    package func stats() -> [(String, Int64?)] {
-        [
-            ("accepted", Int64(accepted)), ("refused", Int64(refused)), ("duplicates", Int64(duplicates)),
-            ("spooled_bytes", Int64(spooledBytes)), ("quarantined", Int64(files.quarantined.count)),
-        ] + flushCounters
-    }
+    package nonisolated func noteRefused(_ count: Int = 1) { stats.update { $0.refused += Int64(count) } }
 
     /// Rebuilds the id window from the spool's unflushed segments and the id log
-    /// of flushed ones (`idLog` lines: `acceptedAt id`).
+    /// of flushed ones (`idLog` lines: `acceptedAt id`), then hands `files` to a
+    /// `Spool` on `loop` (a thread of its own; never the socket's).
     /// `idTable` is the id window's file (nil: in memory only); it is opened, not
-    /// rebuilt, and the ids of `idLog` and of the unflushed segments are added.
+    /// rebuilt, and the ids of `idLog` and of the unflushed segments (quarantined
+    /// ones included: they count once they are requeued, so their ids stay taken) are added.
     package init(
-        files: SpoolFiles, pool: NIOThreadPool, maxBytes: Int, idWindow: Int64, now: Int64,
-        idLog: [(id: String, acceptedAt: Int64)] = [], idTable: String? = nil, idCapacity: Int = 10_000_000
+        files: sending SpoolFiles, ids: sending IdWindow, loop: any EventLoop, maxBytes: Int, now: Int64,
+        idLog: [(id: String, acceptedAt: Int64)] = [], stats: UsageStatsBoard = UsageStatsBoard()
     ) throws {
-        self.files = files
-        self.pool = pool
-        self.quarantineDirectory = files.directory + "/quarantine"
         self.maxBytes = maxBytes
-        let ids = try IdWindow(window: idWindow, capacity: idCapacity, path: idTable)
         for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }
-        // Quarantined records count once they are requeued: their ids stay taken.
-        // An unreadable one stops the start, naming it: skipping it would let a
-        // resend count, and a later requeue count it again.
-        let quarantined = try files.quarantined.compactMap { try AtomicFileWriter.read(files.directory + "/quarantine/" + $0, limit: 1 << 34) }
-        for bytes in try files.sealed.map({ try files.read($0) }) + quarantined {
+        for bytes in try files.unflushedContents() {
             SpoolLine.forEachLine(in: bytes) { line in
                 if let stored = SpoolLine.decodeWithAcceptance(line), let id = stored.record.id {
                     ids.insert(id, acceptedAt: stored.acceptedAt, now: now)
@@ -93,7 +69,18 @@ package actor UsageIntake {
         self.ids = ids
         self.idSyncer = ids.syncer
         self.tableBytes = ids.diskBytes
-        self.storedBytes = files.totalBytes  // before any concurrency
+        self.stats = stats
+        self.spool = Spool(files: files, loop: loop, stats: stats)
+    }
+
+    /// The same, with an id window opened (or made) at `idTable`.
+    package init(
+        files: sending SpoolFiles, loop: any EventLoop, maxBytes: Int, idWindow: Int64, now: Int64,
+        idLog: [(id: String, acceptedAt: Int64)] = [], idTable: String? = nil, idCapacity: Int = 10_000_000,
+        stats: UsageStatsBoard = UsageStatsBoard()
+    ) throws {
+        let ids = try IdWindow(window: idWindow, capacity: idCapacity, path: idTable)
+        try self.init(files: files, ids: ids, loop: loop, maxBytes: maxBytes, now: now, idLog: idLog, stats: stats)
     }
 
     /// Writes the id window's table out, from the caller's thread (the flusher's
@@ -104,7 +91,7 @@ package actor UsageIntake {
 
     package func refreshTableBytes() { tableBytes = ids.diskBytes }
 
-    package var spooledBytes: Int { storedBytes + queuedBytes }
+    package nonisolated var spooledBytes: Int { Int(stats.current.spooledBytes) }
 
     /// Spools `records` (all or none); returns how many were new and how many were
     /// resends of an id already accepted. `timestamp` nil means `now`.
@@ -130,6 +117,7 @@ package actor UsageIntake {
     /// durable, written itself if the original failed. So `duplicate` always means
     /// that the original is on disk.
     package func submit(lines: [Line], now: Int64) async -> [Result<Outcome, Refusal>] {
+        let storedBytes = Int(stats.current.storedBytes)
         var results: [Result<Outcome, Refusal>?] = []
         results.reserveCapacity(lines.count)
         var bytes: [UInt8] = []
@@ -191,6 +179,7 @@ package actor UsageIntake {
         if !bytes.isEmpty {
             pending += bytes
             queuedBytes += bytes.count
+            noteQueued()
             do {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                     waiters.append((continuation, newIDs, now))
@@ -219,10 +208,20 @@ package actor UsageIntake {
     }
 
     private func count(_ results: [Result<Outcome, Refusal>?]) {
+        var accepted: Int64 = 0, duplicates: Int64 = 0
         for case .success(let outcome)? in results {
-            accepted += outcome.accepted
-            duplicates += outcome.duplicates
+            accepted += Int64(outcome.accepted)
+            duplicates += Int64(outcome.duplicates)
         }
+        stats.update {
+            $0.accepted += accepted
+            $0.duplicates += duplicates
+        }
+    }
+
+    private func noteQueued() {
+        let queued = Int64(queuedBytes)
+        stats.update { $0.queuedBytes = queued }
     }
 
     /// Writes what has queued up, one `fdatasync` per round, until nothing is left.
@@ -237,10 +236,8 @@ package actor UsageIntake {
             pending = spare
             spare = []
             waiters = []
-            let files = self.files
             do {
-                try await pool.runIfActive { [bytes] in try files.append(bytes) }
-                storedBytes += bytes.count
+                try await spool.append(bytes)
                 commits += 1
                 // Durable: from now on a resend is a duplicate.
                 for waiter in batch {
@@ -260,36 +257,10 @@ package actor UsageIntake {
             completedRound = thisRound
             for waiter in roundWaiters.removeValue(forKey: thisRound) ?? [] { waiter.resume() }
             queuedBytes -= bytes.count
+            noteQueued()
             bytes.removeAll(keepingCapacity: true)
             if bytes.capacity <= 16 << 20 { spare = bytes }
         }
         writing = false
-    }
-
-    /// The spool files are touched only on the spool thread: these run there too.
-    package func readSegment(_ name: String) async throws -> [UInt8] {
-        let files = self.files
-        return try await pool.runIfActive { try files.read(name) }
-    }
-
-    package func removeSegment(_ name: String) async throws {
-        let files = self.files
-        storedBytes -= try await pool.runIfActive { try files.remove(name) }
-    }
-
-    package func quarantineSegment(_ name: String) async throws {
-        let files = self.files
-        storedBytes -= try await pool.runIfActive { try files.quarantine(name) }
-    }
-
-    /// Seals the active segment (unless `active` is false) so the flusher can take
-    /// it, and lists the sealed ones; runs on the spool thread, so it never
-    /// interleaves with an append.
-    package func seal(active: Bool = true) async throws -> [String] {
-        let files = self.files
-        return try await pool.runIfActive {
-            if active { _ = try files.seal() }
-            return files.sealed
-        }
     }
 }

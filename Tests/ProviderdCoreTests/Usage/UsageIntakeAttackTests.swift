@@ -21,10 +21,9 @@ struct UsageIntakeAttackTests {
         .enabled(if: SmallDisk.available))
     func resendWhileWriteFails() async throws {
         let disk = try SmallDisk(bytes: 256 << 10)
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let files = try SpoolFiles(directory: disk.path + "/spool", instance: "host-a")
-        let intake = try UsageIntake(files: files, pool: pool, maxBytes: 1 << 30, idWindow: 86_400, now: Self.now)
+        let intake = try UsageIntake(files: files, loop: loops.next(), maxBytes: 1 << 30, idWindow: 86_400, now: Self.now)
         disk.fill()
         // Each pair: the original and its resend, in one burst (as two pipelined lines
         // or a client retry arrive) and from two concurrent clients.
@@ -45,28 +44,25 @@ struct UsageIntakeAttackTests {
         #expect(accepted == pairs)
         let resent = await intake.submit(lines: (0..<pairs).map { .one(record($0, id: "pair-\($0)")) }, now: Self.now)
         #expect(resent.allSatisfy { (try? $0.get()) == .init(accepted: 0, duplicates: 1) })
-        _ = try files.seal()
-        let stored = try files.sealed.flatMap { try files.read($0).split(separator: UInt8(ascii: "\n")) }
-            .compactMap { SpoolLine.decode($0)?.record.id }
+        let stored = try await intake.spool.sealedRecords().compactMap(\.id)
         #expect(stored.count == pairs)
         #expect(Set(stored).count == pairs)
-        try await pool.shutdownGracefully()
+        try await loops.shutdownGracefully()
     }
 
     @Test("a resend while the original's fsync is still running waits for it, then is a duplicate")
     func resendDuringWrite() async throws {
         let directory = try TemporaryDirectory()
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let files = try SpoolFiles(directory: directory.file("spool"), instance: "host-a")
-        let intake = try UsageIntake(files: files, pool: pool, maxBytes: 1 << 30, idWindow: 86_400, now: Self.now)
+        let intake = try UsageIntake(files: files, loop: loops.next(), maxBytes: 1 << 30, idWindow: 86_400, now: Self.now)
         let results = try await withThrowingTaskGroup(of: UsageIntake.Outcome.self) { group in
             for _ in 0..<20 { group.addTask { try await intake.submit([self.record(1, id: "same")], now: Self.now) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
         #expect(results.filter { $0.accepted == 1 }.count == 1)
         #expect(results.filter { $0.duplicates == 1 }.count == 19)
-        try await pool.shutdownGracefully()
+        try await loops.shutdownGracefully()
     }
 
     @Test("an id with a control character is refused at the door")

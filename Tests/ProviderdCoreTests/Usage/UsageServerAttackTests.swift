@@ -127,7 +127,7 @@ struct UsageServerAttackTests {
             #expect(try torn.readLine()?.hasPrefix(#"{"ok":false,"error":"invalid JSON"#) == true)
             #expect(try torn.readLine() == nil)
         }
-        #expect(try running.spooled().map(\.inputTokens).sorted() == [1, 2])
+        #expect(try await running.spooled().map(\.inputTokens).sorted() == [1, 2])
         try await running.stop()
     }
 

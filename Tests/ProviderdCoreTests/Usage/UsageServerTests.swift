@@ -12,9 +12,8 @@ struct UsageServerTests {
     final class Running: @unchecked Sendable {
         // @unchecked: set up once, then read.
         let directory: TemporaryDirectory
-        let pool: NIOThreadPool
+        let loops: MultiThreadedEventLoopGroup
         let group: MultiThreadedEventLoopGroup
-        let files: SpoolFiles
         let intake: UsageIntake
         let server: UsageServer
         var path: String { directory.file("usage.sock") }
@@ -24,11 +23,10 @@ struct UsageServerTests {
             lineBudget: Int? = nil, configure: (inout ProviderdSettings) -> Void = { _ in }
         ) async throws {
             self.directory = try directory ?? TemporaryDirectory()
-            pool = NIOThreadPool(numberOfThreads: 1)
-            pool.start()
+            loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
             group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-            files = try SpoolFiles(directory: self.directory.file("spool-\(UUID().uuidString.prefix(8))"), instance: "test")
-            intake = try UsageIntake(files: files, pool: pool, maxBytes: 1 << 30, idWindow: 86_400, now: Int64(time(nil)))
+            let files = try SpoolFiles(directory: self.directory.file("spool-\(UUID().uuidString.prefix(8))"), instance: "test")
+            intake = try UsageIntake(files: files, loop: loops.next(), maxBytes: 1 << 30, idWindow: 86_400, now: Int64(time(nil)))
             var settings = ProviderdSettings()
             settings.socket = self.directory.file("usage.sock")
             settings.maxLineBytes = maxLineBytes
@@ -42,14 +40,10 @@ struct UsageServerTests {
         func stop() async throws {
             await server.close()
             try await group.shutdownGracefully()
-            try await pool.shutdownGracefully()
+            try await loops.shutdownGracefully()
         }
 
-        func spooled() throws -> [UsageRecord] {
-            _ = try files.seal()
-            return try files.sealed.flatMap { try files.read($0).split(separator: UInt8(ascii: "\n")) }
-                .compactMap { SpoolLine.decode($0)?.record }
-        }
+        func spooled() async throws -> [UsageRecord] { try await intake.spool.sealedRecords() }
     }
 
     @Test("the README's exchange, ping, stats, batches, duplicates; the socket file is 0660")
@@ -84,7 +78,7 @@ struct UsageServerTests {
             #expect(counters?["duplicates"] as? Int == 2)
             #expect(counters?["refused"] as? Int == 2)
         }
-        #expect(try running.spooled().count == 4)
+        #expect(try await running.spooled().count == 4)
         try await running.stop()
     }
 
@@ -111,7 +105,7 @@ struct UsageServerTests {
                 }
             }
         }
-        let stored = try running.spooled()
+        let stored = try await running.spooled()
         let refusedLines: Int = (0..<1_000).filter { $0 % 7 == 3 }.count
         let expected: Int = 1_000 - refusedLines
         #expect(stored.count == expected)
@@ -145,7 +139,7 @@ struct UsageServerTests {
             #expect(reply?.contains("may not report usage") == true)
             #expect(try client.readLine() == nil)
         }
-        #expect(try running.spooled().isEmpty)
+        #expect(try await running.spooled().isEmpty)
         try await running.stop()
 
         let allowed = try await Running(policy: PeerPolicy(uids: [getuid()]))
