@@ -106,7 +106,7 @@ package struct UsageService: Service, CustomStringConvertible {
         await flusher.run()
         await server.close()
         await flusher.finalFlush()
-        let left = await intake.spooledBytes
+        let left = intake.spooledBytes
         logger.info("usage intake stopped", metadata: ["spooled_bytes": "\(left)"])
     }
 }
