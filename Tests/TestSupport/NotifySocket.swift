@@ -1,4 +1,5 @@
 import Foundation
+import ProviderdCore
 import Synchronization
 
 /// A real `NOTIFY_SOCKET`: an AF_UNIX datagram socket the test binds, receiving
@@ -33,14 +34,7 @@ package final class NotifySocket: Sendable {
         unlink(path)
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket failed") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-            for (index, byte) in path.utf8.enumerated() where index < buffer.count - 1 { buffer[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let result = try UnixSocketAddress(path: path).withSockaddr { bind(fd, $0, $1) }
         guard result == 0 else { throw TestSupportError("bind \(path) failed") }
         let thread = Thread { [self] in self.receive() }
         thread.start()

@@ -1,4 +1,5 @@
 import Foundation
+import ProviderdCore
 
 /// A blocking client for the usage socket: send bytes, read reply lines.
 package final class UnixSocketClient: @unchecked Sendable {
@@ -12,14 +13,7 @@ package final class UnixSocketClient: @unchecked Sendable {
     package init(path: String) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket failed") }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in path.utf8.enumerated() where index < raw.count - 1 { raw[index] = byte }
-        }
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
+        let result = try UnixSocketAddress(path: path).withSockaddr { connect(fd, $0, $1) }
         guard result == 0 else {
             close(fd)
             throw TestSupportError("connect \(path): \(String(cString: strerror(errno)))")
