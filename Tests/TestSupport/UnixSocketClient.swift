@@ -10,7 +10,8 @@ package final class UnixSocketClient: @unchecked Sendable {
     /// rest (a client reading a million replies must not copy its buffer per line).
     private var start = 0
 
-    package init(path: String) throws {
+    /// `receiveTimeout`: how long one read may wait before it fails with EAGAIN.
+    package init(path: String, receiveTimeout: Int = 20) throws {
         fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw TestSupportError("socket failed") }
         let result = try UnixSocketAddress(path: path).withSockaddr { connect(fd, $0, $1) }
@@ -18,7 +19,7 @@ package final class UnixSocketClient: @unchecked Sendable {
             close(fd)
             throw TestSupportError("connect \(path): \(String(cString: strerror(errno)))")
         }
-        var timeout = timeval(tv_sec: 20, tv_usec: 0)
+        var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
