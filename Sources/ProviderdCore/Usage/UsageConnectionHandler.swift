@@ -327,7 +327,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
                 next += 1
             }
         }
-        if refusedTotal > 0 { await intake.noteRefused(refusedTotal) }
+        if refusedTotal > 0 { intake.noteRefused(refusedTotal) }
         return out
     }
 
