@@ -1,5 +1,9 @@
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The one owner of the spool directory: the segment files, their byte count and
 /// the quarantine. `UsageIntake` appends to it, `UsageFlusher` seals, reads,
 /// removes and quarantines through it; nothing else touches `spool/` while the
@@ -61,10 +65,22 @@ package actor Spool {
         note()
     }
 
-    /// Keeps the lines of refused rows and unreadable lines of `segment` in
-    /// `spool/quarantine/<segment>`; the flusher calls it before its COMMIT.
+    /// Makes `spool/quarantine/<segment>` hold exactly `lines` (refused rows' and
+    /// unreadable lines): written when there are any, removed when there are none.
+    /// The flusher calls it before every COMMIT of `segment`, so that what an
+    /// earlier attempt set aside and then rolled back (its COMMIT failed) never
+    /// stays beside rows this attempt counts: `usage requeue` would count them twice.
     package func quarantine(lines: [UInt8], of segment: String) throws(SystemError) {
-        try AtomicFileWriter(mode: 0o600).write(lines, to: quarantineDirectory + "/" + segment)
+        let path = quarantineDirectory + "/" + segment
+        if !lines.isEmpty {
+            try AtomicFileWriter(mode: 0o600).write(lines, to: path)
+        } else {
+            guard unlink(path) == 0 else {
+                if errno == ENOENT { return }
+                throw SystemError("remove the quarantine file of a rolled-back flush", path: path)
+            }
+            try AtomicFileWriter.syncDirectory(quarantineDirectory)
+        }
         note()
     }
 

@@ -276,7 +276,8 @@ package actor UsageFlusher {
             let aggregate = flush.aggregate
             let refused = try await pool.runIfActive { try store.add(aggregate) }
             let setAside = flush.setAside(refused: refused)
-            if !setAside.isEmpty { try await spool.quarantine(lines: setAside, of: segment) }
+            // Also when empty: an earlier attempt's rolled-back quarantine file goes.
+            try await spool.quarantine(lines: setAside, of: segment)
             try await pool.runIfActive { try store.commit(instance: instance, segment: segment, records: aggregate.records) }
             return flush.result(alreadyFlushed: false, refused: refused)
         } catch {

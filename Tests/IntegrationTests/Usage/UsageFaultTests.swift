@@ -159,6 +159,61 @@ struct UsageFaultTests {
         #expect(daemon.waitForExit() == 0)
     }
 
+    @Test("refused rows set aside, then the COMMIT fails: once a retry counts them, nothing of that segment stays in quarantine to be counted again")
+    func failedCommitLeavesNoQuarantine() async throws {
+        let fixture = try DaemonFixture()
+        let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try admin.query("ALTER TABLE model_usage ADD CONSTRAINT no_poison CHECK (service_name <> 'poison')")
+        // Every COMMIT of a flush fails (40001, retried) while the gate is closed: the
+        // refused rows' lines are already in quarantine by then.
+        try admin.query("CREATE TABLE commit_gate (closed boolean NOT NULL)")
+        try admin.query("INSERT INTO commit_gate VALUES (true)")
+        try admin.query(
+            """
+            CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF EXISTS (SELECT 1 FROM commit_gate WHERE closed) THEN
+                    RAISE EXCEPTION 'the test holds every COMMIT back' USING ERRCODE = '40001';
+                END IF;
+                RETURN NULL;
+            END $$
+            """)
+        try admin.query(
+            """
+            CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON providerd_flush_log
+            DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION refuse_commit()
+            """)
+        var daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        #expect(try await onThread { try Self.send(socket, 20, service: "poison", prefix: "p") + Self.send(socket, 30, service: "good", prefix: "g") } == 50)
+        #expect(DaemonProcess.eventually(timeout: 30) { daemon.log.contains("40001") && !Self.quarantined(fixture).isEmpty })
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "good").requests == 0)
+
+        // The cause is fixed and the COMMIT lets through: the retry refuses nothing.
+        try admin.query("ALTER TABLE model_usage DROP CONSTRAINT no_poison")
+        try admin.query("UPDATE commit_gate SET closed = false")
+        #expect(DaemonProcess.eventually(timeout: 60) { (try? DaemonUsageTests.totals(fixture.url, service: "poison").requests) == 20 })
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "good").requests == 30)
+        #expect(DaemonProcess.eventually(timeout: 10) { Self.spooled(fixture).count <= 1 })
+        #expect(Self.quarantined(fixture).isEmpty, "counted and still quarantined: \(Self.quarantined(fixture))")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+
+        // What an operator does next after such a day: requeue, then start again.
+        var cli = fixture.cli
+        cli.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
+        _ = try cli.succeed(["usage", "requeue"])
+        let mark = fixture.notify.all.count
+        daemon = try fixture.start()
+        _ = try fixture.waitReady(after: mark)
+        try await Task.sleep(for: .seconds(3))
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "poison").requests == 20)
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "good").requests == 30)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit() == 0)
+    }
+
     @Test(
         "the spool fills the state disk while PostgreSQL is down; once it is back every acknowledged record counts, the spool drains, stats agree",
         .enabled(if: SmallDisk.available))
