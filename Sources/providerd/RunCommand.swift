@@ -29,24 +29,23 @@ struct RunCommand: AsyncParsableCommand {
         // SIGHUP's default action kills the process: trap it before anything else.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
 
-        let pool = NIOThreadPool(numberOfThreads: 1)
-        pool.start()
+        // The render loop's actor runs on a thread of its own (libpq blocks it).
+        let renderLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let notifier = SystemdNotifier()
         let beacon = ProgressBeacon()
         let watchdog = notifier.watchdogInterval()
         let reporter = StatusReporter(notifier: notifier)
         let service = try ConfigRenderService(
-            settings: settings, keyring: keyring, state: state, pool: pool,
+            settings: settings, keyring: keyring, state: state, loop: renderLoop.next(),
             reporter: reporter, beacon: beacon, watchdogInterval: watchdog, logger: logger)
-        // Usage: its own spool thread and database thread, one event loop for the socket.
-        // The spool's event loop runs the `Spool` actor (blocking file calls) and nothing else.
+        // Usage: one event loop for the socket, and two threads that each run one actor
+        // and nothing else: the `Spool` (blocking file calls) and the `UsageFlusher` (libpq).
         let spoolLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let flushPool = NIOThreadPool(numberOfThreads: 1)
-        flushPool.start()
+        let flushLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let usage = try UsageService.makeIntake(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
         let flusher = UsageFlusher(
-            intake: usage.intake, idLog: usage.idLog, instance: usage.instance, pool: flushPool,
+            intake: usage.intake, idLog: usage.idLog, instance: usage.instance, loop: flushLoop.next(),
             settings: settings, prices: prices, logger: logger)
         await flusher.reportStatus(to: reporter)
         let usageService = UsageService(
@@ -89,8 +88,8 @@ struct RunCommand: AsyncParsableCommand {
                                 "\(key) changed in the configuration; it takes effect at the next restart (systemctl restart providerd)",
                                 metadata: ["setting": "\(key)"])
                         }
-                        await service.reload(settings: next, keyring: nextKeys)
-                        await flusher.update(settings: next, prices: nextPrices)
+                        service.reload(settings: next, keyring: nextKeys)
+                        flusher.update(settings: next, prices: nextPrices)
                         if let nextPrices {
                             logger.info(
                                 "prices loaded",
@@ -100,16 +99,16 @@ struct RunCommand: AsyncParsableCommand {
                                 ])
                         }
                     } catch {
-                        await service.reloadFailed(error)
+                        service.reloadFailed(error)
                     }
                 }
             }
             try await tasks.next()
             tasks.cancelAll()
         }
-        try await pool.shutdownGracefully()
+        try await renderLoop.shutdownGracefully()
         try await spoolLoop.shutdownGracefully()
-        try await flushPool.shutdownGracefully()
+        try await flushLoop.shutdownGracefully()
         try await eventLoops.shutdownGracefully()
         withExtendedLifetime(lock) {}
     }

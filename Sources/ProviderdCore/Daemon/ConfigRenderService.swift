@@ -1,6 +1,7 @@
 import Logging
-import NIOPosix
+import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// Why the daemon stopped on its own.
 package struct DaemonError: Error, CustomStringConvertible, Sendable {
@@ -16,8 +17,11 @@ package struct DaemonError: Error, CustomStringConvertible, Sendable {
 /// since NOTIFYs sent while disconnected are lost.
 ///
 /// The decisions are `RenderLoopStateMachine`'s; this actor performs its actions.
-/// libpq blocks, so every database call runs on the dedicated thread of `pool`; the
-/// wait for NOTIFY is a `poll()` that a `Wakeup` interrupts for shutdown and reload.
+/// Its executor is a dedicated event loop thread that serves nothing else: libpq's
+/// blocking calls and the wait for NOTIFY (a `poll()` that a `Wakeup` interrupts
+/// for shutdown and reload) run on it directly, so they never hold up another part
+/// of the daemon. For the same reason `reload` and `reloadFailed` are nonisolated:
+/// SIGHUP never waits for a blocked call.
 /// Files are written by `ConfigPublisher`, and systemd is told through
 /// `StatusReporter`: READY=1 after the first render has put both files in place,
 /// from the database or, when it is unreachable at start, from the sealed
@@ -29,7 +33,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     private var settings: ProviderdSettings
     private var publisher: ConfigPublisher
     private var machine: RenderLoopStateMachine
-    private let pool: NIOThreadPool
+    private let loop: any EventLoop
     private let wakeup: Wakeup
     private let beacon: ProgressBeacon
     private let reporter: StatusReporter
@@ -39,14 +43,15 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     private let tick: Double
 
     private var session: DatabaseSession?
-    private var pendingReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
+    /// Set by `reload` from outside the actor; taken where the loop would wait.
+    private nonisolated let pendingReload = Mutex<(settings: ProviderdSettings, keyring: FernetKeyring)?>(nil)
     private var takenReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
     private var lastDatabaseError = ""
     private var databaseFailures = RepeatingFailureLog()
     private var warnedPollingOnly = false
 
     package init(
-        settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, pool: NIOThreadPool,
+        settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, loop: any EventLoop,
         reporter: StatusReporter, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger,
         clock: @escaping @Sendable () -> Double = UTCTimestamp.now
     ) throws {
@@ -55,7 +60,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         self.machine = RenderLoopStateMachine(
             startedAt: clock(), startupWait: settings.startupWait,
             pollInterval: settings.pollInterval)
-        self.pool = pool
+        self.loop = loop
         self.wakeup = try Wakeup()
         self.beacon = beacon
         self.reporter = reporter
@@ -64,6 +69,8 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         let watchdogSeconds = watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         self.tick = min(1.0, (watchdogSeconds ?? 4) / 4)
     }
+
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
 
     package func run() async throws {
         let wakeup = self.wakeup
@@ -75,13 +82,13 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     }
 
     /// SIGHUP with a configuration that loaded: apply it, re-render, then READY=1.
-    package func reload(settings: ProviderdSettings, keyring: FernetKeyring) {
-        pendingReload = (settings, keyring)
+    package nonisolated func reload(settings: ProviderdSettings, keyring: FernetKeyring) {
+        pendingReload.withLock { $0 = (settings, keyring) }
         wakeup.signal()
     }
 
     /// SIGHUP whose configuration did not load: the running one stays.
-    package func reloadFailed(_ error: any Error) {
+    package nonisolated func reloadFailed(_ error: any Error) {
         logger.error("reload refused; keeping the running configuration", metadata: ["error": "\(error)"])
         reporter.ready()
     }
@@ -97,8 +104,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
                 continue
             }
             // A reload is taken where the loop would otherwise wait.
-            if let reload = pendingReload, action.isWaitPoint {
-                pendingReload = nil
+            if action.isWaitPoint, let reload = pendingReload.withLock({ $0.take() }) {
                 takenReload = reload
                 let reconnect =
                     reload.settings.databaseURL != settings.databaseURL
@@ -111,7 +117,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
             case .connect:
                 let settings = self.settings
                 do {
-                    let opened = try await pool.runIfActive { try DatabaseSession(settings: settings) }
+                    let opened = try DatabaseSession(settings: settings)
                     session = opened
                     noteListen(verified: opened.listenVerified)
                     actions = machine.connected(now: clock())
@@ -121,11 +127,11 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
             case .disconnect:
                 session = nil
             case .collectNotifications:
-                do { try await collectNotifications() } catch { actions = databaseFailed(error) }
+                do { try collectNotifications() } catch { actions = databaseFailed(error) }
             case .render:
                 do {
                     let session = try currentSession()
-                    let (snapshot, version) = try await pool.runIfActive { try ConfigSnapshotQuery.read(on: session.queries) }
+                    let (snapshot, version) = try ConfigSnapshotQuery.read(on: session.queries)
                     contact()
                     let published = record(publisher.publish(snapshot, now: clock()))
                     actions = machine.rendered(version: version, published: published)
@@ -135,14 +141,14 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
             case .readVersion:
                 do {
                     let session = try currentSession()
-                    let version = try await pool.runIfActive { try ConfigSnapshotQuery.version(on: session.queries) }
+                    let version = try ConfigSnapshotQuery.version(on: session.queries)
                     contact()
                     actions = machine.versionRead(version)
                 } catch {
                     actions = databaseFailed(error)
                 }
             case .waitForChange(let until):
-                do { actions = try await waitForChange(until: until) } catch { actions = databaseFailed(error) }
+                do { actions = try waitForChange(until: until) } catch { actions = databaseFailed(error) }
             case .restoreSealedState:
                 let now = clock()
                 var published = false
@@ -237,13 +243,11 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         }
     }
 
-    private func waitForChange(until: Double) async throws -> [RenderLoopStateMachine.Action] {
+    private func waitForChange(until: Double) throws -> [RenderLoopStateMachine.Action] {
         let session = try currentSession()
         let timeout = max(0, min(until - clock(), tick))
-        let wakeDescriptor = wakeup.descriptor
-        let outcome = try await pool.runIfActive {
-            try session.listener.waitForNotifications(timeout: .milliseconds(Int64(timeout * 1000)), wakeDescriptor: wakeDescriptor)
-        }
+        let outcome = try session.listener.waitForNotifications(
+            timeout: .milliseconds(Int64(timeout * 1000)), wakeDescriptor: wakeup.descriptor)
         beacon.tick()
         switch outcome {
         case .notified: return machine.notified()
@@ -256,14 +260,11 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
 
     /// A burst of changes (a script updating many rows) becomes one render: keep
     /// collecting while NOTIFYs arrive within 10 ms of each other, for at most 200 ms.
-    private func collectNotifications() async throws {
+    private func collectNotifications() throws {
         let session = try currentSession()
         let deadline = clock() + 0.2
-        let wakeDescriptor = wakeup.descriptor
         while clock() < deadline {
-            let outcome = try await pool.runIfActive {
-                try session.listener.waitForNotifications(timeout: .milliseconds(10), wakeDescriptor: wakeDescriptor)
-            }
+            let outcome = try session.listener.waitForNotifications(timeout: .milliseconds(10), wakeDescriptor: wakeup.descriptor)
             guard case .notified = outcome else { return }
         }
     }
@@ -288,7 +289,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
 
     private func pause(seconds: Double) async {
         let until = clock() + seconds
-        while clock() < until, !Task.isShuttingDownGracefully, !Task.isCancelled, pendingReload == nil {
+        while clock() < until, !Task.isShuttingDownGracefully, !Task.isCancelled, pendingReload.withLock({ $0 == nil }) {
             try? await cancelWhenGracefulShutdown {
                 try await Task.sleep(for: .milliseconds(Int64(min(self.tick, until - self.clock()) * 1000)))
             }

@@ -1,7 +1,8 @@
 /// The daemon's connections while the database is reachable: one for reads and,
 /// when `database.listen_url` differs (a transaction pooler in front), a direct
-/// one for LISTEN. Used from the render loop's dedicated thread only.
-final class DatabaseSession: Sendable {
+/// one for LISTEN. Not `Sendable`: it stays inside `ConfigRenderService`, on that
+/// actor's own thread.
+final class DatabaseSession {
     let queries: PostgresConnection
     let listener: PostgresConnection
     /// Whether a NOTIFY of providerd's own, sent through the query connection, came

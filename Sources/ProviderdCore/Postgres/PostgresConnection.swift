@@ -34,10 +34,12 @@ package struct ConnectionOptions: Sendable, CustomStringConvertible, CustomDebug
 /// One libpq connection. Statements are parameterised (`PQexecParams`) except
 /// `runScript`, which only ever runs the migrations embedded in the binary.
 ///
-/// `@unchecked Sendable`: it owns a `PGconn`, which libpq allows on any thread but
-/// only one thread at a time; whoever holds the connection (one task, or one
-/// dedicated thread) serialises its calls. libpq calls block.
-package final class PostgresConnection: @unchecked Sendable {
+/// Not `Sendable`: it owns a `PGconn`, which libpq allows on any thread but only
+/// one at a time, and its calls block. So the compiler keeps each connection with
+/// its one owner: an actor whose executor is a thread of its own
+/// (`ConfigRenderService`, `UsageFlusher`), or a command's single task. Only its
+/// `canceller` crosses threads.
+package final class PostgresConnection {
     private let handle: OpaquePointer
     /// Asks the server to cancel the statement this connection is running, from
     /// any thread: the way to stop a blocking call that waits on a lock.

@@ -5,8 +5,9 @@
 ///
 /// The transaction spans several calls so that the flusher can put the refused
 /// rows' lines in quarantine (through the `Spool`) between the rows and the COMMIT.
-/// Blocking: called on the flusher's database thread, in order, one segment at a time.
-package struct UsageFlushStore: Sendable {
+/// Blocking, and not `Sendable` (nor is its connection): it stays inside the
+/// `UsageFlusher` actor, on that actor's own thread, one segment at a time.
+package struct UsageFlushStore {
     let connection: PostgresConnection
 
     package init(connection: PostgresConnection) {

@@ -1,7 +1,8 @@
 import Foundation
 import Logging
-import NIOPosix
+import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -13,15 +14,22 @@ import ServiceLifecycle
 /// with backoff; a segment the database refuses for good (a constraint, a
 /// permission, an overflow) is quarantined and the rest flows on. A segment
 /// leaves the spool only after its transaction committed.
+///
+/// Its executor is a dedicated event loop thread that serves nothing else (least
+/// of all the usage socket): libpq, the `ids.log` fsyncs and the id table's msync
+/// block it directly. What others call while a statement may be blocked (`update`
+/// on SIGHUP, `finalFlush`'s timeout) is nonisolated.
 package actor UsageFlusher {
     private let intake: UsageIntake
     private let spool: Spool
     private let stats: UsageStatsBoard
     private let idLog: IdLog
     private let instance: String
-    private let pool: NIOThreadPool
+    private let loop: any EventLoop
     private let logger: Logger
     private var settings: ProviderdSettings
+    /// Set by `update` from outside the actor; applied before the next segment.
+    private nonisolated let pendingUpdate = Mutex<(settings: ProviderdSettings, prices: PriceTable?)?>(nil)
     /// nil until `run` has parsed the built-in table (half a megabyte of JSON), which
     /// it does at start beside the first render, off the path to READY.
     private var prices: PriceTable?
@@ -45,7 +53,7 @@ package actor UsageFlusher {
     static let minimumCheckpointInterval = 5.0
 
     package init(
-        intake: UsageIntake, idLog: IdLog, instance: String, pool: NIOThreadPool, settings: ProviderdSettings,
+        intake: UsageIntake, idLog: IdLog, instance: String, loop: any EventLoop, settings: ProviderdSettings,
         prices: PriceTable?, logger: Logger
     ) {
         self.intake = intake
@@ -53,11 +61,13 @@ package actor UsageFlusher {
         self.stats = intake.stats
         self.idLog = idLog
         self.instance = instance
-        self.pool = pool
+        self.loop = loop
         self.settings = settings
         self.prices = prices
         self.logger = logger
     }
+
+    package nonisolated var unownedExecutor: UnownedSerialExecutor { loop.executor.asUnownedSerialExecutor() }
 
     /// Where a one-line usage summary goes after each pass (the daemon's STATUS).
     package func reportStatus(to reporter: StatusReporter) {
@@ -67,7 +77,12 @@ package actor UsageFlusher {
     /// SIGHUP: new settings and prices apply from the next segment on, a new
     /// `database.url` from the next connection, which is made at once. Unknown
     /// models are warned about again, since the new table may price them.
-    package func update(settings: ProviderdSettings, prices: PriceTable?) {
+    package nonisolated func update(settings: ProviderdSettings, prices: PriceTable?) {
+        pendingUpdate.withLock { $0 = (settings, prices) }
+    }
+
+    private func applyPendingUpdate() {
+        guard let (settings, prices) = pendingUpdate.withLock({ $0.take() }) else { return }
         if settings.databaseURL != self.settings.databaseURL {
             connection = nil
             logger.info(
@@ -83,13 +98,13 @@ package actor UsageFlusher {
     /// Flushes until graceful shutdown; waits `flush_interval`, or the backoff after
     /// a database failure, between passes.
     package func run() async {
-        // The built-in prices load now, on the database thread, beside the first
+        // The built-in prices load now, on the flusher's thread, beside the first
         // render rather than before it. (The id table is not faulted in ahead: that
         // made every page resident and dirty, 256 MiB of RSS and of writeback at
         // each start with the default spool bound; a page costs one fault at its
         // first id instead.)
         do {
-            _ = try await priceTable()
+            _ = try priceTable()
         } catch {
             logger.error("cannot load the built-in prices; usage stays spooled until they load", metadata: ["error": "\(error)"])
         }
@@ -104,6 +119,7 @@ package actor UsageFlusher {
             } onGracefulShutdown: {
                 running.cancel()
             }
+            applyPendingUpdate()
             let delay = ok ? settings.flushInterval : backoff.next()
             if ok { backoff.reset() }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(Int64(delay * 1000))) }
@@ -112,8 +128,8 @@ package actor UsageFlusher {
 
     /// The last attempt at shutdown: a fresh connection, no backoff, bounded by
     /// `usage.stop_flush_timeout`. What it cannot write stays spooled for the next start.
-    package func finalFlush() async {
-        let timeout = settings.stopFlushTimeout
+    package nonisolated func finalFlush() async {
+        let timeout = await stopFlushTimeout()
         let running = self.running
         running.reset()
         enum Outcome {
@@ -140,6 +156,11 @@ package actor UsageFlusher {
             metadata: ["timeout_seconds": "\(timeout)"])
     }
 
+    private func stopFlushTimeout() -> Double {
+        applyPendingUpdate()
+        return settings.stopFlushTimeout
+    }
+
     /// One pass over the spool. Returns false when the database failed.
     /// The first pass of a run takes only what a previous run left sealed; the
     /// active segment waits for `usage.flush_interval` like any other.
@@ -151,29 +172,28 @@ package actor UsageFlusher {
             logger.error("cannot seal the usage spool", metadata: ["error": "\(error)"])
             return false
         }
-        if !unloggedIDs.isEmpty, await logIDs(unloggedIDs) {
+        if !unloggedIDs.isEmpty, logIDs(unloggedIDs) {
             logger.notice("ids of flushed usage written to ids.log again", metadata: ["ids": "\(unloggedIDs.count)"])
             unloggedIDs = []
         }
         for segment in segments {
             if Task.isCancelled { return false }
+            applyPendingUpdate()
             do {
-                let prices = try await priceTable()
-                let connection = try await connect(fresh: fresh)
+                let prices = try priceTable()
+                let connection = try connect(fresh: fresh)
                 let bytes = try await spool.read(segment)
                 let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
                 defer { running.set(nil) }
                 guard running.set(connection.canceller), !Task.isCancelled else { return false }
-                let flush = try await pool.runIfActive {
-                    var pricer = UsagePricer(table: prices, unknown: unknown)
-                    return SegmentFlush(segment: bytes, pricer: &pricer)
-                }
+                var pricer = UsagePricer(table: prices, unknown: unknown)
+                let flush = SegmentFlush(segment: bytes, pricer: &pricer)
                 let result = try await write(flush, segment: segment, store: UsageFlushStore(connection: connection))
                 // Committed: from here the segment must leave the spool whatever happens,
                 // or a full disk holds it (and the space it takes) for ever.
-                let logged = await logIDs(result.ids)
+                let logged = logIDs(result.ids)
                 try await spool.remove(segment)
-                if !logged, !(await logIDs(result.ids)) {
+                if !logged, !(logIDs(result.ids)) {
                     // Still no room: the ids stay in memory (the window has them) and are
                     // written at the next pass.
                     unloggedIDs += result.ids
@@ -223,12 +243,10 @@ package actor UsageFlusher {
             now - lastCheckpoint >= Self.checkpointInterval
             || (now - lastCheckpoint >= Self.minimumCheckpointInterval && idLog.size > 8 << 20)
         guard force || due else { return }
-        let syncer = intake.idSyncer, idLog = self.idLog
+        let syncer = intake.idSyncer
         do {
-            try await pool.runIfActive {
-                try syncer.sync()
-                try idLog.truncate()
-            }
+            try syncer.sync()
+            try idLog.truncate()
             lastCheckpoint = now
             unloggedIDs = []
             await intake.refreshTableBytes()
@@ -247,10 +265,9 @@ package actor UsageFlusher {
     /// Appends ids of a committed segment to `ids.log` (fsync on the database
     /// thread). A failure (a full disk) is logged once per run of failures; the
     /// caller frees space by removing the segment and tries again.
-    private func logIDs(_ ids: [(id: String, acceptedAt: Int64)]) async -> Bool {
-        let idLog = self.idLog
+    private func logIDs(_ ids: [(id: String, acceptedAt: Int64)]) -> Bool {
         do {
-            try await pool.runIfActive { try idLog.append(ids) }
+            try idLog.append(ids)
             idLogFailing = false
             return true
         } catch {
@@ -268,20 +285,19 @@ package actor UsageFlusher {
     /// refused rows' and unreadable lines into quarantine, then the log row and
     /// COMMIT. Anything failing on the way rolls it all back.
     private func write(_ flush: SegmentFlush, segment: String, store: UsageFlushStore) async throws -> SegmentFlush.Result {
-        let instance = self.instance
-        if try await pool.runIfActive({ try store.begin(instance: instance, segment: segment) }) {
+        if try store.begin(instance: instance, segment: segment) {
             return flush.result(alreadyFlushed: true, refused: [])
         }
         do {
             let aggregate = flush.aggregate
-            let refused = try await pool.runIfActive { try store.add(aggregate) }
+            let refused = try store.add(aggregate)
             let setAside = flush.setAside(refused: refused)
             // Also when empty: an earlier attempt's rolled-back quarantine file goes.
             try await spool.quarantine(lines: setAside, of: segment)
-            try await pool.runIfActive { try store.commit(instance: instance, segment: segment, records: aggregate.records) }
+            try store.commit(instance: instance, segment: segment, records: aggregate.records)
             return flush.result(alreadyFlushed: false, refused: refused)
         } catch {
-            try? await pool.runIfActive { store.rollback() }
+            store.rollback()
             throw error
         }
     }
@@ -349,11 +365,11 @@ package actor UsageFlusher {
     }
 
     /// The prices in force, loading the built-in table if it is not loaded yet (on
-    /// the database thread). If it cannot be read, nothing is flushed: records stay
+    /// the flusher's thread). If it cannot be read, nothing is flushed: records stay
     /// spooled, the error is logged, and the next pass tries again.
-    private func priceTable() async throws -> PriceTable {
+    private func priceTable() throws -> PriceTable {
         if let prices { return prices }
-        let table = try await pool.runIfActive { try PriceTable.builtIn() }
+        let table = try PriceTable.builtIn()
         logger.info(
             "prices loaded",
             metadata: [
@@ -364,10 +380,10 @@ package actor UsageFlusher {
         return table
     }
 
-    private func connect(fresh: Bool) async throws -> PostgresConnection {
+    private func connect(fresh: Bool) throws -> PostgresConnection {
         if !fresh, let connection, connection.isHealthy { return connection }
         let options = settings.connectionOptions
-        let connection = try await pool.runIfActive { try PostgresConnection(options) }
+        let connection = try PostgresConnection(options)
         self.connection = connection
         return connection
     }

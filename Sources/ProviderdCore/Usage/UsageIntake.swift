@@ -83,8 +83,8 @@ package actor UsageIntake {
         try self.init(files: files, ids: ids, loop: loop, maxBytes: maxBytes, now: now, idLog: idLog, stats: stats)
     }
 
-    /// Writes the id window's table out, from the caller's thread (the flusher's
-    /// database thread): after it, `ids.log` may be emptied.
+    /// Writes the id window's table out, from the caller's thread (the flusher
+    /// actor's own): after it, `ids.log` may be emptied.
     package nonisolated let idSyncer: IdWindowSyncer
     /// Disk the id table takes; counted against `usage.spool_max_bytes`.
     private var tableBytes: Int
