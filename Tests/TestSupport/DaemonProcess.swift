@@ -29,6 +29,12 @@ package final class DaemonProcess: @unchecked Sendable {
     package var isRunning: Bool { child.poll() == nil }
     package func signal(_ signal: Int32) { kill(child.pid, signal) }
 
+    /// SIGTERM, then waits for exit: the status, or nil on timeout (0 is a clean stop).
+    package func stop(timeout: Double = 15) -> Int32? {
+        signal(SIGTERM)
+        return waitForExit(timeout: timeout)
+    }
+
     /// Waits for exit; returns the status, or nil on timeout.
     package func waitForExit(timeout: Double = 15) -> Int32? {
         let deadline = Date().addingTimeInterval(timeout)

@@ -28,6 +28,24 @@ struct JSONScanner: ~Copyable {
         index += 1
     }
 
+    /// Consumes `byte` if it comes next (after whitespace): an empty object's or
+    /// array's closing bracket, or the comma between members.
+    mutating func take(_ byte: UInt8) -> Bool {
+        skipWhitespace()
+        guard peek == byte else { return false }
+        index += 1
+        return true
+    }
+
+    /// After a member of an object or an element of an array: true when a ','
+    /// follows (consumed), false after `closing` (consumed); anything else is an
+    /// error naming `expected`.
+    mutating func anotherFollows(closing: UInt8, _ expected: String) throws(UsageLineError) -> Bool {
+        if take(UInt8(ascii: ",")) { return true }
+        try expect(closing, expected)
+        return false
+    }
+
     /// A JSON number's text, checked against the grammar; `integer` says whether it
     /// had no fraction and no exponent.
     mutating func number() throws(UsageLineError) -> (text: Substring, integer: Bool, negative: Bool) {
@@ -180,40 +198,20 @@ struct JSONScanner: ~Copyable {
         switch byte {
         case UInt8(ascii: "{"):
             index += 1
-            skipWhitespace()
-            if peek == UInt8(ascii: "}") {
-                index += 1
-                return
-            }
+            if take(UInt8(ascii: "}")) { return }
             while true {
                 skipWhitespace()
                 _ = try string()
                 try expect(UInt8(ascii: ":"), "':'")
                 try skipValue(depth: depth + 1)
-                skipWhitespace()
-                if peek == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                try expect(UInt8(ascii: "}"), "',' or '}'")
-                return
+                guard try anotherFollows(closing: UInt8(ascii: "}"), "',' or '}'") else { return }
             }
         case UInt8(ascii: "["):
             index += 1
-            skipWhitespace()
-            if peek == UInt8(ascii: "]") {
-                index += 1
-                return
-            }
+            if take(UInt8(ascii: "]")) { return }
             while true {
                 try skipValue(depth: depth + 1)
-                skipWhitespace()
-                if peek == UInt8(ascii: ",") {
-                    index += 1
-                    continue
-                }
-                try expect(UInt8(ascii: "]"), "',' or ']'")
-                return
+                guard try anotherFollows(closing: UInt8(ascii: "]"), "',' or ']'") else { return }
             }
         case UInt8(ascii: "\""):
             _ = try string()

@@ -115,13 +115,7 @@ package enum SpoolLine {
                 case "a": acceptedAt = try integer(&scanner)
                 default: try scanner.skipValue(depth: 1)
                 }
-                scanner.skipWhitespace()
-                if scanner.peek == UInt8(ascii: ",") {
-                    scanner.index += 1
-                    continue
-                }
-                try scanner.expect(UInt8(ascii: "}"), "}")
-                break
+                guard try scanner.anotherFollows(closing: UInt8(ascii: "}"), "}") else { break }
             }
             scanner.skipWhitespace()
         } catch {

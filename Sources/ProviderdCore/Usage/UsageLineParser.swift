@@ -47,11 +47,7 @@ package struct UsageLineParser: Sendable {
     private func batch(_ scanner: inout JSONScanner) throws(UsageLineError) -> [UsageRecord] {
         scanner.index += 1
         var records: [UsageRecord] = []
-        scanner.skipWhitespace()
-        if scanner.peek == UInt8(ascii: "]") {
-            scanner.index += 1
-            return records
-        }
+        if scanner.take(UInt8(ascii: "]")) { return records }
         while true {
             let position = records.count
             guard position < UsageLimits.maxBatch else {
@@ -73,13 +69,7 @@ package struct UsageLineParser: Sendable {
                 throw UsageLineError("record \(position): an op cannot be part of a batch")
             }
             records.append(record)
-            scanner.skipWhitespace()
-            if scanner.peek == UInt8(ascii: ",") {
-                scanner.index += 1
-                continue
-            }
-            try scanner.expect(UInt8(ascii: "]"), "',' or ']'")
-            return records
+            guard try scanner.anotherFollows(closing: UInt8(ascii: "]"), "',' or ']'") else { return records }
         }
     }
 
@@ -199,10 +189,7 @@ package struct UsageLineParser: Sendable {
         var seenFields: UInt16 = 0
         var otherKeys: Set<String> = []  // allocated only when a record carries unknown fields
         var values = Values()
-        scanner.skipWhitespace()
-        if scanner.peek == UInt8(ascii: "}") {
-            scanner.index += 1
-        } else {
+        if !scanner.take(UInt8(ascii: "}")) {
             while true {
                 scanner.skipWhitespace()
                 let field: Field?
@@ -240,13 +227,7 @@ package struct UsageLineParser: Sendable {
                 } else {
                     try scanner.skipValue(depth: depth + 1)
                 }
-                scanner.skipWhitespace()
-                if scanner.peek == UInt8(ascii: ",") {
-                    scanner.index += 1
-                    continue
-                }
-                try scanner.expect(UInt8(ascii: "}"), "',' or '}'")
-                break
+                guard try scanner.anotherFollows(closing: UInt8(ascii: "}"), "',' or '}'") else { break }
             }
         }
         if let op = values.op {

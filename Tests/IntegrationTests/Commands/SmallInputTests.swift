@@ -49,8 +49,7 @@ struct SmallInputTests {
         #expect(!intruder.log.contains("database unreachable"))
         let socket = first.socket
         #expect(try await onThread { try UnixSocketClient(path: socket).request(#"{"op":"ping"}"#) } == #"{"ok":true,"pong":true}"#)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("one warning per unknown model, for the first 50; then one line saying the rest are not named")
@@ -68,7 +67,6 @@ struct SmallInputTests {
         #expect(DaemonProcess.eventually(timeout: 20) { (try? DaemonUsageTests.totals(fixture.url, service: "inv").requests) == 80 })
         #expect(DaemonProcess.eventually { daemon.log.contains("no longer named one by one") })
         #expect(daemon.log.components(separatedBy: "no price for model").count - 1 == 50)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 }

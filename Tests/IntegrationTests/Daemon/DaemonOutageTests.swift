@@ -27,8 +27,7 @@ struct DaemonOutageTests {
         try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-after")
         #expect(fixture.envFileEventually(contains: "OPENAI_API_KEY=sk-after\n", timeout: 40))
         #expect(daemon.log.contains("database reachable again"))
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
         #expect(!daemon.log.contains("sk-before") && !daemon.log.contains("sk-after"))
     }
 
@@ -40,8 +39,7 @@ struct DaemonOutageTests {
         let first = try fixture.start()
         _ = try fixture.waitReady()
         let envBefore = fixture.envText(), mapBefore = fixture.mapText()
-        first.signal(SIGTERM)
-        #expect(first.waitForExit() == 0)
+        #expect(first.stop() == 0)
 
         try fixture.cluster!.stop()
         try FileManager.default.removeItem(atPath: fixture.envFile)
@@ -64,8 +62,7 @@ struct DaemonOutageTests {
         try fixture.cluster!.resume()
         try fixture.cli.succeed(["keys", "set", "anthropic"], stdin: "sk-ant-fresh")
         #expect(fixture.envFileEventually(contains: "ANTHROPIC_API_KEY=sk-ant-fresh\n", timeout: 40))
-        second.signal(SIGTERM)
-        #expect(second.waitForExit() == 0)
+        #expect(second.stop() == 0)
     }
 
     @Test("no database and no sealed state: EXTEND_TIMEOUT_USEC while waiting, exit 1 after startup.wait, no files")

@@ -45,8 +45,7 @@ struct DaemonReloadTests {
                 DaemonProcess.eventually { (try? DaemonUsageTests.totals(other.url, service: "moved").requests) == 1 },
                 "\(daemon.log.suffix(3_000))")
             #expect(try DaemonUsageTests.totals(fixture.url, service: "moved").requests == 1)
-            daemon.signal(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(daemon.stop() == 0)
         }
     }
 
@@ -75,8 +74,7 @@ struct DaemonReloadTests {
             let client = try UnixSocketClient(path: fixture.socket)
             let long = #"{"service_name":"s","model_string":"openai:gpt-4o","x":""# + String(repeating: "a", count: 5_000) + #""}"#
             #expect(try client.request(long)?.contains("longer than 4096 bytes") == true)
-            daemon.signal(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(daemon.stop() == 0)
         }
     }
 }

@@ -20,8 +20,7 @@ struct DaemonRenderTests {
         #expect(DaemonFixture.mode(fixture.modelMap) == 0o644)
         #expect(fixture.envText() == "OPENAI_API_KEY=sk-ready-1\nPROVIDERD_GENERATION=1\n")
         #expect(fixture.mapText().contains("\"generation\" : 1"))
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
         #expect(!daemon.log.contains("sk-ready-1"))
     }
 
@@ -52,8 +51,7 @@ struct DaemonRenderTests {
         let rag = (map["services"] as! [String: [String: Any]])["rag_agent"]!
         #expect(rag["api_key_configured"] as? Bool == false)  // groq deactivated
 
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
         for secret in ["sk-first", "sk-second", "gsk-first"] { #expect(!daemon.log.contains(secret)) }
     }
 
@@ -86,8 +84,7 @@ struct DaemonRenderTests {
         #expect(daemon.log.contains("together with a single quote"))
         #expect(!daemon.log.contains("sk-$bad"))
         #expect(!daemon.log.contains("bad'mix"))
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("a row that does not decrypt keeps its last good value and the others keep updating")
@@ -110,8 +107,7 @@ struct DaemonRenderTests {
         #expect(!daemon.log.contains("sk-foreign"))
         let status = fixture.notify.all.last { $0.fields["STATUS"] != nil }?.fields["STATUS"] ?? ""
         #expect(status.contains("degraded: openai"))
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("a second daemon on the same state directory stops with a clear error")
@@ -122,7 +118,6 @@ struct DaemonRenderTests {
         let second = try fixture.start()
         #expect(second.waitForExit() == 1)
         #expect(second.log.contains("another providerd (pid \(first.pid)) is using the state directory"))
-        first.signal(SIGTERM)
-        #expect(first.waitForExit() == 0)
+        #expect(first.stop() == 0)
     }
 }

@@ -37,8 +37,7 @@ struct DaemonSignalTests {
         try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-after-bad-reload")
         #expect(fixture.envFileEventually(contains: "SECOND_NAME=sk-after-bad-reload"))
 
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("watchdog: WATCHDOG=1 at half of WATCHDOG_USEC while the loop runs; journal priority prefixes")
@@ -51,8 +50,7 @@ struct DaemonSignalTests {
         Thread.sleep(forTimeInterval: 1.5)
         let pings = fixture.notify.all.filter { $0.fields["WATCHDOG"] == "1" }
         #expect(pings.count >= 4, "got \(pings.count) pings")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
         let lines = daemon.log.split(separator: "\n")
         #expect(!lines.isEmpty)
         #expect(lines.allSatisfy { $0.hasPrefix("<") && $0.dropFirst(2).hasPrefix(">") })
@@ -81,8 +79,7 @@ struct DaemonSignalTests {
         stat(fixture.envFile, &after)
         #expect(before.st_ino == after.st_ino)
         #expect(fixture.envText().hasSuffix("PROVIDERD_GENERATION=1\n"))
-        again.signal(SIGTERM)
-        #expect(again.waitForExit() == 0)
+        #expect(again.stop() == 0)
     }
 
     @Test("a bad configuration value stops the start with exit status 2 and names the key")

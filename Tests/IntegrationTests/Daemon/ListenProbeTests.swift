@@ -31,8 +31,7 @@ struct ListenProbeTests {
             let report = try JSONSerialization.jsonObject(with: Data(check.stdout)) as? [String: Any]
             let line = ((report?["checks"] as? [[String: Any]]) ?? []).first { $0["check"] as? String == "notifications" }
             #expect(line?["status"] as? String == "warning", "\(check.stdoutText)")
-            daemon.signal(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(daemon.stop() == 0)
             withExtendedLifetime(pooler) {}
         }
     }
@@ -57,8 +56,7 @@ struct ListenProbeTests {
             #expect(
                 check.stdoutText.contains(#""check":"notifications","detail":"LISTEN on database.listen_url receives notifications","status":"ok""#),
                 "\(check.stdoutText)")
-            daemon.signal(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(daemon.stop() == 0)
             withExtendedLifetime(pooler) {}
         }
     }

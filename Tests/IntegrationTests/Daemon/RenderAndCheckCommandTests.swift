@@ -30,8 +30,7 @@ struct RenderAndCheckCommandTests {
         let locked = try cli.run(["render"])
         #expect(locked.status == 1)
         #expect(locked.stderrText.contains("another providerd"))
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
 
         // A database that cannot be reached: exit 1, files untouched.
         var down = cli
@@ -113,8 +112,7 @@ struct RenderAndCheckCommandTests {
         #expect(services?["nan_agent"]?["model"] as? String == "openai:gpt-4o")
         #expect(services?["inf_agent"] == nil)
         #expect(services?["rag_agent"] != nil)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
 
         let render = try cli.run(["render"])
         #expect(render.status == 1)

@@ -61,8 +61,7 @@ struct DaemonUsageTests {
         let totals = try Self.totals(fixture.url)
         #expect(totals.input == Self.expectedInput(0..<100_000))
         #expect(totals.output == 200_000)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("SIGKILL in the middle of a load, then a resend of everything unacknowledged: nothing lost, nothing doubled")
@@ -110,8 +109,7 @@ struct DaemonUsageTests {
         #expect(DaemonProcess.eventually(timeout: 60) { (try? Self.totals(fixture.url).requests) == total })
         let totals = try Self.totals(fixture.url)
         #expect(totals.input == Self.expectedInput(0..<total))
-        second.signal(SIGTERM)
-        #expect(second.waitForExit() == 0)
+        #expect(second.stop() == 0)
     }
 
     @Test("PostgreSQL down in the middle of a load: acks go on; totals exact once it is back")
@@ -126,8 +124,7 @@ struct DaemonUsageTests {
         try fixture.cluster!.resume()
         #expect(DaemonProcess.eventually(timeout: 60) { (try? Self.totals(fixture.url).requests) == 10_000 })
         #expect(try Self.totals(fixture.url).input == Self.expectedInput(0..<10_000))
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("SIGTERM flushes what was acknowledged before exiting")
@@ -139,8 +136,7 @@ struct DaemonUsageTests {
         let socket = fixture.socket
         #expect(try await onThread { try Self.send(path: socket, prefix: "t", range: 0..<1_000).count } == 1_000)
         #expect(try Self.totals(fixture.url).requests == 0)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
         #expect(try Self.totals(fixture.url).requests == 1_000)
     }
 
@@ -202,8 +198,7 @@ struct DaemonUsageTests {
             DaemonProcess.eventually {
                 fixture.notify.all.contains { $0.fields["STATUS"]?.contains("QUARANTINED 1") == true }
             })
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("a spool line that does not read as a record is quarantined and named in the log; an unfinished last line is dropped")
@@ -236,7 +231,6 @@ struct DaemonUsageTests {
         #expect(try String(contentsOfFile: quarantine, encoding: .utf8) == "{\"s\":\"spooled\",\"m\":\"openai:gpt-4o\",\"i\":oops}\n")
         #expect(DaemonProcess.eventually { daemon.log.contains("do not read as usage records") })
         #expect(daemon.log.contains("unfinished last spool line"))
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 }

@@ -28,12 +28,18 @@ struct PriceFileTests {
         return (try row.string("cost"), try row.int("unpriced"), try row.int("requests"))
     }
 
+    /// Writes a price file and points the fixture's daemon at it (`PROVIDERD_PRICES`).
+    static func usePriceFile(_ fixture: DaemonFixture, inputPerMillion: String) throws -> String {
+        let file = fixture.directory.file("prices.json")
+        try priceFile(inputPerMillion: inputPerMillion).write(toFile: file, atomically: true, encoding: .utf8)
+        fixture.extraEnvironment["PROVIDERD_PRICES"] = file
+        return file
+    }
+
     @Test("prices from prices.file; SIGHUP loads a new file; a bad one is refused and the running prices stay")
     func reloadPrices() throws {
         let fixture = try DaemonFixture()
-        let file = fixture.directory.file("prices.json")
-        try Self.priceFile(inputPerMillion: "1").write(toFile: file, atomically: true, encoding: .utf8)
-        fixture.extraEnvironment["PROVIDERD_PRICES"] = file
+        let file = try Self.usePriceFile(fixture, inputPerMillion: "1")
         let daemon = try fixture.start()
         _ = try fixture.waitReady()
         #expect(daemon.log.contains("\(file): genai-prices test (generated 2026-11-26), 1 models"))
@@ -87,8 +93,7 @@ struct PriceFileTests {
             })
         #expect(daemon.log.components(separatedBy: "no price for model").count - 1 == 1)
 
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("prices.unknown: zero prices unknown models at 0, still counted unpriced")
@@ -110,16 +115,13 @@ struct PriceFileTests {
         #expect(unknown?.cost == "0" && unknown?.unpriced == 1)
         let local = try Self.costAndUnpriced(fixture.url, model: "ollama:llama3")
         #expect(local?.cost == "0" && local?.unpriced == 0)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("a bad price file stops the start with exit 2, naming the file and the place; check reports it")
     func badFileAtStart() throws {
         let fixture = try DaemonFixture()
-        let file = fixture.directory.file("prices.json")
-        try Self.priceFile(inputPerMillion: "cheap").write(toFile: file, atomically: true, encoding: .utf8)
-        fixture.extraEnvironment["PROVIDERD_PRICES"] = file
+        let file = try Self.usePriceFile(fixture, inputPerMillion: "cheap")
         let daemon = try fixture.start()
         #expect(daemon.waitForExit() == 2)
         #expect(daemon.log.contains("prices \(file): providers[0] (acme).models[0] (widget).prices.input_mtok: 'cheap' is not a non-negative decimal"))

@@ -101,8 +101,7 @@ struct PydanticAIAgentTests {
             })
         let totals = try DaemonUsageTests.totals(fixture.url, service: "rag_agent")
         #expect(totals.input == 123 && totals.output == 45)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
         #expect(!daemon.log.contains(secret))
     }
 
@@ -148,7 +147,6 @@ struct PydanticAIAgentTests {
                 """)
         #expect(DaemonProcess.eventually(timeout: 20) { (try? DaemonUsageTests.totals(fixture.url, service: "svc").requests) == 5 })
         #expect(try DaemonUsageTests.totals(fixture.url, service: "svc").input == 20)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 }

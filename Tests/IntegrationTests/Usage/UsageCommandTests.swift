@@ -64,7 +64,6 @@ struct UsageCommandTests {
         #expect(estimate["monthly_estimate"] as? String == "0.252000")
         #expect(estimate["days_with_usage"] as? Int == 1)
 
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 }

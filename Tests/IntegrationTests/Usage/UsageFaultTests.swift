@@ -57,8 +57,7 @@ struct UsageFaultTests {
         #expect(DaemonProcess.eventually(timeout: 40) { (try? DaemonUsageTests.totals(fixture.url, service: "locked").requests) == 100 })
         #expect(Self.quarantined(fixture).isEmpty)
         #expect(!daemon.log.contains("quarantined"))
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("SIGTERM while the flusher waits on a lock: exit within stop_flush_timeout, the records stay spooled and count after the next start")
@@ -85,8 +84,7 @@ struct UsageFaultTests {
         let again = try fixture.start()
         _ = try fixture.waitReady(after: mark)
         #expect(DaemonProcess.eventually(timeout: 30) { (try? DaemonUsageTests.totals(fixture.url, service: "stopped").requests) == 50 })
-        again.signal(SIGTERM)
-        #expect(again.waitForExit() == 0)
+        #expect(again.stop() == 0)
         #expect(try DaemonUsageTests.totals(fixture.url, service: "stopped").requests == 50)
     }
 
@@ -104,8 +102,7 @@ struct UsageFaultTests {
                     (try? DaemonUsageTests.totals(fixture.url, service: "restarted").requests) == 10 * (run + 1)
                 })
             #expect(DaemonProcess.eventually { Self.spooled(fixture).count <= 1 })
-            daemon.signal(SIGTERM)
-            #expect(daemon.waitForExit() == 0)
+            #expect(daemon.stop() == 0)
         }
         #expect(try DaemonUsageTests.totals(fixture.url, service: "restarted").requests == 30)
     }
@@ -126,8 +123,7 @@ struct UsageFaultTests {
         let busy = try cli.run(["usage", "requeue"])
         #expect(busy.status != 0 && busy.stderrText.contains("another providerd"), "\(busy.stderrText)")
 
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
         try connection.query("ALTER TABLE model_usage DROP CONSTRAINT no_poison")
         // After a restart, while still in quarantine, the ids stay taken.
         var mark = fixture.notify.all.count
@@ -138,8 +134,7 @@ struct UsageFaultTests {
                 #"{"service_name":"poison","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"q-3"}"#)
         }
         #expect(replies == #"{"ok":true,"duplicate":true}"#)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
 
         let output = try cli.succeed(["usage", "requeue"])
         #expect(output.stdoutText.contains("requeued 20 line(s)"), "\(output.stdoutText)")
@@ -155,8 +150,7 @@ struct UsageFaultTests {
         #expect(totals.requests == 20)
         #expect(totals.input == DaemonUsageTests.expectedInput(0..<20))
         #expect(Self.quarantined(fixture).isEmpty)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test("refused rows set aside, then the COMMIT fails: once a retry counts them, nothing of that segment stays in quarantine to be counted again")
@@ -197,8 +191,7 @@ struct UsageFaultTests {
         #expect(try DaemonUsageTests.totals(fixture.url, service: "good").requests == 30)
         #expect(DaemonProcess.eventually(timeout: 10) { Self.spooled(fixture).count <= 1 })
         #expect(Self.quarantined(fixture).isEmpty, "counted and still quarantined: \(Self.quarantined(fixture))")
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
 
         // What an operator does next after such a day: requeue, then start again.
         var cli = fixture.cli
@@ -210,8 +203,7 @@ struct UsageFaultTests {
         try await Task.sleep(for: .seconds(3))
         #expect(try DaemonUsageTests.totals(fixture.url, service: "poison").requests == 20)
         #expect(try DaemonUsageTests.totals(fixture.url, service: "good").requests == 30)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
     }
 
     @Test(
@@ -257,8 +249,7 @@ struct UsageFaultTests {
                 #"{"service_name":"full","model_string":"openai:gpt-4o-mini","input_tokens":1,"output_tokens":2,"id":"f0-1"}"#)
         }
         #expect(resent == #"{"ok":true,"duplicate":true}"#)
-        daemon.signal(SIGTERM)
-        #expect(daemon.waitForExit() == 0)
+        #expect(daemon.stop() == 0)
         #expect(try DaemonUsageTests.totals(fixture.url, service: "full").requests == acked)
     }
 

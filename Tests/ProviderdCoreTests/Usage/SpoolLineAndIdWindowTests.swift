@@ -74,32 +74,14 @@ struct SpoolLineAndIdWindowTests {
     @Test("ids are duplicates within the window, forgotten after it, and capped")
     func window() {
         let ids = IdWindow(window: 100, capacity: 3)
-        do {
-            let inserted = ids.insert("a", acceptedAt: 0, now: 0)
-            #expect(inserted)
-        }
-        do {
-            let inserted = ids.insert("a", acceptedAt: 50, now: 50)
-            #expect(!inserted)
-        }
+        #expect(ids.insert("a", acceptedAt: 0, now: 0))
+        #expect(!ids.insert("a", acceptedAt: 50, now: 50))
         #expect(ids.contains("a", now: 99))
         #expect(!ids.contains("a", now: 100))
-        do {
-            let inserted = ids.insert("a", acceptedAt: 100, now: 100)
-            #expect(inserted)
-        }
-        do {
-            let inserted = ids.insert("b", acceptedAt: 101, now: 101)
-            #expect(inserted)
-        }
-        do {
-            let inserted = ids.insert("c", acceptedAt: 102, now: 102)
-            #expect(inserted)
-        }
-        do {
-            let inserted = ids.insert("d", acceptedAt: 103, now: 103)
-            #expect(inserted)
-        }
+        #expect(ids.insert("a", acceptedAt: 100, now: 100))
+        #expect(ids.insert("b", acceptedAt: 101, now: 101))
+        #expect(ids.insert("c", acceptedAt: 102, now: 102))
+        #expect(ids.insert("d", acceptedAt: 103, now: 103))
         #expect(ids.liveCount(now: 103) == 4)
         #expect(ids.contains("a", now: 103) && ids.contains("b", now: 103) && ids.contains("c", now: 103) && ids.contains("d", now: 103))
         // Capped: a full neighbourhood gives up the id that expires first.
@@ -112,19 +94,10 @@ struct SpoolLineAndIdWindowTests {
         #expect(!full.contains("n0", now: 64) && full.contains("n1", now: 64) && full.contains("extra", now: 64))
         #expect(!ids.contains("b", now: 201) && ids.contains("c", now: 201))  // b expires at 101 + 100
         // Ids are compared by their bytes: canonically equivalent spellings are different ids.
-        do {
-            let inserted = ids.insert("\u{e9}", acceptedAt: 103, now: 103)
-            #expect(inserted)
-        }
-        do {
-            let inserted = ids.insert("e\u{301}", acceptedAt: 103, now: 103)
-            #expect(inserted)
-        }
+        #expect(ids.insert("\u{e9}", acceptedAt: 103, now: 103))
+        #expect(ids.insert("e\u{301}", acceptedAt: 103, now: 103))
         // An id accepted long ago (replayed from disk) that has already expired is not kept.
-        do {
-            let inserted = ids.insert("old", acceptedAt: 0, now: 500)
-            #expect(inserted)
-        }
+        #expect(ids.insert("old", acceptedAt: 0, now: 500))
         #expect(!ids.contains("old", now: 500))
     }
 
