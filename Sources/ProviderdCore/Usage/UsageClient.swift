@@ -1,3 +1,5 @@
+import SystemPackage
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -31,6 +33,8 @@ package enum UsageClient {
         let payload = Array((line + "\n").utf8)
         var offset = 0
         while offset < payload.count {
+            // send(2) with MSG_NOSIGNAL, which swift-system does not offer: a daemon that
+            // closes first must give EPIPE here, not kill the command with SIGPIPE.
             let count = payload[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if count < 0 && errno == EINTR { continue }
             guard count > 0 else { throw SystemError("send", path: path) }
@@ -38,10 +42,11 @@ package enum UsageClient {
         }
         var reply: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
+        let descriptor = FileDescriptor(rawValue: fd)
         while !reply.contains(UInt8(ascii: "\n")) {
-            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if count < 0 && errno == EINTR { continue }
-            guard count > 0 else { break }
+            // swift-system retries EINTR. An error or the end of the stream ends the
+            // reply as before: what is not a whole `{"ok":true...}` line fails the command.
+            guard let count = try? buffer.withUnsafeMutableBytes({ try descriptor.read(into: $0) }), count > 0 else { break }
             reply += buffer[0..<count]
         }
         return String(decoding: reply.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self)
