@@ -49,6 +49,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     private var lastDatabaseError = ""
     private var databaseFailures = RepeatingFailureLog()
     private var warnedPollingOnly = false
+    private var notedUnprobed = false
 
     package init(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, loop: any EventLoop,
@@ -119,7 +120,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
                 do {
                     let opened = try DatabaseSession(settings: settings)
                     session = opened
-                    noteListen(verified: opened.listenVerified)
+                    noteListen(opened.listen)
                     actions = machine.connected(now: clock())
                 } catch {
                     actions = databaseFailed(error)
@@ -270,8 +271,19 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     }
 
     /// One warning when LISTEN turns out to deliver nothing (a transaction pooler),
-    /// one info line when it works again; STATUS says so meanwhile.
-    private func noteListen(verified: Bool) {
+    /// one info line when it works again; STATUS says so meanwhile. A session that
+    /// could not be probed is taken as delivering, with one notice saying why.
+    private func noteListen(_ delivery: DatabaseSession.ListenDelivery) {
+        if case .unchecked(let reason) = delivery {
+            reporter.update { $0.pollingOnly = false }
+            if !notedUnprobed {
+                notedUnprobed = true
+                logger.notice("cannot check that LISTEN receives notifications; assuming it does", metadata: ["reason": "\(reason)"])
+            }
+            return
+        }
+        notedUnprobed = false
+        let verified = delivery == .verified
         reporter.update { $0.pollingOnly = !verified }
         if !verified && !warnedPollingOnly {
             warnedPollingOnly = true

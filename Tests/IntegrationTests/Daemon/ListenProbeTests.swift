@@ -61,3 +61,36 @@ struct ListenProbeTests {
         }
     }
 }
+
+@Suite("The LISTEN probe under a connection limit", .enabled(if: TestEnvironment.databaseTestsEnabled))
+struct ListenProbeLimitTests {
+    @Test("a role allowed one connection (no room for the probe's sender): READY from the database, no pooler warning, a change seen at once")
+    func noRoomForTheProbe() async throws {
+        try await onThread {
+            let fixture = try DaemonFixture()
+            let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+            // A role (not a superuser, whom no limit binds) that may hold one connection;
+            // it bypasses row-level security, as Supabase's service_role does.
+            let role = "providerd_limited_" + UUID().uuidString.prefix(8).lowercased()
+            try admin.query("CREATE ROLE \(role) LOGIN BYPASSRLS CONNECTION LIMIT 1")
+            try admin.query("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role)")
+            var limited = URLComponents(string: fixture.url)!
+            limited.user = role
+            fixture.extraEnvironment["DATABASE_URL"] = limited.string!
+            let daemon = try fixture.start()
+            let ready = try fixture.waitReady()
+            #expect(!ready.fields["STATUS", default: ""].contains("polling only"), "\(ready.fields)")
+            #expect(!ready.fields["STATUS", default: ""].contains("stale"), "\(ready.fields)")
+            #expect(daemon.log.contains("cannot check that LISTEN receives notifications"))
+            #expect(!daemon.log.contains("LISTEN receives no notifications"))
+            #expect(!daemon.log.contains("database unreachable"), "\(daemon.log.suffix(2_000))")
+            // LISTEN works all the same: a change is rendered long before the poll.
+            try fixture.cli.succeed(["models", "set", "limited_agent", "openai:gpt-4o"])
+            #expect(DaemonProcess.eventually(timeout: 5) { fixture.mapText().contains("limited_agent") }, "\(daemon.log.suffix(3_000))")
+            #expect(daemon.stop() == 0)
+            // check says it could not look, and why, rather than calling it a pooler.
+            let check = try ProviderdCLI(databaseURL: limited.string!, encryptionKey: fixture.key.base64).run(["check", "--json"])
+            #expect(check.stdoutText.contains("could not be checked") && check.stdoutText.contains("too many connections"), "\(check.stdoutText.suffix(1_500))")
+        }
+    }
+}
