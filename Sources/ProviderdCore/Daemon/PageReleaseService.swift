@@ -1,0 +1,58 @@
+import Logging
+import ServiceLifecycle
+
+/// Gives back the pages start-up touched once the daemon is running, then again
+/// every `interval`, so that an idle sidecar's resident size is its working set
+/// (`ResidentPageRelease` says which pages and why that is safe).
+///
+/// The first release waits for READY and then `settle`: the first flush (which
+/// loads the built-in price table) and the first poll have run by then, so their
+/// one-off pages go too. Later releases undo what a burst of usage mapped; a busy
+/// daemon pays a few thousand minor faults per interval to map its code again.
+package struct PageReleaseService: Service, CustomStringConvertible {
+    package var description: String { "PageReleaseService" }
+
+    let reporter: StatusReporter
+    let settle: Duration
+    let interval: Duration
+    let logger: Logger
+
+    package init(reporter: StatusReporter, settle: Duration = .seconds(10), interval: Duration = .seconds(300), logger: Logger) {
+        self.reporter = reporter
+        self.settle = settle
+        self.interval = interval
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        while !reporter.isReady {
+            guard await pause(.milliseconds(200)) else { return }
+        }
+        guard await pause(settle) else { return }
+        release(first: true)
+        while await pause(interval) {
+            release(first: false)
+        }
+    }
+
+    /// False when the group is stopping.
+    private func pause(_ duration: Duration) async -> Bool {
+        try? await cancelWhenGracefulShutdown { try await Task.sleep(for: duration) }
+        return !Task.isShuttingDownGracefully && !Task.isCancelled
+    }
+
+    private func release(first: Bool) {
+        do {
+            let outcome = try ResidentPageRelease.run()
+            logger.log(
+                level: first ? .info : .debug, "released start-up pages",
+                metadata: [
+                    "rss_before_kib": "\(outcome.residentBeforeKB)", "rss_after_kib": "\(outcome.residentAfterKB)",
+                    "ranges": "\(outcome.ranges)", "refused": "\(outcome.refused)",
+                ])
+        } catch {
+            // Memory use only: the daemon runs the same without it.
+            logger.debug("page release skipped", metadata: ["error": "\(error)"])
+        }
+    }
+}
