@@ -42,13 +42,16 @@ package struct PageReleaseService: Service, CustomStringConvertible {
     }
 
     private func release(first: Bool) {
+        let started = ContinuousClock.now
         do {
             let outcome = try ResidentPageRelease.run()
+            let took = ContinuousClock.now - started
             logger.log(
                 level: first ? .info : .debug, "released start-up pages",
                 metadata: [
                     "rss_before_kib": "\(outcome.residentBeforeKB)", "rss_after_kib": "\(outcome.residentAfterKB)",
                     "ranges": "\(outcome.ranges)", "refused": "\(outcome.refused)",
+                    "took_ms": "\(Double(took.components.seconds * 1_000_000 + took.components.attoseconds / 1_000_000_000_000) / 1_000)",
                 ])
         } catch {
             // Memory use only: the daemon runs the same without it.
