@@ -47,7 +47,7 @@ package struct PageReleaseService: Service, CustomStringConvertible {
             let outcome = try ResidentPageRelease.run()
             let took = ContinuousClock.now - started
             logger.log(
-                level: first ? .info : .debug, "released start-up pages",
+                level: first ? .info : .debug, first ? "released start-up pages" : "released resident pages",
                 metadata: [
                     "rss_before_kib": "\(outcome.residentBeforeKB)", "rss_after_kib": "\(outcome.residentAfterKB)",
                     "ranges": "\(outcome.ranges)", "refused": "\(outcome.refused)",

@@ -73,6 +73,11 @@ struct ListenProbeLimitTests {
             // it bypasses row-level security, as Supabase's service_role does.
             let role = "providerd_limited_" + UUID().uuidString.prefix(8).lowercased()
             try admin.query("CREATE ROLE \(role) LOGIN BYPASSRLS CONNECTION LIMIT 1")
+            defer {
+                // Roles are the cluster's, not the test database's: none is left behind.
+                _ = try? admin.query("DROP OWNED BY \(role)")
+                _ = try? admin.query("DROP ROLE \(role)")
+            }
             try admin.query("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role)")
             var limited = URLComponents(string: fixture.url)!
             limited.user = role

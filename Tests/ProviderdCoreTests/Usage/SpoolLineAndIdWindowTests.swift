@@ -131,6 +131,57 @@ struct SpoolLineAndIdWindowTests {
         #expect(throws: IdWindow.Damaged.self) { try IdWindow(window: 1_000, capacity: 100_000, path: path) }
     }
 
+    @Test("writing the id table out takes its pages out of the resident set; its ids stay, mapped again and on disk")
+    func tableLeavesResidentSet() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("ids.table")
+        let pageKB = Int(sysconf(Int32(_SC_PAGESIZE))) / 1024
+        let table = try IdWindow(window: 1_000, capacity: 1_000_000, path: path)  // 32 MiB of slots
+        let cachedFromStart = try Self.cachedFraction(of: path) > 0.5
+        for n in 0..<2_000 { table.insert("burst-\(n)", acceptedAt: 10, now: 10) }
+        if !cachedFromStart {
+            // A page per id at most: no read-ahead around each. (On tmpfs every page
+            // is in the page cache from the start, and the kernel maps neighbours.)
+            let burst = try Self.residentKB(of: path)
+            #expect(burst <= (2_000 + 1) * pageKB, "\(burst) KiB resident after 2,000 ids")
+        }
+        try table.syncer.sync()
+        #expect(try Self.residentKB(of: path) <= pageKB)
+        #expect((0..<2_000).allSatisfy { table.contains("burst-\($0)", now: 500) })
+        for n in 2_000..<2_100 { table.insert("burst-\(n)", acceptedAt: 10, now: 10) }
+        try table.syncer.sync()
+        let reopened = try IdWindow(window: 1_000, capacity: 1_000_000, path: path)
+        #expect((0..<2_100).allSatisfy { reopened.contains("burst-\($0)", now: 500) })
+    }
+
+    /// The share of `path`'s pages in the page cache (`mincore` on a mapping of its
+    /// own, which faults nothing in).
+    static func cachedFraction(of path: String) throws -> Double {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let size = Int(lseek(fd, 0, SEEK_END))
+        let map = try #require(mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0))
+        try #require(map != MAP_FAILED)
+        defer { munmap(map, size) }
+        var pages = [UInt8](repeating: 0, count: (size + Int(sysconf(Int32(_SC_PAGESIZE))) - 1) / Int(sysconf(Int32(_SC_PAGESIZE))))
+        try #require(mincore(map, size, &pages) == 0)
+        return Double(pages.filter { $0 & 1 != 0 }.count) / Double(pages.count)
+    }
+
+    /// Resident KiB of this process's mappings of `path`, from `/proc/self/smaps`.
+    static func residentKB(of path: String) throws -> Int {
+        let fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC)
+        try #require(fd >= 0)
+        defer { close(fd) }
+        let text = String(decoding: try DescriptorIO.readAll(fd, limit: 64 << 20, path: "/proc/self/smaps"), as: UTF8.self)
+        // smaps names the file by its canonical path (NSTemporaryDirectory's ends in "/").
+        let resolved = try #require(realpath(path, nil))
+        defer { free(resolved) }
+        let canonical = String(cString: resolved)
+        return MemoryMapping.parse(smaps: text).filter { $0.path == canonical }.reduce(0) { $0 + $1.residentKB }
+    }
+
     @Test("SipHash-2-4 matches the reference vectors")
     func sipHash() {
         // The paper's key 00 01 .. 0f; vector 0 is the empty message, vector 15 bytes 00..0e.
