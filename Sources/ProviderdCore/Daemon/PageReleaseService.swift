@@ -1,4 +1,5 @@
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// Gives back the pages start-up touched once the daemon is running, then again
@@ -29,9 +30,9 @@ package struct PageReleaseService: Service, CustomStringConvertible {
             guard await pause(.milliseconds(200)) else { return }
         }
         guard await pause(settle) else { return }
-        release(first: true)
+        await release(first: true)
         while await pause(interval) {
-            release(first: false)
+            await release(first: false)
         }
     }
 
@@ -41,10 +42,12 @@ package struct PageReleaseService: Service, CustomStringConvertible {
         return !Task.isShuttingDownGracefully && !Task.isCancelled
     }
 
-    private func release(first: Bool) {
+    private func release(first: Bool) async {
         let started = ContinuousClock.now
         do {
-            let outcome = try ResidentPageRelease.run()
+            // Tens of milliseconds of /proc reads and madvise calls: on NIO's blocking
+            // pool, not on one of the few cooperative threads the daemon's actors share.
+            let outcome = try await NIOThreadPool.singleton.runIfActive { try ResidentPageRelease.run() }
             let took = ContinuousClock.now - started
             logger.log(
                 level: first ? .info : .debug, first ? "released start-up pages" : "released resident pages",
