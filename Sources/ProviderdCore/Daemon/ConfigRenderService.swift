@@ -48,8 +48,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     private var takenReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
     private var lastDatabaseError = ""
     private var databaseFailures = RepeatingFailureLog()
-    private var warnedPollingOnly = false
-    private var notedUnprobed = false
+    private var listenDelivery = ListenDeliveryTracker()
 
     package init(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, loop: any EventLoop,
@@ -271,30 +270,29 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     }
 
     /// One warning when LISTEN turns out to deliver nothing (a transaction pooler),
-    /// one info line when it works again; STATUS says so meanwhile. A session that
-    /// could not be probed is taken as delivering, with one notice saying why.
+    /// one info line when it works again; STATUS says so meanwhile
+    /// (`ListenDeliveryTracker` has the rules).
     private func noteListen(_ delivery: DatabaseSession.ListenDelivery) {
-        if case .unchecked(let reason) = delivery {
-            reporter.update { $0.pollingOnly = false }
-            if !notedUnprobed {
-                notedUnprobed = true
-                logger.notice("cannot check that LISTEN receives notifications; assuming it does", metadata: ["reason": "\(reason)"])
-            }
-            return
-        }
-        notedUnprobed = false
-        let verified = delivery == .verified
-        reporter.update { $0.pollingOnly = !verified }
-        if !verified && !warnedPollingOnly {
-            warnedPollingOnly = true
+        let note = listenDelivery.record(delivery, target: settings.listenURL ?? settings.databaseURL ?? "")
+        let pollingOnly = listenDelivery.pollingOnly
+        reporter.update { $0.pollingOnly = pollingOnly }
+        switch note {
+        case .none:
+            break
+        case .unprobed(let reason, let assumedDelivering):
+            logger.notice(
+                assumedDelivering
+                    ? "cannot check that LISTEN receives notifications; assuming it does"
+                    : "cannot check that LISTEN receives notifications; the last check found none, so polling only still",
+                metadata: ["reason": "\(reason)"])
+        case .silent:
             logger.warning(
                 "LISTEN receives no notifications on this connection (a transaction pooler?): changes are seen at the next poll only; set database.listen_url to a direct (session) connection",
                 metadata: [
                     "database.listen_url": "\(settings.listenURL == nil ? "unset" : PostgresConnection.redacted(settings.listenURL))",
                     "poll_interval": "\(settings.pollInterval)",
                 ])
-        } else if verified && warnedPollingOnly {
-            warnedPollingOnly = false
+        case .deliveringAgain:
             logger.info("LISTEN receives notifications again")
         }
     }
