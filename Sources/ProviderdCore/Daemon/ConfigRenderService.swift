@@ -273,7 +273,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     /// one info line when it works again; STATUS says so meanwhile
     /// (`ListenDeliveryTracker` has the rules).
     private func noteListen(_ delivery: DatabaseSession.ListenDelivery) {
-        let note = listenDelivery.record(delivery, target: settings.listenURL ?? settings.databaseURL ?? "")
+        let note = listenDelivery.record(delivery, target: settings.listenConnectionOptions.conninfo ?? "")
         let pollingOnly = listenDelivery.pollingOnly
         reporter.update { $0.pollingOnly = pollingOnly }
         switch note {

@@ -23,10 +23,9 @@ struct ListenDeliveryTracker {
 
     /// True while the last probed session of this connection got no notification.
     private(set) var pollingOnly = false
-    /// The operator was told "polling only" and not yet that it works again.
+    /// The operator was told "polling only" and not yet that it works again
+    /// (on any connection string: a reload to a direct one is said to have mended it).
     private var silenceAnnounced = false
-    /// ... for this connection string: another one that is silent is warned of anew.
-    private var warnedForTarget = false
     private var notedUnprobed = false
     /// The LISTEN connection string the verdict was found on, hashed: it may hold
     /// a password, and it is only compared.
@@ -37,7 +36,6 @@ struct ListenDeliveryTracker {
         if target.hashValue != self.target {
             self.target = target.hashValue
             pollingOnly = false
-            warnedForTarget = false
             notedUnprobed = false
         }
         if case .unchecked(let reason) = delivery {
@@ -46,14 +44,14 @@ struct ListenDeliveryTracker {
             return .unprobed(reason: reason, assumedDelivering: !pollingOnly)
         }
         notedUnprobed = false
+        let wasPollingOnly = pollingOnly
         pollingOnly = delivery != .verified
         if pollingOnly {
-            guard !warnedForTarget else { return .none }
-            warnedForTarget = true
+            // Warned once per connection string, not at every reconnect.
+            guard !wasPollingOnly else { return .none }
             silenceAnnounced = true
             return .silent
         }
-        warnedForTarget = false
         guard silenceAnnounced else { return .none }
         silenceAnnounced = false
         return .deliveringAgain

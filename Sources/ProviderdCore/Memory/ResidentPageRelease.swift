@@ -22,8 +22,7 @@ package enum ResidentPageRelease {
 
     package static func run() throws(SystemError) -> Outcome {
         let before = try residentKB()
-        let mappings = MemoryMapping.parse(smaps: try readText("/proc/self/smaps"))
-        let plan = PageReleasePlan(mappings: mappings)
+        let plan = PageReleasePlan(mappings: try mappings())
         let pageSize = UInt(sysconf(Int32(_SC_PAGESIZE)))
         var ranges = 0
         var refused = 0
@@ -42,6 +41,11 @@ package enum ResidentPageRelease {
             }
         }
         return Outcome(residentBeforeKB: before, residentAfterKB: try residentKB(), ranges: ranges, refused: refused)
+    }
+
+    /// This process's mappings with their resident sizes, from `/proc/self/smaps`.
+    package static func mappings() throws(SystemError) -> [MemoryMapping] {
+        MemoryMapping.parse(smaps: try readText("/proc/self/smaps"))
     }
 
     /// VmRSS of this process, in KiB, from `/proc/self/status`.

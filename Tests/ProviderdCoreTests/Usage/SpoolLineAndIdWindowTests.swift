@@ -164,22 +164,19 @@ struct SpoolLineAndIdWindowTests {
         let map = try #require(mmap(nil, size, PROT_READ, MAP_SHARED, fd, 0))
         try #require(map != MAP_FAILED)
         defer { munmap(map, size) }
-        var pages = [UInt8](repeating: 0, count: (size + Int(sysconf(Int32(_SC_PAGESIZE))) - 1) / Int(sysconf(Int32(_SC_PAGESIZE))))
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var pages = [UInt8](repeating: 0, count: (size + pageSize - 1) / pageSize)
         try #require(mincore(map, size, &pages) == 0)
         return Double(pages.filter { $0 & 1 != 0 }.count) / Double(pages.count)
     }
 
     /// Resident KiB of this process's mappings of `path`, from `/proc/self/smaps`.
     static func residentKB(of path: String) throws -> Int {
-        let fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC)
-        try #require(fd >= 0)
-        defer { close(fd) }
-        let text = String(decoding: try DescriptorIO.readAll(fd, limit: 64 << 20, path: "/proc/self/smaps"), as: UTF8.self)
         // smaps names the file by its canonical path (NSTemporaryDirectory's ends in "/").
         let resolved = try #require(realpath(path, nil))
         defer { free(resolved) }
         let canonical = String(cString: resolved)
-        return MemoryMapping.parse(smaps: text).filter { $0.path == canonical }.reduce(0) { $0 + $1.residentKB }
+        return try ResidentPageRelease.mappings().filter { $0.path == canonical }.reduce(0) { $0 + $1.residentKB }
     }
 
     @Test("SipHash-2-4 matches the reference vectors")
