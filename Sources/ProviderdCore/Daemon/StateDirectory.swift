@@ -28,7 +28,30 @@ package final class StateDirectory: Sendable {
     /// `spool/` and `spool/quarantine/` when they name exactly one instance; with no
     /// segment left a missing file is made anew. Anything else stops the start:
     /// a silently replaced id would orphan the spool.
-    package func instanceID() throws -> InstanceID {
+    ///
+    /// The id belongs to this state directory *on this host*: `instance-host`
+    /// records the machine id and host name it was made under. A directory that
+    /// finds itself on another host (a golden VM image, a copied container volume,
+    /// a backup restored elsewhere) takes a new id of its own and says so
+    /// (`previous`), so that two clones never report as one sidecar. The old
+    /// id's segments keep their names (`SegmentName`) and flush under them.
+    package func instanceID(host: HostIdentity = .current) throws -> InstanceID {
+        let id = try storedInstanceID()
+        let hostPath = file("instance-host")
+        let bound = try AtomicFileWriter.read(hostPath, limit: 4_096).map { String(decoding: $0, as: UTF8.self) }
+        if let bound, bound != host.line {
+            let fresh = UUID().uuidString.lowercased()
+            try AtomicFileWriter(mode: 0o600).write(Array((fresh + "\n").utf8), to: file("instance-id"))
+            try AtomicFileWriter(mode: 0o600).write(Array(host.line.utf8), to: hostPath)
+            return InstanceID(
+                value: fresh, recovered: nil, previous: id.value,
+                previousHost: String(bound.trimmingWhitespace()))
+        }
+        if bound == nil { try AtomicFileWriter(mode: 0o600).write(Array(host.line.utf8), to: hostPath) }
+        return id
+    }
+
+    private func storedInstanceID() throws -> InstanceID {
         let path = file("instance-id")
         let stored = try AtomicFileWriter.read(path)
         if let stored, let id = Self.parseInstanceID(stored) { return InstanceID(value: id, recovered: nil) }
@@ -58,6 +81,10 @@ package final class StateDirectory: Sendable {
     package struct InstanceID: Sendable, Equatable {
         package let value: String
         package let recovered: String?
+        /// The id this directory had on another host, when it took a new one.
+        package var previous: String? = nil
+        /// `instance-host` as that other host wrote it.
+        package var previousHost: String? = nil
     }
 
     static func parseInstanceID(_ bytes: [UInt8]) -> String? {

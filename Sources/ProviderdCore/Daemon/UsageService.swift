@@ -45,6 +45,14 @@ package struct UsageService: Service, CustomStringConvertible {
         if let why = id.recovered {
             logger.warning("instance-id was \(why); recovered from the spool's segment names", metadata: ["instance": "\(id.value)"])
         }
+        if let previous = id.previous {
+            logger.warning(
+                "the state directory was made on another host (copied, cloned or restored there); this host takes an instance id of its own, and segments of the old id still flush once under their own names",
+                metadata: [
+                    "instance": "\(id.value)", "previous_instance": "\(previous)",
+                    "made_on": "\(id.previousHost ?? "-")", "this_host": "\(HostIdentity.current.line.trimmingWhitespace())",
+                ])
+        }
         let instance = id.value
         let files = try SpoolFiles(directory: state.file("spool"), instance: instance)
         let idLog = IdLog(directory: state)

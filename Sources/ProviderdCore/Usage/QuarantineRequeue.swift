@@ -24,7 +24,7 @@ package enum QuarantineRequeue {
         var summary = Summary()
         let waiting = try SpoolFiles.list(quarantine)
         guard !waiting.isEmpty else { return summary }
-        var next = (try SpoolFiles.list(spool).compactMap { SpoolFiles.sequence(of: $0, instance: instance) }.max() ?? 0) + 1
+        var next = SegmentName.next(after: try SpoolFiles.list(spool).compactMap { SegmentName(parsing: $0)?.sequence }.max() ?? 0)
         for name in waiting {
             let path = quarantine + "/" + name
             // A segment quarantined whole may carry an unacknowledged tail past its
@@ -39,8 +39,8 @@ package enum QuarantineRequeue {
                 _ = unlink(path + ".valid")
             }
             let bytes = try AtomicFileWriter.read(path, limit: 1 << 34) ?? []
-            let target = SpoolFiles.name(instance: instance, sequence: next)
-            next += 1
+            let target = try SegmentName.fresh(instance: instance, sequence: next).description
+            next = SegmentName.next(after: next)
             guard rename(path, spool + "/" + target) == 0 else { throw SystemError("move into the spool", path: path) }
             try AtomicFileWriter.syncDirectory(spool)
             try AtomicFileWriter.syncDirectory(quarantine)

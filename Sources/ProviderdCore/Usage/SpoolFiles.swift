@@ -2,8 +2,9 @@
     import Glibc
 #endif
 
-/// The usage spool on disk: append-only segments `<instance>-<seq>.ndjson` in
-/// `spool/` under the state directory. A record is acknowledged only after the
+/// The usage spool on disk: append-only segments in `spool/` under the state
+/// directory, named `<instance>-<seq>-<nonce>.ndjson` (`SegmentName`: a name is
+/// never used twice, whatever happened to the directory). A record is acknowledged only after the
 /// bytes holding it are written and `fdatasync`ed. Each start opens a new segment,
 /// so a torn last line left by a crash (never acknowledged) is never appended to.
 ///
@@ -14,7 +15,7 @@ package final class SpoolFiles {
     package let directory: String
     package let instance: String
     private var active: Int32 = -1
-    private var activeSequence: UInt64 = 0
+    private var activeSegment = SegmentName(instance: "", sequence: 0, nonce: nil)
     private var activeSize = 0
     private var sealedSizes: [String: Int] = [:]
     /// Segments whose tail past this length was never acknowledged (a failed
@@ -34,16 +35,19 @@ package final class SpoolFiles {
             throw SystemError("create quarantine directory", path: directory + "/quarantine")
         }
         var highest: UInt64 = 0
+        // Every segment, whatever instance wrote it: after the state directory took
+        // another identity (`StateDirectory.instanceID`), the old one's segments
+        // still flush, under their own names.
         for name in try Self.list(directory) {
-            guard let sequence = Self.sequence(of: name, instance: instance) else { continue }
-            highest = max(highest, sequence)
+            guard let parsed = SegmentName(parsing: name) else { continue }
+            highest = max(highest, parsed.sequence)
             let size = try Self.size(directory + "/" + name)
             if let valid = Self.readValidLength(directory + "/" + name) {
                 validLengths[name] = min(valid, size)
             }
             sealedSizes[name] = validLengths[name] ?? size
         }
-        try open(sequence: highest + 1)
+        try open(sequence: SegmentName.next(after: highest))
     }
 
     deinit {
@@ -65,7 +69,7 @@ package final class SpoolFiles {
     /// Bytes in every segment not yet flushed (the spool bound counts these).
     package var totalBytes: Int { activeSize + sealedSizes.values.reduce(0, +) }
 
-    package var activeName: String { Self.name(instance: instance, sequence: activeSequence) }
+    package var activeName: String { activeSegment.description }
 
     /// Appends and makes durable: write everything, then `fdatasync`. On failure
     /// the segment is cut back to its previous length, so nothing unacknowledged
@@ -74,7 +78,7 @@ package final class SpoolFiles {
         guard !broken else {
             throw SystemError("append (a failed write could not be undone; restart providerd)", path: directory + "/" + activeName, code: EIO)
         }
-        if active < 0 { try open(sequence: activeSequence + 1) }  // a seal whose next segment failed to open
+        if active < 0 { try open(sequence: SegmentName.next(after: activeSegment.sequence)) }  // a seal whose next segment failed to open
         do throws(SystemError) {
             try DescriptorIO.writeAll(active, bytes, path: directory + "/" + activeName)
             guard fdatasync(active) == 0 else { throw SystemError("fdatasync", path: directory + "/" + activeName) }
@@ -106,7 +110,7 @@ package final class SpoolFiles {
         // count the unacknowledged tail.
         try? AtomicFileWriter(mode: 0o600).write(Array("\(activeSize)\n".utf8), to: directory + "/" + name + ".valid")
         do {
-            try open(sequence: activeSequence + 1)
+            try open(sequence: SegmentName.next(after: activeSegment.sequence))
         } catch {
             broken = true
         }
@@ -122,7 +126,7 @@ package final class SpoolFiles {
         active = -1
         sealedSizes[name] = activeSize
         activeSize = 0
-        try open(sequence: activeSequence + 1)
+        try open(sequence: SegmentName.next(after: activeSegment.sequence))
         return name
     }
 
@@ -165,12 +169,15 @@ package final class SpoolFiles {
 
     package var quarantined: [String] { (try? Self.list(directory + "/quarantine")) ?? [] }
 
+    /// Opens a new segment under a fresh name. `O_EXCL`: a name that exists
+    /// (64 random bits made it impossible in practice) is never appended to.
     private func open(sequence: UInt64) throws(SystemError) {
-        let path = directory + "/" + Self.name(instance: instance, sequence: sequence)
-        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        let segment = try SegmentName.fresh(instance: instance, sequence: sequence)
+        let path = directory + "/" + segment.description
+        let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("open", path: path) }
         active = fd
-        activeSequence = sequence
+        activeSegment = segment
         activeSize = 0
         try AtomicFileWriter.syncDirectory(directory)
     }
@@ -183,17 +190,6 @@ package final class SpoolFiles {
     static func readValidLength(_ segmentPath: String) -> Int? {
         guard let bytes = try? AtomicFileWriter.read(segmentPath + ".valid", limit: 64) else { return nil }
         return Int(String(decoding: bytes.prefix { $0 != UInt8(ascii: "\n") }, as: UTF8.self))
-    }
-
-    static func name(instance: String, sequence: UInt64) -> String {
-        let hex = String(sequence, radix: 16)
-        return "\(instance)-\(String(repeating: "0", count: max(0, 16 - hex.count)))\(hex).ndjson"
-    }
-
-    static func sequence(of name: String, instance: String) -> UInt64? {
-        guard name.hasPrefix(instance + "-"), name.hasSuffix(".ndjson") else { return nil }
-        let middle = name.dropFirst(instance.count + 1).dropLast(".ndjson".count)
-        return UInt64(middle, radix: 16)
     }
 
     static func list(_ directory: String) throws(SystemError) -> [String] {

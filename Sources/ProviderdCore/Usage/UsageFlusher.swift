@@ -49,13 +49,19 @@ package actor UsageFlusher {
     private var lastCheckpoint = UTCTimestamp.now()
     private var firstPass = true
     private var checkpointFailing = false
+    private let host: HostIdentity
+    private var lastRegistered = 0.0
+    private var registerFailing = false
+    private var warnedSharedInstance: String?
+    static let registerInterval = 60.0
     static let checkpointInterval = 60.0
     static let minimumCheckpointInterval = 5.0
 
     package init(
-        intake: UsageIntake, idLog: IdLog, instance: String, loop: any EventLoop, settings: ProviderdSettings,
-        prices: PriceTable?, logger: Logger
+        intake: UsageIntake, idLog: IdLog, instance: String, host: HostIdentity = .current, loop: any EventLoop,
+        settings: ProviderdSettings, prices: PriceTable?, logger: Logger
     ) {
+        self.host = host
         self.intake = intake
         self.spool = intake.spool
         self.stats = intake.stats
@@ -219,6 +225,7 @@ package actor UsageFlusher {
             }
         }
         reporter?.setUsage(stats.current.statusText)
+        if let connection, UTCTimestamp.now() - lastRegistered >= Self.registerInterval { register(on: connection) }
         await checkpointIDs(force: false)
         if !segments.isEmpty, stats.current.spooledBytes == 0 {
             // A burst is over: hand the allocator's free pages back to the system.
@@ -285,6 +292,9 @@ package actor UsageFlusher {
     /// refused rows' and unreadable lines into quarantine, then the log row and
     /// COMMIT. Anything failing on the way rolls it all back.
     private func write(_ flush: SegmentFlush, segment: String, store: UsageFlushStore) async throws -> SegmentFlush.Result {
+        // The instance the segment was written under, which its name carries: the
+        // state directory may have taken another identity since (a copy on a new host).
+        let instance = SegmentName(parsing: segment)?.instance ?? self.instance
         if try store.begin(instance: instance, segment: segment) {
             return flush.result(alreadyFlushed: true, refused: [])
         }
@@ -385,6 +395,33 @@ package actor UsageFlusher {
         let options = settings.connectionOptions
         let connection = try PostgresConnection(options)
         self.connection = connection
+        register(on: connection)
         return connection
+    }
+
+    /// `providerd_instances`: this sidecar's row (host name, last seen), at each new
+    /// connection and at most once a minute after. Best effort: a role without
+    /// rights on the table never holds usage back, it is logged once.
+    private func register(on connection: PostgresConnection) {
+        let now = UTCTimestamp.now()
+        lastRegistered = now
+        do {
+            let hostname = host.hostname
+            let before = try InstanceRegistry(connection: connection).register(instance: instance, hostname: hostname)
+            registerFailing = false
+            if let before, before != hostname, warnedSharedInstance != before {
+                warnedSharedInstance = before
+                logger.warning(
+                    "this instance id was last registered by another host: two state directories share it (copied with the same machine id and host name?); counting stays exact, but they show as one sidecar",
+                    metadata: ["instance": "\(instance)", "other_host": "\(before)"])
+            }
+        } catch {
+            if !registerFailing {
+                logger.notice(
+                    "cannot record this sidecar in providerd_instances; usage flushes all the same",
+                    metadata: ["error": "\(error)"])
+            }
+            registerFailing = true
+        }
     }
 }

@@ -47,6 +47,28 @@ final class DaemonFixture: @unchecked Sendable {
         try cli.succeed(["migrate"])
     }
 
+    /// A second daemon on the same database and key as `other` (two hosts sharing
+    /// one PostgreSQL), with directories of its own.
+    init(sharingDatabaseOf other: DaemonFixture) throws {
+        database = nil
+        cluster = nil
+        url = other.url
+        key = other.key
+        directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("run"), withIntermediateDirectories: true)
+        notify = try NotifySocket(
+            path: directory.file("notify.sock"),
+            watching: [directory.file("run/providers.env"), directory.file("run/models.json")])
+    }
+
+    /// Replaces this fixture's state directory with a copy of `source` (`cp -a`:
+    /// a backup restored, a volume cloned).
+    func copyState(from source: String) throws {
+        _ = try ProcessRunner.run("/bin/rm", ["-rf", stateDir])
+        let copy = try ProcessRunner.run("/bin/cp", ["-a", source, stateDir])
+        guard copy.status == 0 else { throw TestSupportError("cp -a failed: \(copy.stderrText)") }
+    }
+
     var environment: [String: String] {
         var env = ProviderdCLI(databaseURL: url, encryptionKey: key.base64).environment
         env["NOTIFY_SOCKET"] = notify.path

@@ -53,3 +53,36 @@ struct InstanceIDTests {
         #expect(!FileManager.default.fileExists(atPath: two.file("instance-id")))
     }
 }
+
+@Suite("instance-id: a state directory on another host takes an id of its own")
+struct InstanceHostTests {
+    @Test("the same host keeps its id; another machine id or host name gets a new one, and says which it had")
+    func bound() throws {
+        let directory = try TemporaryDirectory()
+        let state = try StateDirectory(path: directory.path)
+        let here = HostIdentity(machineID: "aaaa", hostname: "web-1")
+        let first = try state.instanceID(host: here)
+        #expect(first.previous == nil)
+        #expect(try state.instanceID(host: here).value == first.value)
+
+        let clone = HostIdentity(machineID: "bbbb", hostname: "web-1")
+        let moved = try state.instanceID(host: clone)
+        #expect(moved.value != first.value)
+        #expect(moved.previous == first.value)
+        #expect(moved.previousHost == "machine-id=aaaa hostname=web-1")
+        #expect(try state.instanceID(host: clone).value == moved.value)
+
+        let renamed = try state.instanceID(host: HostIdentity(machineID: "bbbb", hostname: "web-2"))
+        #expect(renamed.value != moved.value)
+    }
+
+    @Test("a directory from before the binding adopts this host without a new id")
+    func adopted() throws {
+        let directory = try TemporaryDirectory()
+        let state = try StateDirectory(path: directory.path)
+        let known = "6f1c2a7e-3b1d-4c55-9a0e-2f3d4b5c6d7e"
+        try Data((known + "\n").utf8).write(to: URL(fileURLWithPath: state.file("instance-id")))
+        #expect(try state.instanceID(host: HostIdentity(machineID: "m", hostname: "h")).value == known)
+        #expect(try String(contentsOfFile: state.file("instance-host"), encoding: .utf8) == "machine-id=m hostname=h\n")
+    }
+}
