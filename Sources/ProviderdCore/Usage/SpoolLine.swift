@@ -79,7 +79,8 @@ package enum SpoolLine {
 
     /// Reads a line `encode` wrote, with the scanner the socket uses (the flush
     /// reads every spooled record: Foundation's decoder was most of its time).
-    /// Every field but `id` and `a` must be there; anything else is not a line.
+    /// Every field but `id` and `a` must be there, and every value within the
+    /// socket's rules (`UsageRecordRule`); anything else is not a line.
     static func decodeWithAcceptance(_ line: some Collection<UInt8>) -> (record: UsageRecord, timestamp: Int64, acceptedAt: Int64)? {
         if let decoded = line.withContiguousStorageIfAvailable({ decode(buffer: $0) }) { return decoded }
         return Array(line).withUnsafeBufferPointer { decode(buffer: $0) }
@@ -128,7 +129,13 @@ package enum SpoolLine {
             serviceName: service, modelString: model, inputTokens: input, outputTokens: output,
             cacheReadTokens: cacheRead, cacheWriteTokens: cacheWrite, requestCount: requests,
             timestamp: timestamp, id: id)
-        return (record, timestamp, acceptedAt ?? timestamp)
+        // Read back from disk, checked as a line from the socket is: a damaged value
+        // makes the line unreadable (quarantined), never a trap or a negative count.
+        let accepted = acceptedAt ?? timestamp
+        guard UsageRecordRule.violation(of: record) == nil, UsageRecordRule.isStorable(second: timestamp),
+            UsageRecordRule.isStorable(second: accepted)
+        else { return nil }
+        return (record, timestamp, accepted)
     }
 
     /// JSON string literal; only `"`, `\` and control characters need escapes.

@@ -256,25 +256,15 @@ package struct UsageLineParser: Sendable {
 
     private func record(_ values: Values) throws(UsageLineError) -> UsageRecord {
         guard let service = values.serviceName else { throw UsageLineError("service_name is required") }
-        switch ServiceName.violation(service) {
-        case .length?: throw UsageLineError("service_name must be 1 to 256 bytes")
-        case .controlCharacter?: throw UsageLineError("service_name must not contain control characters")
-        case nil: break
-        }
         guard let model = values.modelString else { throw UsageLineError("model_string is required") }
-        guard model.utf8.count <= 256 else { throw UsageLineError("model_string must be at most 256 bytes") }
-        guard ModelString.isUsable(model) else {
-            throw UsageLineError("model_string must be provider:model with provider matching ^[a-z][a-z0-9_-]{0,63}$ and a non-empty model")
-        }
         var record = UsageRecord(serviceName: service, modelString: model)
         record.inputTokens = try alias(values, .inputTokens, .requestTokens) ?? 0
         record.outputTokens = try alias(values, .outputTokens, .responseTokens) ?? 0
         record.requestCount = try alias(values, .requestCount, .requests) ?? 1
         record.cacheReadTokens = values[integer: .cacheReadTokens] ?? 0
         record.cacheWriteTokens = values[integer: .cacheWriteTokens] ?? 0
-        guard record.cacheReadTokens + record.cacheWriteTokens <= record.inputTokens else {
-            throw UsageLineError("cache_read_tokens + cache_write_tokens must not exceed input_tokens (input includes cache tokens)")
-        }
+        record.id = values.id
+        if let violation = UsageRecordRule.violation(of: record) { throw violation }
         if let text = values.timestamp {
             guard let seconds = RFC3339.unixSeconds(text) else {
                 throw UsageLineError("timestamp must be an RFC 3339 date-time such as 2026-11-25T14:03:07Z")
@@ -283,11 +273,6 @@ package struct UsageLineParser: Sendable {
                 throw UsageLineError("timestamp must be within \(limits.windowBack) s before and \(limits.windowAhead) s after now")
             }
             record.timestamp = seconds
-        }
-        if let id = values.id {
-            guard !id.isEmpty, id.utf8.count <= 128 else { throw UsageLineError("id must be a string of 1 to 128 bytes") }
-            guard !ControlCharacters.contains(id) else { throw UsageLineError("id must not contain control characters") }
-            record.id = id
         }
         return record
     }

@@ -233,4 +233,46 @@ struct DaemonUsageTests {
         #expect(daemon.log.contains("unfinished last spool line"))
         #expect(daemon.stop() == 0)
     }
+
+    @Test(
+        "damaged values in spool lines (Int64.max, a huge timestamp, negative counts) and a segment named ffffffffffffffff: no trap, the lines quarantined, nothing negative counted"
+    )
+    func damagedSpoolValues() throws {
+        let fixture = try DaemonFixture()
+        let instance = "0b7d5c1e-5a4b-4c3d-8e2f-1a2b3c4d5e6f"
+        let spool = fixture.stateDir + "/spool"
+        try FileManager.default.createDirectory(atPath: spool, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: fixture.stateDir)
+        try "\(instance)\n".write(toFile: fixture.stateDir + "/instance-id", atomically: true, encoding: .utf8)
+        let now = Int64(Date().timeIntervalSince1970)
+        let good = SpoolLine.encode(
+            UsageRecord(serviceName: "damaged", modelString: "openai:gpt-4o", inputTokens: 7, id: "ok-1"), timestamp: now, acceptedAt: now)
+        let damaged = [
+            #"{"s":"damaged","m":"openai:gpt-4o","i":9223372036854775807,"o":9223372036854775807,"cr":0,"cw":0,"n":1,"t":\#(now)}"#,
+            #"{"s":"damaged","m":"openai:gpt-4o","i":1,"o":1,"cr":0,"cw":0,"n":1,"t":9223372036854775807}"#,
+            #"{"s":"damaged","m":"openai:gpt-4o","i":-500,"o":-5,"cr":0,"cw":0,"n":-3,"t":\#(now)}"#,
+            #"{"s":"damaged","m":"openai:gpt-4o","i":1,"o":1,"cr":0,"cw":0,"n":1,"t":\#(now),"id":"x","a":9223372036854775000}"#,
+        ]
+        let segment = good + Array(damaged.joined(separator: "\n").utf8) + [UInt8(ascii: "\n")]
+        let name = "\(instance)-ffffffffffffffff.ndjson"
+        #expect(FileManager.default.createFile(atPath: spool + "/" + name, contents: Data(segment), attributes: [.posixPermissions: 0o600]))
+
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        #expect(DaemonProcess.eventually(timeout: 20) { (try? Self.totals(fixture.url, service: "damaged").input) == 7 })
+        let quarantine = spool + "/quarantine/" + name
+        #expect(DaemonProcess.eventually { FileManager.default.fileExists(atPath: quarantine) })
+        #expect(try String(contentsOfFile: quarantine, encoding: .utf8) == damaged.joined(separator: "\n") + "\n")
+        // New records still go through a segment after the largest sequence.
+        #expect(try DaemonUsageTests.send(path: fixture.socket, prefix: "after", range: 0..<10, service: "damaged").count == 10)
+        #expect(DaemonProcess.eventually(timeout: 20) { (try? Self.totals(fixture.url, service: "damaged").requests) == 11 })
+        let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        let negative = try connection.query(
+            "SELECT count(*) AS n FROM model_usage WHERE request_count < 0 OR input_tokens < 0 OR output_tokens < 0 OR total_tokens < 0"
+        ).rows[0]
+        #expect(try negative.int("n") == 0)
+        #expect(daemon.isRunning)
+        #expect(daemon.stop() == 0)
+        #expect(!daemon.log.contains("Fatal error"))
+    }
 }

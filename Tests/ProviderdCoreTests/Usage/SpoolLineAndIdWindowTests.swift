@@ -14,7 +14,7 @@ struct SpoolLineAndIdWindowTests {
         record.cacheReadTokens = 3
         record.cacheWriteTokens = 4
         record.requestCount = 0
-        record.id = "id-\u{1}-x"
+        record.id = "id-\u{2028}-x"
         let line = SpoolLine.encode(record, timestamp: 1_795_600_000)
         #expect(line.last == UInt8(ascii: "\n"))
         #expect(line.dropLast().allSatisfy { $0 != UInt8(ascii: "\n") })
@@ -46,6 +46,12 @@ struct SpoolLineAndIdWindowTests {
             let timestamp = Int64.random(in: 0...4_000_000_000, using: &generator)
             let accepted = timestamp + Int64.random(in: 0...1_000, using: &generator)
             let line = Array(SpoolLine.encode(record, timestamp: timestamp, acceptedAt: accepted).dropLast())
+            // A record the socket would refuse (a control character in a name or id)
+            // is a damaged line when read back from disk.
+            guard UsageRecordRule.violation(of: record) == nil else {
+                #expect(SpoolLine.decodeWithAcceptance(line) == nil, "a record breaking the socket's rules read back from the spool")
+                continue
+            }
             let decoded = try #require(SpoolLine.decodeWithAcceptance(line))
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
             #expect(decoded.record.serviceName == object["s"] as? String)
@@ -68,6 +74,22 @@ struct SpoolLineAndIdWindowTests {
             }
         }
         #expect(SpoolLine.decode(Array(#"{"s":"a","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":1}"#.utf8)) == nil)  // no t
+        // Values out of the socket's ranges, as a damaged file holds them.
+        for damaged in [
+            #"{"s":"a","m":"p:m","i":9223372036854775807,"o":1,"cr":0,"cw":0,"n":1,"t":1}"#,
+            #"{"s":"a","m":"p:m","i":-1,"o":1,"cr":0,"cw":0,"n":1,"t":1}"#,
+            #"{"s":"a","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":-1,"t":1}"#,
+            #"{"s":"a","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":1000001,"t":1}"#,
+            #"{"s":"a","m":"p:m","i":1,"o":1,"cr":1,"cw":1,"n":1,"t":1}"#,
+            #"{"s":"a","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":1,"t":253402300800}"#,
+            #"{"s":"a","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":1,"t":-1}"#,
+            #"{"s":"a","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":1,"t":1,"id":"x","a":9223372036854775807}"#,
+            #"{"s":"","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":1,"t":1}"#,
+            #"{"s":"a","m":"nocolon","i":1,"o":1,"cr":0,"cw":0,"n":1,"t":1}"#,
+        ] {
+            #expect(SpoolLine.decode(Array(damaged.utf8)) == nil, "\(damaged) read as a record")
+        }
+        #expect(SpoolLine.decode(Array(#"{"s":"a","m":"p:m","i":1,"o":1,"cr":0,"cw":0,"n":1,"t":253402300799}"#.utf8)) != nil)
         #expect(SpoolLine.decode(Array(#"{"s":"a","m":"p:m","i":1.5,"o":1,"cr":0,"cw":0,"n":1,"t":1}"#.utf8)) == nil)
     }
 
