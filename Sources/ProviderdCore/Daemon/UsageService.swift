@@ -66,21 +66,68 @@ package struct UsageService: Service, CustomStringConvertible {
         }
         let table = state.file("ids.table")
         let capacity = Self.idCapacity(spoolMaxBytes: settings.spoolMaxBytes)
-        let ids: IdWindow
+        let ids = try Self.openIdTable(path: table, window: window, capacity: capacity, now: now, logger: logger)
+        // A kept copy of a damaged table takes the same disk as the spool: counted.
+        let kept = ((try? SpoolFiles.listAll(state.path, prefix: "ids.table.damaged-")) ?? []).map { state.file($0) }
+        let reserved = kept.reduce(0) { $0 + Self.diskBytes($1) }
+        let fixed = ids.diskBytes + reserved
+        if reserved > 0 || fixed * 2 > settings.spoolMaxBytes {
+            logger.warning(
+                "the id table and kept files take more than half of usage.spool_max_bytes; the spool gets only the rest",
+                metadata: [
+                    "usage.spool_max_bytes": "\(settings.spoolMaxBytes)", "id_table_bytes": "\(ids.diskBytes)",
+                    "kept_files": "\(kept.joined(separator: ","))", "kept_bytes": "\(reserved)",
+                ])
+        }
+        let intake = try UsageIntake(
+            files: files, ids: ids, loop: loop, maxBytes: settings.spoolMaxBytes, now: now, idLog: logged.live,
+            reservedBytes: reserved)
+        return (intake, instance, idLog)
+    }
+
+    /// Opens `ids.table`, fitted to the settings (`IdTableResize`). A damaged
+    /// table is kept for a look as `ids.table.damaged-<time>`, one copy at most (an
+    /// older copy goes: a second damage on a small disk must not leave no room for
+    /// the new table), and a new one is made from `ids.log` and the spool. When the
+    /// new table cannot be made, the error names the kept copy.
+    static func openIdTable(path table: String, window: Int64, capacity: Int, now: Int64, logger: Logger) throws -> IdWindow {
         do {
-            ids = try IdWindow(window: window, capacity: capacity, path: table)
+            let (ids, resized) = try IdTableResize.open(path: table, window: window, capacity: capacity, now: now)
+            if let resized {
+                logger.notice(
+                    "the id table was made for other settings; rebuilt for usage.spool_max_bytes and usage.id_window, live ids carried over",
+                    metadata: [
+                        "slots_before": "\(resized.slotsBefore)", "slots_after": "\(resized.slotsAfter)",
+                        "id_window_before": "\(resized.windowBefore.map(String.init) ?? "unrecorded")",
+                        "id_window_after": "\(resized.windowAfter)", "ids_carried": "\(resized.carried)",
+                    ])
+            }
+            return ids
         } catch let damaged as IdWindow.Damaged {
-            // Kept for a look, replaced by a new table with what ids.log and the spool hold.
+            let directory = String(table[..<(table.lastIndex(of: "/") ?? table.startIndex)])
+            let prefix = String(table[table.index(after: table.lastIndex(of: "/") ?? table.startIndex)...]) + ".damaged-"
+            for old in (try? SpoolFiles.listAll(directory, prefix: prefix)) ?? [] {
+                _ = unlink(directory + "/" + old)
+                logger.notice("an older copy of a damaged id table was removed (one copy is kept)", metadata: ["file": "\(directory)/\(old)"])
+            }
             let aside = table + ".damaged-\(Int(now))"
             _ = rename(table, aside)
             logger.error(
                 "the id table cannot be read; a new one is made from ids.log and the spool (resends of ids flushed before the last checkpoint may count again)",
                 metadata: ["error": "\(damaged)", "kept_as": "\(aside)"])
-            ids = try IdWindow(window: window, capacity: capacity, path: table)
+            do {
+                return try IdWindow(window: window, capacity: capacity, path: table)
+            } catch let error as SystemError {
+                throw SystemError(
+                    "\(error.operation) (the damaged copy \(aside) takes \(Self.diskBytes(aside) >> 20) MiB of the disk: remove it once you need it no more)",
+                    path: error.path, code: error.code)
+            }
         }
-        let intake = try UsageIntake(
-            files: files, ids: ids, loop: loop, maxBytes: settings.spoolMaxBytes, now: now, idLog: logged.live)
-        return (intake, instance, idLog)
+    }
+
+    static func diskBytes(_ path: String) -> Int {
+        var info = stat()
+        return stat(path, &info) == 0 ? Int(info.st_blocks) * 512 : 0
     }
 
     /// Ids the table holds: a quarter of `usage.spool_max_bytes` at 16 bytes a slot

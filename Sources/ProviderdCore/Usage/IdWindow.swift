@@ -72,14 +72,23 @@ package final class IdWindow {
         try! self.init(window: window, capacity: capacity, path: nil)
     }
 
-    /// Opens `path` (created when missing) or, with nil, an anonymous table.
-    package init(window: Int64, capacity: Int = 10_000_000, path: String?) throws {
+    /// The SipHash key of the digests, as the header holds it: a rebuilt table
+    /// (`IdTableResize`) takes the same key, so that its digests carry over.
+    package let key: [UInt8]
+    /// The `usage.id_window` the table's expiry times were written for, from the
+    /// header (nil in a table of the first version, which did not record it).
+    package let storedWindow: Int64?
+
+    /// Opens `path` (created when missing, with `key` if given) or, with nil, an
+    /// anonymous table.
+    package init(window: Int64, capacity: Int = 10_000_000, path: String?, key givenKey: [UInt8]? = nil) throws {
         self.window = window
         self.capacity = capacity
         self.path = path
-        var wanted = 64
-        while Double(wanted) * 0.6 < Double(capacity) { wanted <<= 1 }
+        var wanted = Self.slots(forCapacity: capacity)
         let key: [UInt64]
+        var keyBytes: [UInt8]
+        var storedWindow: Int64? = nil
         if let path {
             let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
             guard fd >= 0 else { throw SystemError("open", path: path) }
@@ -90,20 +99,26 @@ package final class IdWindow {
             }
             do {
                 if info.st_size == 0 {
-                    key = try Self.create(fd: fd, path: path, slots: wanted)
+                    keyBytes = try givenKey ?? OpenSSL.randomBytes(32)
+                    try Self.create(fd: fd, path: path, slots: wanted, key: keyBytes, window: window)
+                    storedWindow = window
                 } else {
-                    (key, wanted) = try Self.readHeader(fd: fd, path: path, size: Int(info.st_size))
+                    let header = try Self.readHeader(fd: fd, path: path, size: Int(info.st_size))
+                    (keyBytes, wanted, storedWindow) = (header.key, header.slots, header.window)
                 }
+                key = Self.words(keyBytes)
             } catch {
                 close(fd)
                 throw error
             }
             self.fd = fd
         } else {
-            let random = (try? OpenSSL.randomBytes(32)) ?? Array(repeating: 7, count: 32)
-            key = Self.words(random)
+            keyBytes = givenKey ?? (try? OpenSSL.randomBytes(32)) ?? Array(repeating: 7, count: 32)
+            key = Self.words(keyBytes)
             self.fd = -1
         }
+        self.key = keyBytes
+        self.storedWindow = storedWindow
         slotCount = wanted
         mask = wanted - 1
         mappedBytes = Self.headerBytes + wanted * MemoryLayout<Slot>.stride
@@ -122,6 +137,13 @@ package final class IdWindow {
         slots = (pointer + Self.headerBytes).bindMemory(to: Slot.self, capacity: wanted)
         first = SipHash24(k0: key[0], k1: key[1])
         second = SipHash24(k0: key[2], k1: key[3])
+    }
+
+    /// Slots for `capacity` ids at 60% load, a power of two.
+    package static func slots(forCapacity capacity: Int) -> Int {
+        var wanted = 64
+        while Double(wanted) * 0.6 < Double(capacity) { wanted <<= 1 }
+        return wanted
     }
 
     deinit {
@@ -209,19 +231,21 @@ package final class IdWindow {
         (0..<(bytes.count / 8)).map { word in bytes[(word * 8)..<(word * 8 + 8)].reversed().reduce(0) { $0 << 8 | UInt64($1) } }
     }
 
-    static func header(key: [UInt8], slots: Int) -> [UInt8] {
+    /// Version 2: magic, version, log2 of the slot count, key, the id window the
+    /// expiry times were written for, and a check over all of it.
+    static func header(key: [UInt8], slots: Int, window: Int64) -> [UInt8] {
         var header = magic
-        withUnsafeBytes(of: UInt32(1).littleEndian) { header += $0 }
+        withUnsafeBytes(of: UInt32(2).littleEndian) { header += $0 }
         withUnsafeBytes(of: UInt32(slots.trailingZeroBitCount).littleEndian) { header += $0 }
         header += key
+        withUnsafeBytes(of: window.littleEndian) { header += $0 }
         let check = header.withUnsafeBytes { headerCheck.hash($0) }
         withUnsafeBytes(of: check.littleEndian) { header += $0 }
         return header
     }
 
-    private static func create(fd: Int32, path: String, slots: Int) throws -> [UInt64] {
-        let key = try OpenSSL.randomBytes(32)
-        let header = Self.header(key: key, slots: slots)
+    private static func create(fd: Int32, path: String, slots: Int, key: [UInt8], window: Int64) throws {
+        let header = Self.header(key: key, slots: slots, window: window)
         // Every block reserved now: a page of a shared mapping that the disk cannot
         // hold would be SIGBUS at the moment the disk is full.
         let size = headerBytes + slots * MemoryLayout<Slot>.stride
@@ -234,24 +258,42 @@ package final class IdWindow {
         }
         let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
         guard written == header.count, fsync(fd) == 0 else { throw SystemError("write header of", path: path) }
-        return words(key)
     }
 
-    private static func readHeader(fd: Int32, path: String, size: Int) throws -> (key: [UInt64], slots: Int) {
-        var header = [UInt8](repeating: 0, count: 56)
+    /// Rewrites the header for `window` (a table of the first version learns its
+    /// window; nothing else changes).
+    package func recordWindow(_ window: Int64) throws(SystemError) {
+        guard fd >= 0, let path else { return }
+        let header = Self.header(key: key, slots: slotCount, window: window)
+        let written = header.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        guard written == header.count, fsync(fd) == 0 else { throw SystemError("write header of", path: path) }
+    }
+
+    /// Every occupied slot's digest and expiry second, live or not.
+    func forEachSlot(_ body: (Digest, Int64) -> Void) {
+        for index in 0..<slotCount where slots[index].a != 0 {
+            body(Digest(a: slots[index].a, b: slots[index].b), Int64(slots[index].expiry))
+        }
+    }
+
+    private static func readHeader(fd: Int32, path: String, size: Int) throws -> (key: [UInt8], slots: Int, window: Int64?) {
+        var header = [UInt8](repeating: 0, count: 64)
         let count = header.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard count == 56, Array(header[0..<8]) == magic else { throw Damaged(path: path, reason: "has no valid header") }
-        let check = header[0..<48].withUnsafeBytes { headerCheck.hash($0) }
-        guard words(Array(header[48..<56])).first == check else {
+        guard count == 64, Array(header[0..<8]) == magic else { throw Damaged(path: path, reason: "has no valid header") }
+        let version = header[8]
+        let checked = version == 1 ? 48 : 56
+        let check = header[0..<checked].withUnsafeBytes { headerCheck.hash($0) }
+        guard words(Array(header[checked..<(checked + 8)])).first == check else {
             throw Damaged(path: path, reason: "has a damaged header")
         }
         let log2 = Int(header[12]) | Int(header[13]) << 8
-        guard header[8] == 1, (6...40).contains(log2) else { throw Damaged(path: path, reason: "is of another version") }
+        guard version == 1 || version == 2, (6...40).contains(log2) else { throw Damaged(path: path, reason: "is of another version") }
         let slots = 1 << log2
         guard size == headerBytes + slots * MemoryLayout<Slot>.stride else {
             throw Damaged(path: path, reason: "has the wrong size (\(size) bytes for \(slots) slots)")
         }
-        return (words(Array(header[16..<48])), slots)
+        let window = version == 2 ? Int64(bitPattern: words(Array(header[48..<56]))[0]) : nil
+        return (Array(header[16..<48]), slots, window)
     }
 }
 

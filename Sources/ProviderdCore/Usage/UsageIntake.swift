@@ -53,11 +53,14 @@ package actor UsageIntake {
     /// `idTable` is the id window's file (nil: in memory only); it is opened, not
     /// rebuilt, and the ids of `idLog` and of the unflushed segments (quarantined
     /// ones included: they count once they are requeued, so their ids stay taken) are added.
+    /// `reservedBytes`: other files of the state directory that take the spool's
+    /// disk (a kept copy of a damaged id table); counted against the bound.
     package init(
         files: sending SpoolFiles, ids: sending IdWindow, loop: any EventLoop, maxBytes: Int, now: Int64,
-        idLog: [(id: String, acceptedAt: Int64)] = [], stats: UsageStatsBoard = UsageStatsBoard()
+        idLog: [(id: String, acceptedAt: Int64)] = [], stats: UsageStatsBoard = UsageStatsBoard(), reservedBytes: Int = 0
     ) throws {
         self.maxBytes = maxBytes
+        self.reservedBytes = reservedBytes
         for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }
         for bytes in try files.unflushedContents() {
             SpoolLine.forEachLine(in: bytes) { line in
@@ -68,7 +71,7 @@ package actor UsageIntake {
         }
         self.ids = ids
         self.idSyncer = ids.syncer
-        self.tableBytes = ids.diskBytes
+        self.tableBytes = ids.diskBytes + reservedBytes
         self.stats = stats
         self.spool = Spool(files: files, loop: loop, stats: stats)
     }
@@ -87,9 +90,11 @@ package actor UsageIntake {
     /// actor's own): after it, `ids.log` may be emptied.
     package nonisolated let idSyncer: IdWindowSyncer
     /// Disk the id table takes; counted against `usage.spool_max_bytes`.
+    /// (The reserved bytes included.)
     private var tableBytes: Int
+    private let reservedBytes: Int
 
-    package func refreshTableBytes() { tableBytes = ids.diskBytes }
+    package func refreshTableBytes() { tableBytes = ids.diskBytes + reservedBytes }
 
     package nonisolated var spooledBytes: Int { Int(stats.current.spooledBytes) }
 

@@ -75,3 +75,88 @@ struct StateDirectoryAccidentTests {
         #expect(try rows.first?.string("hostname") == HostIdentity.current.hostname)
     }
 }
+
+/// Settings an operator changes between restarts, and a damaged id table on a
+/// small state disk.
+@Suite("The id table after a changed setting or a damage", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
+struct IdTableAccidentTests {
+    @Test("usage.spool_max_bytes raised between restarts: the table grows, and resends of 30,000 ids inside the window stay duplicates")
+    func raisedBound() async throws {
+        let fixture = try DaemonFixture()
+        fixture.extraEnvironment["PROVIDERD_SPOOL_MAX_BYTES"] = "\(1 << 20)"
+        var daemon = try StateDirectoryAccidentTests.start(fixture)
+        #expect(daemon.stop() == 0)
+        fixture.extraEnvironment["PROVIDERD_SPOOL_MAX_BYTES"] = "\(64 << 20)"
+        daemon = try StateDirectoryAccidentTests.start(fixture)
+        #expect(daemon.log.contains("rebuilt for usage.spool_max_bytes"))
+        let socket = fixture.socket
+        #expect(try await onThread { try DaemonUsageTests.send(path: socket, prefix: "grow", range: 0..<30_000, service: "grown").count } == 30_000)
+        #expect(StateDirectoryAccidentTests.counted(fixture, service: "grown", is: 30_000))
+        #expect(try await onThread { try DaemonUsageTests.send(path: socket, prefix: "grow", range: 0..<2_000, service: "grown").count } == 2_000)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "grown").requests == 30_000, "resends inside the window counted again")
+        #expect(daemon.stop() == 0)
+    }
+
+    @Test("usage.spool_max_bytes lowered between restarts: the table shrinks and records are taken, not answered spool full")
+    func loweredBound() async throws {
+        let fixture = try DaemonFixture()
+        var daemon = try StateDirectoryAccidentTests.start(fixture)
+        #expect(try await StateDirectoryAccidentTests.send(fixture, 10, service: "shrunk", prefix: "before") == 10)
+        #expect(daemon.stop() == 0)
+        fixture.extraEnvironment["PROVIDERD_SPOOL_MAX_BYTES"] = "\(12 << 20)"
+        daemon = try StateDirectoryAccidentTests.start(fixture)
+        #expect(try await StateDirectoryAccidentTests.send(fixture, 100, service: "shrunk", prefix: "after") == 100)
+        #expect(StateDirectoryAccidentTests.counted(fixture, service: "shrunk", is: 110))
+        // The ids from before the change are still remembered.
+        #expect(try await StateDirectoryAccidentTests.send(fixture, 10, service: "shrunk", prefix: "before") == 10)
+        try await Task.sleep(for: .seconds(1))
+        #expect(try DaemonUsageTests.totals(fixture.url, service: "shrunk").requests == 110)
+        #expect(daemon.stop() == 0)
+    }
+
+    static func damage(_ table: String) {
+        let fd = open(table, O_WRONLY)
+        var bytes = [UInt8](repeating: 0x55, count: 64)
+        _ = pwrite(fd, &bytes, 64, 0)
+        close(fd)
+    }
+
+    static func damagedCopies(_ state: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: state)) ?? []).filter { $0.hasPrefix("ids.table.damaged-") }
+    }
+
+    @Test(
+        "the id table damaged twice on a small state disk: one kept copy at most, the daemon starts; with no room left the error names the copy",
+        .enabled(if: SmallDisk.available))
+    func damagedTwiceOnSmallDisk() async throws {
+        let fixture = try DaemonFixture()
+        // An 8 MiB bound makes a 2 MiB table; the disk holds three of them but not four.
+        let disk = try SmallDisk(bytes: 7 << 20)
+        let state = disk.path + "/state"
+        fixture.extraEnvironment["PROVIDERD_STATE_DIR"] = state
+        fixture.extraEnvironment["PROVIDERD_SPOOL_MAX_BYTES"] = "\(8 << 20)"
+        var daemon = try StateDirectoryAccidentTests.start(fixture)
+        #expect(daemon.stop() == 0)
+        for round in 1...2 {
+            Self.damage(state + "/ids.table")
+            daemon = try StateDirectoryAccidentTests.start(fixture)
+            #expect(daemon.log.contains("the id table cannot be read"))
+            #expect(Self.damagedCopies(state).count == 1, "round \(round): \(Self.damagedCopies(state))")
+            #expect(try await StateDirectoryAccidentTests.send(fixture, 5, service: "small-disk", prefix: "r\(round)") == 5)
+            #expect(StateDirectoryAccidentTests.counted(fixture, service: "small-disk", is: 5 * round))
+            #expect(daemon.stop() == 0)
+            try await Task.sleep(for: .seconds(1.1))  // the next copy gets another name
+        }
+        // A disk with room for one table only: the error names the kept copy.
+        let tiny = try SmallDisk(bytes: 3 << 20)
+        fixture.extraEnvironment["PROVIDERD_STATE_DIR"] = tiny.path + "/state"
+        daemon = try StateDirectoryAccidentTests.start(fixture)
+        #expect(daemon.stop() == 0)
+        Self.damage(tiny.path + "/state/ids.table")
+        daemon = try fixture.start()
+        let status = daemon.waitForExit(timeout: 20)
+        #expect(status != nil && status != 0, "\(daemon.log.suffix(800))")
+        #expect(daemon.log.contains("the damaged copy \(tiny.path)/state/ids.table.damaged-"), "\(daemon.log.suffix(800))")
+    }
+}
