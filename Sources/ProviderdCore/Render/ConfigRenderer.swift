@@ -77,7 +77,7 @@ package struct ConfigRenderer: Sendable {
             do {
                 names = try table.names(for: provider)
             } catch {
-                problems.append(ProviderProblem(provider: provider, reason: error.message))
+                problems.append(ProviderProblem(provider: error.provider, reason: error.message))
                 continue
             }
             if let secrets = chosen {

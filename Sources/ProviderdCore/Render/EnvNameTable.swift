@@ -66,6 +66,14 @@ package struct EnvNameTable: Sendable {
 
     /// The names for `provider`, or why it cannot have any.
     package func names(for provider: String) throws(EnvNameError) -> Names {
+        // The CLI's rule, applied to every row read, not left to the table's CHECK
+        // (a dropped constraint, a hand-made table): a name with '=', a newline or
+        // a space would write a line of its own choosing into the env file.
+        guard ProviderName.isValid(provider) else {
+            throw EnvNameError(
+                provider: String(Self.printable(provider)),
+                message: "not a provider name (1-64 characters, a-z first, then a-z 0-9 _ -); the row is left out")
+        }
         let snake = Self.upperSnake(provider)
         if let entry = Self.builtIn[provider] {
             var keys = entry.keys
@@ -83,6 +91,11 @@ package struct EnvNameTable: Sendable {
                 message: "its variable \(name) belongs to a known provider; rename the provider or set output.env_names")
         }
         return names
+    }
+
+    /// A refused name as it can be logged: control characters as `?`, at most 80 characters.
+    static func printable(_ name: String) -> Substring {
+        String(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) }).prefix(80)
     }
 
     /// Parses `output.env_names` entries of the form `provider=NAME`.

@@ -1,0 +1,56 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import ProviderdCore
+
+/// The schema as an operator's bad day leaves it: a constraint or a policy
+/// dropped, a column gone nullable. What the daemon reads must still meet its
+/// own rules, and a change it cannot explain must be said, not rendered quietly.
+@Suite("Schema drift: dropped constraints, dropped policies, NULLs", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
+struct SchemaDriftTests {
+    func cli(_ fixture: DaemonFixture) -> ProviderdCLI {
+        var cli = fixture.cli
+        cli.environment["PROVIDERD_ENV_FILE"] = fixture.envFile
+        cli.environment["PROVIDERD_MODEL_MAP"] = fixture.modelMap
+        cli.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
+        return cli
+    }
+
+    @Test(
+        "a provider name the CHECK no longer stops cannot write a line of its own into providers.env: sh, bash and python-dotenv read no injected variable, no command runs"
+    )
+    func injectedProviderName() throws {
+        let fixture = try DaemonFixture()
+        let cli = cli(fixture)
+        try cli.succeed(["keys", "set", "openai"], stdin: "sk-real")
+        let token = try cli.succeed(["encrypt"], stdin: "sk-injected").stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)
+        let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try admin.query("ALTER TABLE api_keys DROP CONSTRAINT valid_provider")
+        let hostile = "openai_base_url=https://evil.example/v1\n:>pwned\nz"
+        try admin.query("INSERT INTO api_keys (provider, encrypted_key, is_active) VALUES ($1, $2, true)", [hostile, token])
+
+        let render = try cli.run(["render"])
+        #expect(render.status == 1, "a refused provider makes render exit 1")
+        #expect(render.stderrText.contains("not a provider name"), "\(render.stderrText)")
+        #expect(!render.stderrText.contains("\n:>pwned"), "the hostile name reached the log raw")
+        let env = fixture.envText()
+        #expect(env == "OPENAI_API_KEY=sk-real\nPROVIDERD_GENERATION=1\n", "\(env)")
+
+        let sandbox = try TemporaryDirectory()
+        let shell = try ProcessRunner.run(
+            "/bin/bash", ["-c", "cd \"$1\" && set -a && . \"$2\" && printf '%s' \"${OPENAI_BASE_URL:-unset}\"", "bash", sandbox.path, fixture.envFile])
+        #expect(shell.stdoutText == "unset")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.file("PWNED")))
+        let dotenv = try ProcessRunner.python("import dotenv, sys; print(sorted(dotenv.dotenv_values(sys.argv[1])))", [fixture.envFile])
+        #expect(dotenv.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines) == "['OPENAI_API_KEY', 'PROVIDERD_GENERATION']")
+
+        // The daemon refuses it the same way, and says so in STATUS.
+        let daemon = try fixture.start()
+        let ready = try fixture.waitReady()
+        #expect(ready.fields["STATUS"]?.contains("degraded") == true, "\(ready.text)")
+        #expect(fixture.envText() == env)
+        #expect(daemon.log.contains("not a provider name"))
+        #expect(daemon.stop() == 0)
+    }
+}
