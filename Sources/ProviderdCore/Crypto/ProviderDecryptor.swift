@@ -5,8 +5,12 @@ package enum ProviderDecryptor {
     package static func decrypt(_ rows: [APIKeyRow], keyring: FernetKeyring) -> [String: Result<ProviderSecrets, ProviderProblem>] {
         var results: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
         for row in rows where row.isActive {
+            guard let token = row.encryptedKey else {
+                results[row.provider] = .failure(ProviderProblem(provider: row.provider, reason: "encrypted_key is NULL"))
+                continue
+            }
             do {
-                let opened = try keyring.decryptString(row.encryptedKey)
+                let opened = try keyring.decryptString(token)
                 let headers = try compactHeaders(row.headers)
                 results[row.provider] = .success(
                     ProviderSecrets(

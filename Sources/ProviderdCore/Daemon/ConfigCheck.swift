@@ -182,7 +182,7 @@ package struct ConfigCheck: Sendable {
                 let problems = result.problems.filter { $0.provider == row.provider }.map(\.reason)
                 if !problems.isEmpty {
                     items.append(CheckItem(check, .error, problems.joined(separator: "; ")))
-                } else if case .success = candidates[row.provider], let opened = try? keyring.decrypt(row.encryptedKey) {
+                } else if case .success = candidates[row.provider], let token = row.encryptedKey, let opened = try? keyring.decrypt(token) {
                     items.append(
                         CheckItem(
                             check, .ok, "decrypts with key id \(opened.keyID)\(opened.keyIndex > 0 ? " (not the primary: run `providerd reencrypt`)" : "")"))

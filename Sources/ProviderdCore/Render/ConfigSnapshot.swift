@@ -12,13 +12,15 @@ package struct ConfigSnapshot: Sendable, Equatable {
 /// One `api_keys` row as read, still encrypted.
 package struct APIKeyRow: Sendable, Equatable {
     package var provider: String
-    package var encryptedKey: String
+    /// nil for a NULL column (a schema that lost its NOT NULL): that provider is
+    /// refused, the others render.
+    package var encryptedKey: String?
     package var baseURL: String?
     /// `headers` as PostgreSQL prints jsonb, or nil.
     package var headers: String?
     package var isActive: Bool
 
-    package init(provider: String, encryptedKey: String, baseURL: String?, headers: String?, isActive: Bool) {
+    package init(provider: String, encryptedKey: String?, baseURL: String?, headers: String?, isActive: Bool) {
         self.provider = provider
         self.encryptedKey = encryptedKey
         self.baseURL = baseURL

@@ -33,6 +33,11 @@ package struct ModelMapEntry: Sendable, Equatable {
             all[service] = (model, ServiceDefaults.temperature, nil)
         }
         for config in services {
+            guard !config.service.isEmpty, !config.model.isEmpty else {
+                let reason = config.service.isEmpty ? "service_name is NULL or empty" : "model_string is NULL or empty"
+                unwritable.append(ServiceProblem(service: config.service, reason: reason))
+                continue
+            }
             let temperature = config.temperature ?? ServiceDefaults.temperature
             guard temperature.isFinite else {
                 all.removeValue(forKey: config.service)

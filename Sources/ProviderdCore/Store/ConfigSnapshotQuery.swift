@@ -1,25 +1,30 @@
 /// Reads `api_keys` and `model_config` for rendering, and the cheap change check
 /// the poll uses (`providerd_config_version`, bumped by migration 002's trigger).
 package enum ConfigSnapshotQuery {
-    /// Both tables and the version in one consistent read.
+    /// Both tables and the version in one consistent read. A NULL where the seed's
+    /// schema has NOT NULL reads as missing (nil, or an empty name or model), so
+    /// that the renderer refuses that one row rather than the whole read failing.
     package static func read(on connection: PostgresConnection) throws -> (snapshot: ConfigSnapshot, version: Int64?) {
         try connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         do {
             let version = try self.version(on: connection)
             let keys = try connection.query(
                 """
-                SELECT provider, encrypted_key, base_url, headers::text AS headers, COALESCE(is_active, false) AS is_active
+                SELECT COALESCE(provider, '') AS provider, encrypted_key, base_url, headers::text AS headers,
+                    COALESCE(is_active, false) AS is_active
                 FROM public.api_keys ORDER BY provider
                 """
             ).rows.map { row throws(PostgresError) in
                 APIKeyRow(
-                    provider: try row.string("provider"), encryptedKey: try row.string("encrypted_key"),
+                    provider: try row.string("provider"), encryptedKey: try row.optionalString("encrypted_key"),
                     baseURL: try row.optionalString("base_url"), headers: try row.optionalString("headers"),
                     isActive: try row.optionalBool("is_active") ?? false)
             }
             let services = try connection.query(
                 """
-                SELECT service_name, model_string, temperature, max_tokens FROM public.model_config ORDER BY service_name
+                SELECT COALESCE(service_name, '') AS service_name, COALESCE(model_string, '') AS model_string,
+                    temperature, max_tokens
+                FROM public.model_config ORDER BY service_name
                 """
             ).rows.map { row throws(PostgresError) in
                 ServiceConfig(

@@ -53,4 +53,34 @@ struct SchemaDriftTests {
         #expect(daemon.log.contains("not a provider name"))
         #expect(daemon.stop() == 0)
     }
+
+    @Test("one NULL encrypted_key or model_string after a schema change: that row is refused, every other row renders, STATUS is not 'unreachable'")
+    func nullColumns() throws {
+        let fixture = try DaemonFixture()
+        let cli = cli(fixture)
+        try cli.succeed(["keys", "set", "openai"], stdin: "sk-fine")
+        try cli.succeed(["models", "set", "good_agent", "openai:gpt-4o"])
+        let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        try admin.query("ALTER TABLE api_keys ALTER COLUMN encrypted_key DROP NOT NULL")
+        try admin.query("ALTER TABLE model_config ALTER COLUMN model_string DROP NOT NULL")
+        try admin.query("INSERT INTO api_keys (provider, encrypted_key, is_active) VALUES ('anthropic', NULL, true)")
+        try admin.query("INSERT INTO model_config (service_name, model_string) VALUES ('null_agent', NULL)")
+
+        let render = try cli.run(["render"])
+        #expect(render.status == 1)
+        #expect(render.stderrText.contains("encrypted_key is NULL"), "\(render.stderrText)")
+        #expect(render.stderrText.contains("model_string is NULL"), "\(render.stderrText)")
+        #expect(fixture.envText() == "OPENAI_API_KEY=sk-fine\nPROVIDERD_GENERATION=1\n")
+        #expect(fixture.mapText().contains("\"good_agent\""))
+        #expect(!fixture.mapText().contains("null_agent"))
+
+        let daemon = try fixture.start()
+        let ready = try fixture.waitReady()
+        let status = ready.fields["STATUS"] ?? ""
+        #expect(!status.contains("unreachable"), "\(status)")
+        #expect(status.contains("degraded"), "\(status)")
+        try cli.succeed(["keys", "set", "groq"], stdin: "gsk-after")
+        #expect(fixture.envFileEventually(contains: "GROQ_API_KEY=gsk-after"))
+        #expect(daemon.stop() == 0)
+    }
 }
