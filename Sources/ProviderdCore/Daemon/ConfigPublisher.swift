@@ -35,6 +35,13 @@ package struct ConfigPublisher {
         self.generations = try GenerationStore(directory: state)
         self.state = state
         self.logger = logger
+        // A write killed before its rename (SIGKILL, a power cut) leaves its
+        // temporary file, which may hold keys since replaced. The lock is held.
+        let written = [settings.envFile, settings.modelMap] + ["generation", SealedState.fileName].map(state.file)
+        let stale = written.flatMap { AtomicFileWriter.removeStaleTemporaries(of: $0) }
+        if !stale.isEmpty {
+            logger.notice("removed temporary files an interrupted write left behind", metadata: ["files": "\(stale.joined(separator: ","))"])
+        }
     }
 
     /// A reload's settings and keys. `state.dir` is fixed for the process's life.
@@ -80,8 +87,12 @@ package struct ConfigPublisher {
         do {
             let previous = generations.generation
             let generation = try generations.generation(for: result.digest)
-            let mapWriter = AtomicFileWriter(mode: settings.modelMapMode, owner: settings.outputOwner, group: settings.outputGroup)
-            let envWriter = AtomicFileWriter(mode: 0o600, owner: settings.outputOwner, group: settings.outputGroup)
+            // Root rendering for the service (cron) writes files the service can
+            // replace: owned as configured, else as the state directory is.
+            let owner = settings.outputOwner ?? state.adoptedOwner?.uid
+            let group = settings.outputGroup ?? state.adoptedOwner?.gid
+            let mapWriter = AtomicFileWriter(mode: settings.modelMapMode, owner: owner, group: group)
+            let envWriter = AtomicFileWriter(mode: 0o600, owner: owner, group: group)
             let wroteMap = try mapWriter.writeIfChanged(Array(result.modelMap(generation: generation).utf8), to: settings.modelMap)
             let wroteEnv = try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: settings.envFile)
             if let services, result.digest != sealedDigest {

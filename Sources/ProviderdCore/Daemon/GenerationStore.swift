@@ -3,11 +3,13 @@
 /// writes nothing. Kept as `N DIGEST` in `generation` in the state directory.
 package struct GenerationStore: Sendable {
     package let path: String
+    private let writer: AtomicFileWriter
     package private(set) var generation: Int
     package private(set) var digest: String
 
     package init(directory: StateDirectory) throws {
         path = directory.file("generation")
+        writer = directory.fileWriter
         generation = 0
         digest = ""
         if let bytes = try AtomicFileWriter.read(path), let text = String(validating: bytes, as: UTF8.self) {
@@ -24,7 +26,7 @@ package struct GenerationStore: Sendable {
     package mutating func generation(for newDigest: String) throws -> Int {
         if newDigest == digest, generation > 0 { return generation }
         let next = generation + 1
-        try AtomicFileWriter(mode: 0o600).write(Array("\(next) \(newDigest)\n".utf8), to: path)
+        try writer.write(Array("\(next) \(newDigest)\n".utf8), to: path)
         generation = next
         digest = newDigest
         return next

@@ -24,7 +24,7 @@ package struct SealedState: Sendable, Equatable, Codable {
         var plaintext = [UInt8](try encoder.encode(self))
         defer { OpenSSL.cleanse(&plaintext) }
         let token = try keyring.encrypt(plaintext)
-        try AtomicFileWriter(mode: 0o600).write(Array((token + "\n").utf8), to: directory.file(Self.fileName))
+        try directory.fileWriter.write(Array((token + "\n").utf8), to: directory.file(Self.fileName))
     }
 
     /// The sealed state, or nil when there is none. A state no configured key opens

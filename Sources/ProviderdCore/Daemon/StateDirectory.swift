@@ -8,6 +8,11 @@ import Foundation
 /// state, instance id and the lock. It never holds a key or a secret in clear.
 package final class StateDirectory: Sendable {
     package let path: String
+    /// Set when root works in a directory another user owns (`providerd render` from
+    /// root's cron, `usage requeue` by hand beside the service's directory): the
+    /// files it makes there are given to that owner, or the service could no longer
+    /// open them (`open .../generation: Permission denied`, even with the database down).
+    package let adoptedOwner: (uid: uid_t, gid: gid_t)?
 
     package init(path: String) throws(SystemError) {
         self.path = path
@@ -18,6 +23,19 @@ package final class StateDirectory: Sendable {
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw SystemError("use state directory", path: path, code: ENOTDIR)
         }
+        adoptedOwner = geteuid() == 0 && info.st_uid != 0 ? (info.st_uid, info.st_gid) : nil
+    }
+
+    /// The writer for files of this directory: mode 0600, owned by the directory's owner.
+    package var fileWriter: AtomicFileWriter {
+        AtomicFileWriter(mode: 0o600, owner: adoptedOwner?.uid, group: adoptedOwner?.gid)
+    }
+
+    /// Gives a file made in this directory by other means (`open(O_CREAT)`) to the
+    /// directory's owner; nothing unless root works in another user's directory.
+    package func adopt(descriptor fd: Int32) {
+        guard let owner = adoptedOwner else { return }
+        _ = fchown(fd, owner.uid, owner.gid)
     }
 
     package func file(_ name: String) -> String { path + "/" + name }
@@ -41,13 +59,13 @@ package final class StateDirectory: Sendable {
         let bound = try AtomicFileWriter.read(hostPath, limit: 4_096).map { String(decoding: $0, as: UTF8.self) }
         if let bound, bound != host.line {
             let fresh = UUID().uuidString.lowercased()
-            try AtomicFileWriter(mode: 0o600).write(Array((fresh + "\n").utf8), to: file("instance-id"))
-            try AtomicFileWriter(mode: 0o600).write(Array(host.line.utf8), to: hostPath)
+            try fileWriter.write(Array((fresh + "\n").utf8), to: file("instance-id"))
+            try fileWriter.write(Array(host.line.utf8), to: hostPath)
             return InstanceID(
                 value: fresh, recovered: nil, previous: id.value,
                 previousHost: String(bound.trimmingWhitespace()))
         }
-        if bound == nil { try AtomicFileWriter(mode: 0o600).write(Array(host.line.utf8), to: hostPath) }
+        if bound == nil { try fileWriter.write(Array(host.line.utf8), to: hostPath) }
         return id
     }
 
@@ -57,7 +75,7 @@ package final class StateDirectory: Sendable {
         if let stored, let id = Self.parseInstanceID(stored) { return InstanceID(value: id, recovered: nil) }
         let named = Self.instancesNamed(in: [file("spool"), file("spool/quarantine")])
         if named.count == 1, let id = named.first {
-            try AtomicFileWriter(mode: 0o600).write(Array((id + "\n").utf8), to: path)
+            try fileWriter.write(Array((id + "\n").utf8), to: path)
             return InstanceID(value: id, recovered: stored == nil ? "missing" : "damaged")
         }
         if stored != nil {
@@ -72,7 +90,7 @@ package final class StateDirectory: Sendable {
                 "\(path) is missing and spool segments name \(named.count) instances (\(named.sorted().joined(separator: ", "))); write the right one into it")
         }
         let id = UUID().uuidString.lowercased()
-        try AtomicFileWriter(mode: 0o600).write(Array((id + "\n").utf8), to: path)
+        try fileWriter.write(Array((id + "\n").utf8), to: path)
         return InstanceID(value: id, recovered: nil)
     }
 
@@ -127,6 +145,7 @@ package final class StateDirectoryLock: Sendable {
         let path = directory.file("lock")
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SystemError("open", path: path) }
+        directory.adopt(descriptor: fd)
         if flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let code = errno
             var buffer = [UInt8](repeating: 0, count: 32)

@@ -74,6 +74,26 @@ package struct AtomicFileWriter: Sendable {
         try Self.syncDirectory(directory)
     }
 
+    /// Removes the temporary files (`<path>.tmp-XXXXXX`) a write killed before its
+    /// rename left beside `path`: they may hold old secrets, and nothing else would
+    /// ever remove them. Only while no other writer of `path` can run (the state
+    /// directory's lock is held). Returns the paths removed.
+    @discardableResult
+    package static func removeStaleTemporaries(of path: String) -> [String] {
+        let directory = directory(of: path)
+        let prefix = (path.split(separator: "/").last.map(String.init) ?? path) + ".tmp-"
+        guard let handle = opendir(directory) else { return [] }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name.hasPrefix(prefix), name.utf8.count == prefix.utf8.count + 6 { names.append(name) }
+        }
+        closedir(handle)
+        let removed = names.map { directory + "/" + $0 }.filter { unlink($0) == 0 }
+        if !removed.isEmpty { try? syncDirectory(directory) }
+        return removed
+    }
+
     /// Mode and owner of the file itself (`O_NOFOLLOW`: a symlink swapped in since
     /// the check is refused, not followed).
     private func fixAttributes(_ path: String) throws(SystemError) {

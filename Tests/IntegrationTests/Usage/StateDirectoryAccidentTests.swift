@@ -160,3 +160,69 @@ struct IdTableAccidentTests {
         #expect(daemon.log.contains("the damaged copy \(tiny.path)/state/ids.table.damaged-"), "\(daemon.log.suffix(800))")
     }
 }
+
+@Suite("Files a killed write or another user left in the output and state directories", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
+struct LeftoverFileTests {
+    @Test("temporary files a SIGKILL left mid-write (they may hold old keys) are removed at the next start; other files stay")
+    func staleTemporaries() throws {
+        let fixture = try DaemonFixture()
+        var cli = fixture.cli
+        cli.environment["PROVIDERD_ENV_FILE"] = fixture.envFile
+        cli.environment["PROVIDERD_MODEL_MAP"] = fixture.modelMap
+        cli.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
+        try cli.succeed(["keys", "set", "openai"], stdin: "sk-new")
+        try FileManager.default.createDirectory(atPath: fixture.stateDir, withIntermediateDirectories: true)
+        let leftovers = [
+            fixture.envFile + ".tmp-Ab3xY9", fixture.modelMap + ".tmp-q1W2e3",
+            fixture.stateDir + "/last-good.fernet.tmp-Zz9Zz9", fixture.stateDir + "/generation.tmp-000000",
+        ]
+        for path in leftovers {
+            #expect(FileManager.default.createFile(atPath: path, contents: Data("OPENAI_API_KEY=sk-old-leaked\n".utf8)))
+        }
+        let unrelated = fixture.envFile + ".tmp-operator-notes"
+        #expect(FileManager.default.createFile(atPath: unrelated, contents: Data("mine\n".utf8)))
+
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        for path in leftovers { #expect(!FileManager.default.fileExists(atPath: path), "\(path) left behind") }
+        #expect(FileManager.default.fileExists(atPath: unrelated))
+        #expect(daemon.log.contains("removed temporary files"))
+        #expect(daemon.stop() == 0)
+        #expect(fixture.envText() == "OPENAI_API_KEY=sk-new\nPROVIDERD_GENERATION=1\n")
+    }
+
+    @Test(
+        "providerd render run by root (cron) in the service user's state directory leaves every file the service's, which then renders",
+        .enabled(if: getuid() == 0))
+    func renderAsRoot() throws {
+        let fixture = try DaemonFixture()
+        try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-cron")
+        let root = try TemporaryDirectory()
+        chmod(root.path, 0o755)
+        let state = root.file("state"), run = root.file("run")
+        for directory in [state, run] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            #expect(chown(directory, 65_534, 65_534) == 0)
+        }
+        var cli = fixture.cli
+        cli.environment["PROVIDERD_ENV_FILE"] = run + "/providers.env"
+        cli.environment["PROVIDERD_MODEL_MAP"] = run + "/models.json"
+        cli.environment["PROVIDERD_STATE_DIR"] = state
+        try cli.succeed(["render"])
+        let made = try FileManager.default.contentsOfDirectory(atPath: state)
+        #expect(made.contains("generation") && made.contains("last-good.fernet") && made.contains("lock"), "\(made)")
+        for name in made {
+            var info = stat()
+            #expect(stat(state + "/" + name, &info) == 0)
+            #expect(info.st_uid == 65_534, "\(name) is owned by uid \(info.st_uid)")
+        }
+        // The service user (here nobody) renders again, as its unit would.
+        try cli.succeed(["keys", "set", "openai"], stdin: "sk-cron-2")
+        var environment = cli.environment
+        environment["HOME"] = "/"
+        let asService = try ProcessRunner.run(
+            "/usr/sbin/runuser", ["-u", "nobody", "--", TestEnvironment.providerdBinary, "render"], environment: environment)
+        #expect(asService.status == 0, "\(asService.stderrText) \(asService.stdoutText)")
+        #expect((try? String(contentsOfFile: run + "/providers.env", encoding: .utf8)) == "OPENAI_API_KEY=sk-cron-2\nPROVIDERD_GENERATION=2\n")
+    }
+}
