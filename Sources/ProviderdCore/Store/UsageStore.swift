@@ -35,7 +35,19 @@ package struct UsageStore {
     }
 
     /// Days from `since` through `until` (both included, UTC), optionally one service.
+    /// Totals past a bigint (a damaged or hand-edited `model_usage`) are an
+    /// error that says so, not PostgreSQL's `bigint out of range`.
     package func summary(since: String, until: String, service: String?) throws -> Summary {
+        do {
+            return try summaryUnchecked(since: since, until: until, service: service)
+        } catch let error as PostgresError where error.sqlState == "22003" {
+            throw StoreError.outOfRange(
+                "the totals from \(since) to \(until) exceed 9223372036854775807 (model_usage holds rows too large to add up); narrow --since/--until or --service, and look for damaged rows"
+            )
+        }
+    }
+
+    private func summaryUnchecked(since: String, until: String, service: String?) throws -> Summary {
         let filter = """
             FROM public.model_usage
             WHERE period_start >= $1::date AND period_start < $2::date + 1 AND ($3::text IS NULL OR service_name = $3)
@@ -90,11 +102,12 @@ package struct UsageStore {
         return (try row.string("estimate"), try row.int("n"))
     }
 
-    /// `YYYY-MM-DD`, checked.
+    /// `YYYY-MM-DD` from year 0001 to 9999, checked (PostgreSQL has no year 0).
     package static func validateDay(_ text: String, flag: String) throws -> String {
         guard RFC3339.unixSeconds(text + "T00:00:00Z") != nil, text.count == 10 else {
             throw InputError(flag, "'\(text)' must be a date YYYY-MM-DD")
         }
+        guard !text.hasPrefix("0000") else { throw InputError(flag, "'\(text)': years run from 0001 to 9999") }
         return text
     }
 

@@ -66,4 +66,28 @@ struct UsageCommandTests {
 
         #expect(daemon.stop() == 0)
     }
+
+    @Test("usage summary: year 0000 and totals past a bigint get clear errors, not PostgreSQL's")
+    func reportErrors() throws {
+        let database = try TestDatabase()
+        let cli = ProviderdCLI(databaseURL: database.url)
+        try cli.succeed(["migrate"])
+        let year0 = try cli.run(["usage", "summary", "--since", "0000-01-01", "--until", "0001-01-01"])
+        #expect(year0.status == 2)
+        #expect(year0.stderrText.contains("years run from 0001 to 9999"), "\(year0.stderrText)")
+        #expect(!year0.stderrText.contains("out of range"))
+        let connection = try database.connect()
+        for day in ["2026-01-01", "2026-01-02"] {
+            try connection.query(
+                """
+                INSERT INTO model_usage (service_name, model_string, period_start, period_end, request_count, total_tokens, estimated_cost)
+                VALUES ('huge', 'openai:gpt-4o', $1::timestamptz, $1::timestamptz + interval '1 day', 9000000000000000000, 9000000000000000000, 1)
+                """, [day])
+        }
+        let huge = try cli.run(["usage", "summary", "--since", "2026-01-01", "--until", "2026-01-31"])
+        #expect(huge.status == 1)
+        #expect(huge.stderrText.contains("exceed 9223372036854775807"), "\(huge.stderrText)")
+        #expect(!huge.stderrText.contains("bigint out of range"))
+        #expect(try cli.run(["usage", "summary", "--since", "2026-01-01", "--until", "2026-01-01"]).status == 0)
+    }
 }
