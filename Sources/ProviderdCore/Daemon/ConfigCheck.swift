@@ -127,6 +127,14 @@ package struct ConfigCheck: Sendable {
         return items
     }
 
+    /// The rows a table holds by PostgreSQL's statistics, which row-level security
+    /// does not filter: more than 0 while a query sees none means a policy hides them.
+    static func liveRows(_ table: String, on connection: PostgresConnection) throws -> Int {
+        try connection.query(
+            "SELECT COALESCE((SELECT n_live_tup FROM pg_stat_user_tables WHERE relid = to_regclass($1)), 0) AS n", [table]
+        ).rows[0].int("n")
+    }
+
     func databaseChecks(_ connection: PostgresConnection, keyring: FernetKeyring?, prices: PriceTable?) throws -> [CheckItem] {
         let regexes = RegexCache()
         var items: [CheckItem] = []
@@ -149,7 +157,15 @@ package struct ConfigCheck: Sendable {
 
         let applied = Set(try MigrationRunner.appliedVersions(on: connection))
         let pending = Migration.all.filter { !applied.contains($0.version) }.map(\.name)
-        if pending.isEmpty {
+        let hiddenMigrations = applied.isEmpty && !bypasses ? try Self.liveRows("public.providerd_migrations", on: connection) : 0
+        if hiddenMigrations > 0 {
+            // A policy hiding rows is not a missing migration.
+            items.append(
+                CheckItem(
+                    "migrations", .warning,
+                    "providerd_migrations holds about \(hiddenMigrations) rows, none visible to \(role): row-level security hides which migrations are applied")
+            )
+        } else if pending.isEmpty {
             items.append(CheckItem("migrations", .ok, "all \(Migration.all.count) applied"))
         } else {
             let hasTables = try connection.query("SELECT to_regclass('public.api_keys') IS NOT NULL AS present").rows[0].optionalBool("present") == true
@@ -161,7 +177,17 @@ package struct ConfigCheck: Sendable {
         }
 
         let (snapshot, _) = try ConfigSnapshotQuery.read(on: connection)
-        if snapshot.keys.isEmpty {
+        let hiddenKeys = snapshot.keys.isEmpty && !bypasses ? try Self.liveRows("public.api_keys", on: connection) : 0
+        if hiddenKeys > 0 {
+            let policies = try connection.query(
+                "SELECT string_agg(policyname, ', ' ORDER BY policyname) AS names FROM pg_policies WHERE schemaname = 'public' AND tablename = 'api_keys'"
+            ).rows.first?.optionalString("names")
+            items.append(
+                CheckItem(
+                    "api_keys", .error,
+                    "holds about \(hiddenKeys) rows, none visible to \(role): row-level security hides them (policies: \(policies ?? "none")); "
+                        + "the daemon would render no keys. Connect as the tables' owner or grant \(role) a policy"))
+        } else if snapshot.keys.isEmpty {
             items.append(
                 CheckItem(
                     "api_keys", .warning,

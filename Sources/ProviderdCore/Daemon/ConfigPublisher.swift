@@ -27,6 +27,9 @@ package struct ConfigPublisher {
     private var reported: Set<ProviderProblem> = []
     private var reportedServices: Set<ServiceProblem> = []
     private var failures = RepeatingFailureLog()
+    private var publishedOnce = false
+    /// Providers shown before `api_keys` went empty; 0 while rows show.
+    private var vanishedFrom = 0
 
     init(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, logger: Logger) throws {
         self.settings = settings
@@ -54,11 +57,34 @@ package struct ConfigPublisher {
     }
 
     /// Renders and writes a snapshot read from the database, and seals it.
+    ///
+    /// A read that shows no `api_keys` row at all where the last one (or, at the
+    /// first read, the sealed state) had providers is rendered as read, but said:
+    /// a dropped row-level-security policy or a revoked grant looks exactly like
+    /// that. It is logged once, shown in STATUS until rows show again, and not
+    /// sealed, so that the sealed state keeps the last keys seen.
     mutating func publish(_ snapshot: ConfigSnapshot, now: Double) -> Outcome {
+        let before = publishedOnce ? renderer.lastGood.count : sealedProviderCount()
+        publishedOnce = true
+        if snapshot.keys.isEmpty, before > 0, vanishedFrom == 0 {
+            vanishedFrom = before
+            logger.warning(
+                "api_keys shows no rows where it showed providers; a row-level security policy or a grant may hide them from this role (providerd check says more)",
+                metadata: ["providers_before": "\(before)"])
+        } else if !snapshot.keys.isEmpty, vanishedFrom > 0 {
+            vanishedFrom = 0
+            logger.notice("api_keys shows rows again", metadata: ["rows": "\(snapshot.keys.count)"])
+        }
         let candidates = ProviderDecryptor.decrypt(snapshot.keys, keyring: keyring)
-        let result = renderer.render(candidates: candidates, services: snapshot.services)
+        var result = renderer.render(candidates: candidates, services: snapshot.services)
+        result.vanishedProviders = vanishedFrom
         report(result)
-        return write(result, sealing: snapshot.services, now: now)
+        return write(result, sealing: vanishedFrom > 0 ? nil : snapshot.services, now: now)
+    }
+
+    /// Providers in the sealed state, or 0 when there is none or it does not open.
+    private func sealedProviderCount() -> Int {
+        ((try? SealedState.unseal(with: keyring, from: state)) ?? nil)?.providers.count ?? 0
     }
 
     /// Renders the sealed state, for a start without the database. Nil when there is

@@ -234,6 +234,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
                 $0.providers = result.providersWithKeys.count
                 $0.services = result.services.count
                 $0.degradedProviders = Array(Set(result.problems.map(\.provider))).sorted()
+                $0.vanishedProviders = result.vanishedProviders > 0 ? result.vanishedProviders : nil
                 $0.filesError = nil
             }
             return true

@@ -17,6 +17,8 @@ package struct DaemonStatus: Sendable, Equatable {
     package var pollingOnly = false
     /// Why the last publish failed, until files are written again.
     package var filesError: String?
+    /// Providers rendered before `api_keys` showed no rows (nil while it shows rows).
+    package var vanishedProviders: Int?
 
     package init() {}
 
@@ -32,6 +34,9 @@ package struct DaemonStatus: Sendable, Equatable {
         }
         if pollingOnly {
             parts.append("polling only: LISTEN gets no notifications (set database.listen_url to a direct connection)")
+        }
+        if let vanishedProviders {
+            parts.append("WARNING api_keys shows no rows (\(vanishedProviders) providers before): a row-level security policy or grant may hide them")
         }
         if !degradedProviders.isEmpty {
             parts.append("degraded: \(degradedProviders.joined(separator: ", "))")

@@ -16,6 +16,9 @@ package struct RenderResult: Sendable, Equatable {
     /// Services whose row could not be written (their last good entry is used
     /// where there is one).
     package var serviceProblems: [ServiceProblem] = []
+    /// Set by the publisher: the providers rendered before `api_keys` showed no
+    /// rows at all (0 when it shows rows).
+    package var vanishedProviders = 0
 
     /// What the generation counts: the rendered content without the generation.
     package var digest: String {

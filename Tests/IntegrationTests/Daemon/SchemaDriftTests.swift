@@ -83,4 +83,54 @@ struct SchemaDriftTests {
         #expect(fixture.envFileEventually(contains: "GROQ_API_KEY=gsk-after"))
         #expect(daemon.stop() == 0)
     }
+
+    @Test(
+        "a dropped row-level-security policy hides every key: the daemon warns and says so in STATUS, check exits 1 naming the policy problem, not missing migrations"
+    )
+    func droppedPolicy() async throws {
+        try await onThread {
+            let fixture = try DaemonFixture()
+            let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+            try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-policy")
+            try fixture.cli.succeed(["keys", "set", "groq"], stdin: "gsk-policy")
+            let role = "providerd_rls_" + UUID().uuidString.prefix(8).lowercased()
+            try admin.query("CREATE ROLE \(role) LOGIN")
+            defer {
+                _ = try? admin.query("DROP OWNED BY \(role)")
+                _ = try? admin.query("DROP ROLE \(role)")
+            }
+            try admin.query("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role)")
+            for table in ["api_keys", "model_config", "providerd_config_version"] {
+                try admin.query("CREATE POLICY \(role)_reads ON \(table) FOR SELECT TO \(role) USING (true)")
+            }
+            var url = URLComponents(string: fixture.url)!
+            url.user = role
+            fixture.extraEnvironment["DATABASE_URL"] = url.string!
+            let daemon = try fixture.start()
+            _ = try fixture.waitReady()
+            #expect(fixture.envText().contains("OPENAI_API_KEY=sk-policy"))
+
+            try admin.query("DROP POLICY \(role)_reads ON api_keys")
+            let seen = fixture.notify.all.count
+            try fixture.cli.succeed(["models", "set", "policy_agent", "openai:gpt-4o"])
+            let warned = try fixture.notify.wait(after: seen) { $0.fields["STATUS", default: ""].contains("api_keys shows no rows") }
+            #expect(warned.message.fields["STATUS", default: ""].contains("2 providers before"), "\(warned.message.text)")
+            #expect(daemon.log.contains("api_keys shows no rows where it showed providers"))
+            #expect(daemon.stop() == 0)
+
+            var check = ProviderdCLI(databaseURL: url.string!, encryptionKey: fixture.key.base64)
+            check.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
+            let result = try check.run(["check"])
+            #expect(result.status == 1, "\(result.stdoutText)")
+            #expect(result.stdoutText.contains("none visible to \(role): row-level security hides them"), "\(result.stdoutText)")
+            #expect(!result.stdoutText.contains("not applied"), "\(result.stdoutText)")
+
+            // A restart still knows: the sealed state kept the keys it last saw.
+            let before = fixture.notify.all.count
+            let again = try fixture.start()
+            let ready = try fixture.waitReady(after: before)
+            #expect(ready.fields["STATUS", default: ""].contains("api_keys shows no rows"), "\(ready.text)")
+            #expect(again.stop() == 0)
+        }
+    }
 }
