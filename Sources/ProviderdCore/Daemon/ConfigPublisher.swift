@@ -129,7 +129,7 @@ package struct ConfigPublisher {
                 try sealed.seal(with: keyring, into: state)
                 sealedDigest = result.digest
             }
-            if let duration = failures.recovered(at: now) {
+            if let duration = failures.recovered(at: MonotonicSeconds.now()) {
                 logger.notice("files written again", metadata: ["after_seconds": "\(Int(duration))"])
             }
             if generation != previous || wroteMap || wroteEnv {
@@ -142,7 +142,7 @@ package struct ConfigPublisher {
             }
             return .published(result, generation: generation)
         } catch {
-            let (log, skipped) = failures.failed(at: now)
+            let (log, skipped) = failures.failed(at: MonotonicSeconds.now())
             if log { logger.error("cannot write the output files", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
             return .failed(result, reason: "\(error)")
         }

@@ -38,7 +38,10 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     private let beacon: ProgressBeacon
     private let reporter: StatusReporter
     private let logger: Logger
+    /// Monotonic seconds, for deadlines, pauses and durations (`MonotonicSeconds`).
     private let clock: @Sendable () -> Double
+    /// Wall-clock seconds, for what STATUS and the sealed state show (`UTCTimestamp`).
+    private let wallClock: @Sendable () -> Double
     /// The loop wakes at least this often (seconds), so the watchdog sees progress.
     private let tick: Double
 
@@ -53,7 +56,8 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     package init(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, loop: any EventLoop,
         reporter: StatusReporter, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger,
-        clock: @escaping @Sendable () -> Double = UTCTimestamp.now
+        clock: @escaping @Sendable () -> Double = MonotonicSeconds.now,
+        wallClock: @escaping @Sendable () -> Double = UTCTimestamp.now
     ) throws {
         self.settings = settings
         self.publisher = try ConfigPublisher(settings: settings, keyring: keyring, state: state, logger: logger)
@@ -66,6 +70,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         self.reporter = reporter
         self.logger = logger
         self.clock = clock
+        self.wallClock = wallClock
         let watchdogSeconds = watchdogInterval.map { Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18 }
         self.tick = min(1.0, (watchdogSeconds ?? 4) / 4)
     }
@@ -133,7 +138,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
                     let session = try currentSession()
                     let (snapshot, version) = try ConfigSnapshotQuery.read(on: session.queries)
                     contact()
-                    let published = record(publisher.publish(snapshot, now: clock()))
+                    let published = record(publisher.publish(snapshot, now: wallClock()))
                     actions = machine.rendered(version: version, published: published)
                 } catch {
                     actions = databaseFailed(error)
@@ -150,18 +155,17 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
             case .waitForChange(let until):
                 do { actions = try waitForChange(until: until) } catch { actions = databaseFailed(error) }
             case .restoreSealedState:
-                let now = clock()
                 var published = false
-                if let restored = publisher.restoreSealedState(now: now) {
+                if let restored = publisher.restoreSealedState(now: wallClock()) {
                     reporter.update {
                         $0.staleSince = restored.lastContact
                         $0.lastContact = restored.lastContact
                     }
                     published = record(restored.outcome)
                 }
-                actions = machine.sealedStateRestored(published, now: now)
+                actions = machine.sealedStateRestored(published, now: clock())
             case .pause(let seconds):
-                await pause(seconds: seconds)
+                pause(seconds: seconds)
                 actions = machine.pauseEnded()
             case .applyReload:
                 if let reload = takenReload { apply(reload) }
@@ -205,9 +209,10 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
             logger.error("database unreachable; files left as they are", metadata: metadata)
         }
         lastDatabaseError = "\(error)"
+        let wall = wallClock()
         reporter.update {
             $0.databaseError = "\(error)"
-            if $0.staleSince == nil { $0.staleSince = $0.lastContact ?? now }
+            if $0.staleSince == nil { $0.staleSince = $0.lastContact ?? wall }
         }
         return actions
     }
@@ -218,8 +223,9 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         if let duration = databaseFailures.recovered(at: now) {
             logger.notice("database reachable again", metadata: ["after_seconds": "\(Int(duration))"])
         }
+        let wall = wallClock()
         reporter.update {
-            $0.lastContact = now
+            $0.lastContact = wall
             $0.databaseError = nil
             $0.staleSince = nil
         }
@@ -298,12 +304,14 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         }
     }
 
-    private func pause(seconds: Double) async {
+    /// The backoff between reconnects: blocks this actor's own thread in `poll()` on
+    /// the wakeup pipe (which a stop or a reload signals), a tick at a time, until
+    /// `seconds` have passed on the monotonic clock. Neither the deadline nor the
+    /// wait depends on the wall clock.
+    private func pause(seconds: Double) {
         let until = clock() + seconds
         while clock() < until, !Task.isShuttingDownGracefully, !Task.isCancelled, pendingReload.withLock({ $0 == nil }) {
-            try? await cancelWhenGracefulShutdown {
-                try await Task.sleep(for: .milliseconds(Int64(min(self.tick, until - self.clock()) * 1000)))
-            }
+            if wakeup.wait(seconds: min(tick, until - clock())) { wakeup.drain() }
             beacon.tick()
         }
     }

@@ -33,6 +33,16 @@ package final class Wakeup: @unchecked Sendable {
         _ = write(writeEnd, &byte, 1)
     }
 
+    /// Blocks the calling thread until a signal or `seconds` pass (a relative
+    /// `poll()` timeout: a wall-clock step does not lengthen it). Returns whether
+    /// it was signalled; the signal stays pending for `drain`.
+    @discardableResult
+    package func wait(seconds: Double) -> Bool {
+        var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        let milliseconds = Int32(max(0, min(seconds, 86_400)) * 1000)
+        return poll(&entry, 1, milliseconds) > 0
+    }
+
     /// Clears pending signals; returns whether there were any.
     @discardableResult
     package func drain() -> Bool {

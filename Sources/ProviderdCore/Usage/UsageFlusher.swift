@@ -46,7 +46,8 @@ package actor UsageFlusher {
     /// Ids of committed segments that `ids.log` could not take yet (a full disk).
     private var unloggedIDs: [(id: String, acceptedAt: Int64)] = []
     private var idLogFailing = false
-    private var lastCheckpoint = UTCTimestamp.now()
+    /// Monotonic (`MonotonicSeconds`), as every interval here.
+    private var lastCheckpoint = MonotonicSeconds.now()
     private var firstPass = true
     private var checkpointFailing = false
     private let host: HostIdentity
@@ -207,8 +208,7 @@ package actor UsageFlusher {
                 record(result, segment: segment)
             } catch let error as PostgresError where error.isRetryable {
                 connection = nil
-                let now = UTCTimestamp.now()
-                let (log, skipped) = failures.failed(at: now)
+                let (log, skipped) = failures.failed(at: MonotonicSeconds.now())
                 if log { logger.error("cannot flush usage; retrying", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
                 return false
             } catch let error as PostgresError {
@@ -225,13 +225,13 @@ package actor UsageFlusher {
             }
         }
         reporter?.setUsage(stats.current.statusText)
-        if let connection, UTCTimestamp.now() - lastRegistered >= Self.registerInterval { register(on: connection) }
+        if let connection, MonotonicSeconds.now() - lastRegistered >= Self.registerInterval { register(on: connection) }
         await checkpointIDs(force: false)
         if !segments.isEmpty, stats.current.spooledBytes == 0 {
             // A burst is over: hand the allocator's free pages back to the system.
             MemoryTrim.now()
         }
-        if let duration = failures.recovered(at: UTCTimestamp.now()) {
+        if let duration = failures.recovered(at: MonotonicSeconds.now()) {
             logger.notice("usage flushing again", metadata: ["after_seconds": "\(Int(duration))"])
         }
         return true
@@ -242,7 +242,7 @@ package actor UsageFlusher {
     /// while the log is over 8 MiB, and at a stop. Also makes durable the ids `ids.log` could
     /// not take (a full disk).
     func checkpointIDs(force: Bool) async {
-        let now = UTCTimestamp.now()
+        let now = MonotonicSeconds.now()
         // Often enough that a restart after a crash replays little of ids.log (at
         // most a few seconds of ids), rarely enough that writing the table out does
         // not become the flusher's work.
@@ -403,8 +403,7 @@ package actor UsageFlusher {
     /// connection and at most once a minute after. Best effort: a role without
     /// rights on the table never holds usage back, it is logged once.
     private func register(on connection: PostgresConnection) {
-        let now = UTCTimestamp.now()
-        lastRegistered = now
+        lastRegistered = MonotonicSeconds.now()
         do {
             let hostname = host.hostname
             let before = try InstanceRegistry(connection: connection).register(instance: instance, hostname: hostname)

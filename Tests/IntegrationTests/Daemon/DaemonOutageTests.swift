@@ -77,4 +77,39 @@ struct DaemonOutageTests {
         #expect(!fixture.notify.all.contains { $0.fields["READY"] == "1" })
         #expect(!FileManager.default.fileExists(atPath: fixture.envFile))
     }
+
+    @Test(
+        "the wall clock stepped an hour back during an outage (libfaketime): reconnecting goes on, STATUS is back to normal within the backoff cap",
+        .enabled(if: FileManager.default.fileExists(atPath: Self.libfaketime) || TestEnvironment.isCI))
+    func wallClockStepBack() throws {
+        let fixture = try DaemonFixture(ownCluster: true)
+        let offset = fixture.directory.file("faketime")
+        try "+0\n".write(toFile: offset, atomically: true, encoding: .utf8)
+        // The wall clock only: CLOCK_MONOTONIC and CLOCK_BOOTTIME do not step.
+        fixture.extraEnvironment["LD_PRELOAD"] = Self.libfaketime
+        fixture.extraEnvironment["FAKETIME_TIMESTAMP_FILE"] = offset
+        fixture.extraEnvironment["FAKETIME_NO_CACHE"] = "1"
+        fixture.extraEnvironment["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-clock")
+        // Through timeout(1), which forwards SIGTERM and passes the exit status on:
+        // exec'd straight from a process that has libfaketime preloaded, the Swift
+        // runtime reads no arguments (seen here: `run` printed the usage).
+        let daemon = try fixture.start(launcher: ["/usr/bin/timeout", "300"])
+        _ = try fixture.waitReady()
+
+        var mark = fixture.notify.all.count
+        try fixture.cluster!.stop()
+        _ = try fixture.notify.wait(after: mark) { $0.fields["STATUS"]?.contains("database unreachable") == true }
+        try "-1h\n".write(toFile: offset, atomically: true, encoding: .utf8)
+        Thread.sleep(forTimeInterval: 3)
+        mark = fixture.notify.all.count
+        try fixture.cluster!.resume()
+        let back = try fixture.notify.wait(after: mark, timeout: 45) { $0.fields["STATUS"]?.contains("database ok") == true }
+        #expect(!(back.message.fields["STATUS"] ?? "").contains("STALE"))
+        try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-clock-2")
+        #expect(fixture.envFileEventually(contains: "OPENAI_API_KEY=sk-clock-2\n", timeout: 10))
+        #expect(daemon.stop() == 0)
+    }
+
+    static let libfaketime = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 }
