@@ -30,33 +30,6 @@ struct PeerCredentials: Sendable {
     var gid: UInt32 = 0
 }
 
-/// Connections served now, shared by every connection of one server (all on its
-/// one event loop, but counted atomically so that nothing depends on that).
-package final class ConnectionCount: Sendable {
-    private let value = Atomic<Int>(0)
-    package let limit: Int
-    /// Descriptors the process inherited, left free like the daemon's own reserve.
-    package let inherited: Int
-
-    package init(limit: Int, inherited: Int = 0) {
-        self.limit = limit
-        self.inherited = inherited
-    }
-
-    /// Takes a place; false (and nothing taken) when all are in use. The process's
-    /// descriptor limit is read each time: it can change under a running daemon
-    /// (`prlimit`).
-    func enter() -> Bool {
-        if value.add(1, ordering: .relaxed).newValue <= UsageServer.connectionLimit(configured: limit, inherited: inherited) { return true }
-        value.subtract(1, ordering: .relaxed)
-        return false
-    }
-
-    func leave() { value.subtract(1, ordering: .relaxed) }
-
-    package var current: Int { value.load(ordering: .relaxed) }
-}
-
 /// One connection of the usage socket: each line is parsed on the event loop
 /// (pure, linear in its bytes), records go to the intake (many lines in flight
 /// share one fsync), and replies are written strictly in the order of the lines.
@@ -79,14 +52,15 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     let intake: UsageIntake
     let policy: PeerPolicy
     let maxLineBytes: Int
-    let connections: ConnectionCount
+    let connections: ConnectionRegistry
+    /// This connection's place in the registry; nil when it was refused one.
+    private var place: Int?
     let limits: @Sendable () -> UsageLimits
     /// Completes when the previous reply has been written; the next one waits for it.
     private var tail: EventLoopFuture<Void>?
     /// Succeeds once the peer passed the allow-list; no line is answered (or
     /// spooled) before.
     private var admitted: EventLoopFuture<Void>?
-    private var counted = false
     private var owedBytes = 0
     /// Bursts whose replies are still being made (the intake has not answered).
     private var answering = 0
@@ -95,7 +69,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     private var context: ChannelHandlerContext?
 
     init(
-        intake: UsageIntake, policy: PeerPolicy, maxLineBytes: Int, connections: ConnectionCount,
+        intake: UsageIntake, policy: PeerPolicy, maxLineBytes: Int, connections: ConnectionRegistry,
         limits: @escaping @Sendable () -> UsageLimits
     ) {
         self.intake = intake
@@ -111,7 +85,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     func channelActive(context: ChannelHandlerContext) {
         let channel = context.channel
         let policy = self.policy
-        guard connections.enter() else {
+        guard let place = connections.enter(channel) else {
             let reply = UsageReply.error("too many connections (usage.max_connections is \(connections.limit)); try again later")
             // Closed as soon as the line is written: a refused connection must not hold
             // a descriptor the daemon's own files need (the peer may then see a reset).
@@ -122,7 +96,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             tail = admitted
             return
         }
-        counted = true
+        self.place = place
         guard let provider = channel as? SocketOptionProvider else {
             admitted = context.eventLoop.makeSucceededVoidFuture()
             tail = admitted
@@ -156,9 +130,9 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if counted {
-            counted = false
-            connections.leave()
+        if let place {
+            self.place = nil
+            connections.leave(place)
         }
         context.fireChannelInactive()
     }
@@ -274,6 +248,8 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
         }
         owedBytes += estimate
         answering += 1
+        let place = self.place, connections = self.connections
+        if let place { connections.began(place) }
         let answered = NIOLoopBound(self, eventLoop: eventLoop)
         reply.whenComplete { _ in answered.value.answering -= 1 }
         let owed = previous.flatMap { reply }
@@ -285,6 +261,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             closeAfter && !handler.value.inputClosed ? channel.close(mode: .output) : eventLoop.makeSucceededVoidFuture()
         }
         written.whenComplete { _ in
+            if let place { connections.ended(place) }
             handler.value.owedBytes -= estimate
             handler.value.resumeReading()
         }

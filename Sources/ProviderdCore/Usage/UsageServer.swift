@@ -28,6 +28,9 @@ package struct UsageServer: Sendable {
         package var lineBudget: Int
         /// Descriptors open since the process started, which connections must leave.
         package var inheritedDescriptors: Int
+        /// At the cap, a connection idle this long (seconds, no request pending)
+        /// gives its place to a newcomer (`ConnectionTable`).
+        package var evictableAfter: Double = 1
 
         package init(settings: ProviderdSettings, inheritedDescriptors: Int = 0) {
             self.inheritedDescriptors = inheritedDescriptors
@@ -45,7 +48,9 @@ package struct UsageServer: Sendable {
 
     package static func start(options: Options, intake: UsageIntake, group: any EventLoopGroup) async throws -> UsageServer {
         let window = options.timestampWindow
-        let connections = ConnectionCount(limit: options.maxConnections, inherited: options.inheritedDescriptors)
+        let connections = ConnectionRegistry(
+            limit: options.maxConnections, inherited: options.inheritedDescriptors,
+            minimumIdle: UInt64(options.evictableAfter * 1e9))
         let budget = LineBudget(limit: options.lineBudget)
         let idle = TimeAmount.milliseconds(Int64(options.idleTimeout * 1000))
         let bootstrap = ServerBootstrap(group: group)

@@ -259,7 +259,9 @@ struct UsageFaultTests {
         let daemon = try fixture.start(launcher: ["/usr/bin/prlimit", "--nofile=256:256", "--"])
         _ = try fixture.waitReady()
         let (served, refused, clients) = try await Self.crowd(fixture.socket, connections: 220)
-        #expect(served == 192 && refused == 28, "served \(served), refused \(refused)")
+        // A slow run lets late arrivals take the places of early ones idle for a second.
+        #expect(served >= 192 && served + refused == 220, "served \(served), refused \(refused)")
+        #expect(Self.stillOpen(clients) == 192)
         try Self.renderWhileCrowded(fixture, daemon: daemon, clients: clients)
     }
 
@@ -273,8 +275,40 @@ struct UsageFaultTests {
         _ = try fixture.waitReady()
         #expect(daemon.log.contains("descriptors inherited"), "\(daemon.log.suffix(2_000))")
         let (served, refused, clients) = try await Self.crowd(fixture.socket, connections: 220)
-        #expect(served == 92 && refused == 128, "served \(served), refused \(refused)")
+        #expect(served >= 92 && served + refused == 220, "served \(served), refused \(refused)")
+        #expect(Self.stillOpen(clients) == 92)
         try Self.renderWhileCrowded(fixture, daemon: daemon, clients: clients)
+    }
+
+    /// Clients whose connection the server has not closed (nothing to read, no end
+    /// of file), after a moment for closes to arrive.
+    static func stillOpen(_ clients: [UnixSocketClient]) -> Int {
+        Thread.sleep(forTimeInterval: 0.5)
+        return clients.filter { client in
+            var entry = pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)
+            return poll(&entry, 1, 0) == 0
+        }.count
+    }
+
+    @Test(
+        "1,100 silent connections against the systemd default of 1,024 descriptors: a real client still gets its ack at once, in the place of the one idle the longest"
+    )
+    func silentCrowd() async throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start(launcher: ["/usr/bin/prlimit", "--nofile=1024:1024", "--"])
+        _ = try fixture.waitReady()
+        let socket = fixture.socket
+        let silent = try await onThread { (0..<1_100).compactMap { _ in try? UnixSocketClient(path: socket) } }
+        #expect(silent.count > 900)
+        try await Task.sleep(for: .seconds(1.5))
+        let reply = try await onThread {
+            try UnixSocketClient(path: socket, receiveTimeout: 5).request(
+                #"{"service_name":"crowded","model_string":"openai:gpt-4o-mini","input_tokens":3,"id":"real-1"}"#)
+        }
+        #expect(reply == #"{"ok":true}"#)
+        #expect(DaemonProcess.eventually(timeout: 20) { (try? DaemonUsageTests.totals(fixture.url, service: "crowded").requests) == 1 })
+        #expect(Self.stillOpen(silent) < silent.count)
+        try Self.renderWhileCrowded(fixture, daemon: daemon, clients: silent)
     }
 
     /// Opens `connections` clients, each pinging once. A refused client reads the

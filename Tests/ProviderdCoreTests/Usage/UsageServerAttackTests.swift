@@ -78,9 +78,9 @@ struct UsageServerAttackTests {
         try await running.stop()
     }
 
-    @Test("usage.max_connections: one more is told why and closed; a freed place is taken again")
+    @Test("usage.max_connections, every place active: one more is told why and closed; a freed place is taken again")
     func connectionCap() async throws {
-        let running = try await Running { $0.maxConnections = 3 }
+        let running = try await Running(evictableAfter: 600) { $0.maxConnections = 3 }
         let path = running.path
         try await onThread {
             let held = try (0..<3).map { _ in try UnixSocketClient(path: path) }
@@ -94,6 +94,24 @@ struct UsageServerAttackTests {
                     (try? UnixSocketClient(path: path).request(#"{"op":"ping"}"#)) == #"{"ok":true,"pong":true}"#
                 })
             withExtendedLifetime(held) {}
+        }
+        try await running.stop()
+    }
+
+    @Test(
+        "usage.max_connections taken by silent connections: a newcomer gets the place of the one idle the longest and is answered; a busy one keeps its place")
+    func idlePlacesGiveWay() async throws {
+        let running = try await Running(evictableAfter: 0.2) { $0.maxConnections = 3 }
+        let path = running.path
+        try await onThread {
+            let silent = try (0..<3).map { _ in try UnixSocketClient(path: path) }
+            #expect(try silent[1].request(#"{"op":"ping"}"#) == #"{"ok":true,"pong":true}"#)
+            Thread.sleep(forTimeInterval: 0.5)
+            // silent[0] connected first and never spoke: it is the one idle the longest.
+            let newcomer = try UnixSocketClient(path: path)
+            #expect(try newcomer.request(Self.record) == #"{"ok":true}"#)
+            #expect(try silent[0].readLine() == nil, "the longest-idle connection was not the one closed")
+            #expect(try silent[1].request(#"{"op":"ping"}"#) == #"{"ok":true,"pong":true}"#)
         }
         try await running.stop()
     }

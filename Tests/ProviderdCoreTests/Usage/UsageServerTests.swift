@@ -20,7 +20,7 @@ struct UsageServerTests {
 
         init(
             policy: PeerPolicy = PeerPolicy(), maxLineBytes: Int = 4 << 20, directory: TemporaryDirectory? = nil,
-            lineBudget: Int? = nil, configure: (inout ProviderdSettings) -> Void = { _ in }
+            lineBudget: Int? = nil, evictableAfter: Double? = nil, configure: (inout ProviderdSettings) -> Void = { _ in }
         ) async throws {
             self.directory = try directory ?? TemporaryDirectory()
             loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -34,6 +34,7 @@ struct UsageServerTests {
             var options = UsageServer.Options(settings: settings)
             options.policy = policy
             if let lineBudget { options.lineBudget = lineBudget }
+            if let evictableAfter { options.evictableAfter = evictableAfter }
             server = try await UsageServer.start(options: options, intake: intake, group: group)
         }
 
