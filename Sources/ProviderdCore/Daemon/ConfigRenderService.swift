@@ -46,6 +46,11 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     private let tick: Double
 
     private var session: DatabaseSession?
+    /// The statement the loop runs now: a stop aborts it, and so does its bound.
+    private nonisolated let running = RunningStatement()
+    /// Beyond the statement timeout, before the loop aborts a statement itself:
+    /// the server's timeout fires first whenever the server is alive.
+    static let statementGrace = 5.0
     /// Set by `reload` from outside the actor; taken where the loop would wait.
     private nonisolated let pendingReload = Mutex<(settings: ProviderdSettings, keyring: FernetKeyring)?>(nil)
     private var takenReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
@@ -79,9 +84,13 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
 
     package func run() async throws {
         let wakeup = self.wakeup
+        let running = self.running
         try await withGracefulShutdownHandler {
             try await self.drive()
         } onGracefulShutdown: {
+            // A statement waiting on a lock or a frozen server ends now, not at its
+            // timeout: the stop stays within a second.
+            running.cancel()
             wakeup.signal()
         }
     }
@@ -136,7 +145,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
             case .render:
                 do {
                     let session = try currentSession()
-                    let (snapshot, version) = try ConfigSnapshotQuery.read(on: session.queries)
+                    let (snapshot, version) = try bounded(session) { try ConfigSnapshotQuery.read(on: session.queries) }
                     contact()
                     let published = record(publisher.publish(snapshot, now: wallClock()))
                     actions = machine.rendered(version: version, published: published)
@@ -146,7 +155,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
             case .readVersion:
                 do {
                     let session = try currentSession()
-                    let version = try ConfigSnapshotQuery.version(on: session.queries)
+                    let version = try bounded(session) { try ConfigSnapshotQuery.version(on: session.queries) }
                     contact()
                     actions = machine.versionRead(version)
                 } catch {
@@ -189,6 +198,31 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         }
     }
 
+    /// Runs one statement of the loop with a bound: the statement timeout plus
+    /// `statementGrace`. Meanwhile the watchdog counts the loop as alive; past the
+    /// bound (a server too frozen for its own timeout to fire) the statement is
+    /// aborted, the loop sees a lost connection and reconnects with backoff. A stop
+    /// aborts it at once.
+    private func bounded<T>(_ session: DatabaseSession, _ body: () throws -> T) throws -> T {
+        let timeout = Double(settings.connectionOptions.statementTimeoutMilliseconds) / 1000
+        let bound = (timeout > 0 ? timeout : 30) + Self.statementGrace
+        let running = self.running
+        guard running.set(session.queries.canceller) else { throw CancellationError() }
+        let sequence = running.sequence
+        beacon.blocked(for: bound)
+        let deadline = Task.detached {
+            try await Task.sleep(for: .milliseconds(Int64(bound * 1000)))
+            running.abort(ifStill: sequence)
+        }
+        defer {
+            deadline.cancel()
+            running.set(nil)
+            beacon.unblocked()
+            beacon.tick()
+        }
+        return try body()
+    }
+
     private func currentSession() throws -> DatabaseSession {
         guard let session else { throw DaemonError(description: "no database session") }
         return session
@@ -198,7 +232,8 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     /// asks the machine what next. A cancellation is the group stopping, not the database.
     private func databaseFailed(_ error: any Error) -> [RenderLoopStateMachine.Action] {
         session = nil
-        if error is CancellationError { return machine.shutdown() }
+        // A stop aborts the statement in progress: that is no database failure.
+        if error is CancellationError || Task.isShuttingDownGracefully || Task.isCancelled { return machine.shutdown() }
         let now = clock()
         let actions = machine.databaseFailed(now: now)
         let delay = machine.retryIn

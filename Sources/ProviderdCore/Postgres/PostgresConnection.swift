@@ -80,6 +80,9 @@ package final class PostgresConnection {
     }
 
     deinit {
+        // Before the descriptor closes: an abort from another thread must never
+        // shut down a socket that reuses its number.
+        canceller?.connectionClosing()
         PQfinish(handle)
     }
 
@@ -282,30 +285,4 @@ private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePoint
     let copies: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } }
     defer { for copy in copies { free(copy) } }
     return body(copies.map { $0.map { UnsafePointer($0) } })
-}
-
-/// A cancel request for one connection (`PQgetCancel`/`PQcancel`).
-///
-/// `@unchecked Sendable`: it owns a `PGcancel`, which libpq documents as safe to
-/// use from any thread (`PQcancel` exists to be called from another thread or a
-/// signal handler while the connection's own thread blocks).
-package final class PostgresCanceller: @unchecked Sendable {
-    private let handle: OpaquePointer
-
-    init?(_ connection: OpaquePointer) {
-        guard let handle = PQgetCancel(connection) else { return nil }
-        self.handle = handle
-    }
-
-    deinit {
-        PQfreeCancel(handle)
-    }
-
-    /// Sends the request; the blocked statement then fails with SQLSTATE 57014.
-    /// Returns false when the request could not be sent (the server is gone).
-    @discardableResult
-    package func cancel() -> Bool {
-        var buffer = [CChar](repeating: 0, count: 256)
-        return PQcancel(handle, &buffer, Int32(buffer.count)) == 1
-    }
 }

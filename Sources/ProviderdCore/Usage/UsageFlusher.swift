@@ -392,7 +392,10 @@ package actor UsageFlusher {
 
     private func connect(fresh: Bool) throws -> PostgresConnection {
         if !fresh, let connection, connection.isHealthy { return connection }
-        let options = settings.connectionOptions
+        var options = settings.connectionOptions
+        // The stop's last attempt cannot abort a connection being made: bound it by
+        // usage.stop_flush_timeout (libpq's least is 2 s).
+        if fresh { options.connectTimeout = max(2, min(options.connectTimeout, Int(settings.stopFlushTimeout.rounded(.up)))) }
         let connection = try PostgresConnection(options)
         self.connection = connection
         register(on: connection)
