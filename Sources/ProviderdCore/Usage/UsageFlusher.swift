@@ -36,9 +36,7 @@ package actor UsageFlusher {
     private var connection: PostgresConnection?
     private var failures = RepeatingFailureLog()
     private var backoff = Backoff(base: 0.5, cap: 30)
-    private var warnedUnpriced: Set<String> = []
-    private var warnedUnpricedCap = false
-    static let namedUnpricedModels = 50
+    private var unpricedWarnings = UnpricedModelWarnings()
     private var reporter: StatusReporter?
     /// The cancel request of the connection a statement is running on, so that a
     /// stop can interrupt a flush blocked on a lock or a slow server.
@@ -50,11 +48,7 @@ package actor UsageFlusher {
     private var lastCheckpoint = MonotonicSeconds.now()
     private var firstPass = true
     private var checkpointFailing = false
-    private let host: HostIdentity
-    private var lastRegistered = 0.0
-    private var registerFailing = false
-    private var warnedSharedInstance: String?
-    static let registerInterval = 60.0
+    private var registration: InstanceRegistration
     static let checkpointInterval = 60.0
     static let minimumCheckpointInterval = 5.0
 
@@ -62,7 +56,7 @@ package actor UsageFlusher {
         intake: UsageIntake, idLog: IdLog, instance: String, host: HostIdentity = .current, loop: any EventLoop,
         settings: ProviderdSettings, prices: PriceTable?, logger: Logger
     ) {
-        self.host = host
+        self.registration = InstanceRegistration(instance: instance, host: host)
         self.intake = intake
         self.spool = intake.spool
         self.stats = intake.stats
@@ -98,8 +92,7 @@ package actor UsageFlusher {
         }
         self.settings = settings
         self.prices = prices
-        warnedUnpriced = []
-        warnedUnpricedCap = false
+        unpricedWarnings = UnpricedModelWarnings()
     }
 
     /// Flushes until graceful shutdown; waits `flush_interval`, or the backoff after
@@ -225,7 +218,9 @@ package actor UsageFlusher {
             }
         }
         reporter?.setUsage(stats.current.statusText)
-        if let connection, MonotonicSeconds.now() - lastRegistered >= Self.registerInterval { register(on: connection) }
+        if let connection, registration.isDue(now: MonotonicSeconds.now()) {
+            registration.refresh(on: connection, now: MonotonicSeconds.now(), logger: logger)
+        }
         await checkpointIDs(force: false)
         if !segments.isEmpty, stats.current.spooledBytes == 0 {
             // A burst is over: hand the allocator's free pages back to the system.
@@ -352,24 +347,18 @@ package actor UsageFlusher {
             $0.flushed += flushed
             $0.unpriced += unpriced
         }
-        for model in result.aggregate.unpricedModels.sorted() where !warnedUnpriced.contains(model) {
-            // One warning per model, for the first few: a client inventing model names
-            // must not flood the journal.
-            guard warnedUnpriced.count < Self.namedUnpricedModels else {
-                if !warnedUnpricedCap {
-                    warnedUnpricedCap = true
-                    logger.warning(
-                        "more models without a price; no longer named one by one (see unpriced in stats)",
-                        metadata: ["named": "\(Self.namedUnpricedModels)"])
-                }
-                break
-            }
-            warnedUnpriced.insert(model)
+        let warn = unpricedWarnings.take(result.aggregate.unpricedModels)
+        for model in warn.models {
             logger.warning(
                 "no price for model; counted as unpriced",
                 metadata: [
                     "model": "\(model)", "priced_as": "\(settings.unknownPrice.rawValue)",
                 ])
+        }
+        if warn.capReached {
+            logger.warning(
+                "more models without a price; no longer named one by one (see unpriced in stats)",
+                metadata: ["named": "\(unpricedWarnings.limit)"])
         }
         logger.debug("flushed usage", metadata: ["segment": "\(segment)", "records": "\(result.aggregate.records)"])
     }
@@ -398,32 +387,7 @@ package actor UsageFlusher {
         if fresh { options.connectTimeout = max(2, min(options.connectTimeout, Int(settings.stopFlushTimeout.rounded(.up)))) }
         let connection = try PostgresConnection(options)
         self.connection = connection
-        register(on: connection)
+        registration.refresh(on: connection, now: MonotonicSeconds.now(), logger: logger)
         return connection
-    }
-
-    /// `providerd_instances`: this sidecar's row (host name, last seen), at each new
-    /// connection and at most once a minute after. Best effort: a role without
-    /// rights on the table never holds usage back, it is logged once.
-    private func register(on connection: PostgresConnection) {
-        lastRegistered = MonotonicSeconds.now()
-        do {
-            let hostname = host.hostname
-            let before = try InstanceRegistry(connection: connection).register(instance: instance, hostname: hostname)
-            registerFailing = false
-            if let before, before != hostname, warnedSharedInstance != before {
-                warnedSharedInstance = before
-                logger.warning(
-                    "this instance id was last registered by another host: two state directories share it (copied with the same machine id and host name?); counting stays exact, but they show as one sidecar",
-                    metadata: ["instance": "\(instance)", "other_host": "\(before)"])
-            }
-        } catch {
-            if !registerFailing {
-                logger.notice(
-                    "cannot record this sidecar in providerd_instances; usage flushes all the same",
-                    metadata: ["error": "\(error)"])
-            }
-            registerFailing = true
-        }
     }
 }
