@@ -11,9 +11,11 @@ package final class SmallDisk: @unchecked Sendable {
 
     package static var available: Bool { getuid() == 0 }
 
-    package init(bytes: Int) throws {
+    /// `inodes`: how many files the disk holds (`nr_inodes`), for inode-shortage tests.
+    package init(bytes: Int, inodes: Int? = nil) throws {
         directory = try TemporaryDirectory()
-        let output = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(bytes),mode=0755", "tmpfs", directory.path])
+        let options = "size=\(bytes),mode=0755" + (inodes.map { ",nr_inodes=\($0)" } ?? "")
+        let output = try ProcessRunner.run("/bin/mount", ["-t", "tmpfs", "-o", options, "tmpfs", directory.path])
         guard output.status == 0 else { throw TestSupportError("mount tmpfs failed: \(output.stderrText)") }
     }
 
@@ -34,5 +36,21 @@ package final class SmallDisk: @unchecked Sendable {
 
     package func free() {
         unlink(filler)
+    }
+
+    /// Creates empty files until the disk has no inode left; returns how many.
+    @discardableResult
+    package func fillInodes() -> Int {
+        var count = 0
+        while true {
+            let fd = open(directory.file(".inode-\(count)"), O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            guard fd >= 0 else { return count }
+            close(fd)
+            count += 1
+        }
+    }
+
+    package func freeInodes(_ count: Int) {
+        for n in 0..<count { unlink(directory.file(".inode-\(n)")) }
     }
 }

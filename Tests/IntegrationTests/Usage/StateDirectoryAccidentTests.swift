@@ -48,6 +48,28 @@ struct StateDirectoryAccidentTests {
         #expect(daemon.stop() == 0)
     }
 
+    @Test(
+        "an inode shortage fails the seal and the flushed segment leaves spool/ empty: after a restart the next records count (before: numbering began at 1 again, taken for flushed)",
+        .enabled(if: SmallDisk.available))
+    func inodeShortage() async throws {
+        let fixture = try DaemonFixture()
+        let disk = try SmallDisk(bytes: 64 << 20, inodes: 64)
+        fixture.extraEnvironment["PROVIDERD_STATE_DIR"] = disk.path + "/state"
+        fixture.extraEnvironment["PROVIDERD_SPOOL_MAX_BYTES"] = "\(16 << 20)"
+        var daemon = try Self.start(fixture)
+        let filled = disk.fillInodes()
+        #expect(filled > 0)
+        #expect(try await Self.send(fixture, 300, service: "inodes", prefix: "short") == 300)
+        #expect(Self.counted(fixture, service: "inodes", is: 300))
+        #expect(DaemonProcess.eventually { daemon.log.contains("cannot seal") })
+        #expect(daemon.stop() == 0)
+        disk.freeInodes(filled)
+        daemon = try Self.start(fixture)
+        #expect(try await Self.send(fixture, 300, service: "inodes", prefix: "after") == 300)
+        #expect(Self.counted(fixture, service: "inodes", is: 600), "the records after the restart were taken for a flushed segment")
+        #expect(daemon.stop() == 0)
+    }
+
     @Test("two hosts started from one cloned state directory: both hosts' records count, and each sidecar is in providerd_instances")
     func clonedOntoTwoHosts() async throws {
         let first = try DaemonFixture()
