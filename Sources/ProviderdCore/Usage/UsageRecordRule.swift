@@ -24,11 +24,17 @@ package enum UsageRecordRule {
         guard ModelString.isUsable(record.modelString) else {
             return UsageLineError("model_string must be provider:model with provider matching ^[a-z][a-z0-9_-]{0,63}$ and a non-empty model")
         }
-        let counts: [(String, Int64)] = [
-            ("input_tokens", record.inputTokens), ("output_tokens", record.outputTokens),
-            ("cache_read_tokens", record.cacheReadTokens), ("cache_write_tokens", record.cacheWriteTokens),
-        ]
-        for (name, value) in counts where !(0...UsageLimits.maxTokens).contains(value) {
+        // One comparison per count on the hot path (no array per record); the name
+        // is looked up only for the error.
+        let tokens = 0...UsageLimits.maxTokens
+        guard tokens.contains(record.inputTokens), tokens.contains(record.outputTokens), tokens.contains(record.cacheReadTokens),
+            tokens.contains(record.cacheWriteTokens)
+        else {
+            let name =
+                !tokens.contains(record.inputTokens)
+                ? "input_tokens"
+                : !tokens.contains(record.outputTokens)
+                    ? "output_tokens" : !tokens.contains(record.cacheReadTokens) ? "cache_read_tokens" : "cache_write_tokens"
             return UsageLineError("\(name) must be an integer from 0 to \(UsageLimits.maxTokens)")
         }
         guard (0...UsageLimits.maxRequests).contains(record.requestCount) else {
