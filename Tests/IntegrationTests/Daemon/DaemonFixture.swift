@@ -24,6 +24,14 @@ final class DaemonFixture: @unchecked Sendable {
     var stateDir: String { directory.file("state") }
     var socket: String { directory.file("run/usage.sock") }
     var cli: ProviderdCLI { ProviderdCLI(databaseURL: url, encryptionKey: key.base64) }
+    /// The CLI with this fixture's output files and state directory, as `render` and `check` use them.
+    var renderCLI: ProviderdCLI {
+        var cli = cli
+        cli.environment["PROVIDERD_ENV_FILE"] = envFile
+        cli.environment["PROVIDERD_MODEL_MAP"] = modelMap
+        cli.environment["PROVIDERD_STATE_DIR"] = stateDir
+        return cli
+    }
 
     init(ownCluster: Bool = false) throws {
         if ownCluster {

@@ -6,13 +6,7 @@ import Testing
 
 @Suite("providerd render and providerd check", .enabled(if: TestEnvironment.databaseTestsEnabled))
 struct RenderAndCheckCommandTests {
-    func cli(_ fixture: DaemonFixture) -> ProviderdCLI {
-        var cli = fixture.cli
-        cli.environment["PROVIDERD_ENV_FILE"] = fixture.envFile
-        cli.environment["PROVIDERD_MODEL_MAP"] = fixture.modelMap
-        cli.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
-        return cli
-    }
+    func cli(_ fixture: DaemonFixture) -> ProviderdCLI { fixture.renderCLI }
 
     @Test("render writes both files once and exits 0; refuses while run holds the state directory")
     func render() throws {

@@ -9,13 +9,7 @@ import Testing
 /// own rules, and a change it cannot explain must be said, not rendered quietly.
 @Suite("Schema drift: dropped constraints, dropped policies, NULLs", .enabled(if: TestEnvironment.databaseTestsEnabled), .serialized)
 struct SchemaDriftTests {
-    func cli(_ fixture: DaemonFixture) -> ProviderdCLI {
-        var cli = fixture.cli
-        cli.environment["PROVIDERD_ENV_FILE"] = fixture.envFile
-        cli.environment["PROVIDERD_MODEL_MAP"] = fixture.modelMap
-        cli.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
-        return cli
-    }
+    func cli(_ fixture: DaemonFixture) -> ProviderdCLI { fixture.renderCLI }
 
     @Test(
         "a provider name the CHECK no longer stops cannot write a line of its own into providers.env: sh, bash and python-dotenv read no injected variable, no command runs"

@@ -188,11 +188,7 @@ struct LeftoverFileTests {
     @Test("temporary files a SIGKILL left mid-write (they may hold old keys) are removed at the next start; other files stay")
     func staleTemporaries() throws {
         let fixture = try DaemonFixture()
-        var cli = fixture.cli
-        cli.environment["PROVIDERD_ENV_FILE"] = fixture.envFile
-        cli.environment["PROVIDERD_MODEL_MAP"] = fixture.modelMap
-        cli.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
-        try cli.succeed(["keys", "set", "openai"], stdin: "sk-new")
+        try fixture.renderCLI.succeed(["keys", "set", "openai"], stdin: "sk-new")
         try FileManager.default.createDirectory(atPath: fixture.stateDir, withIntermediateDirectories: true)
         let leftovers = [
             fixture.envFile + ".tmp-Ab3xY9", fixture.modelMap + ".tmp-q1W2e3",
