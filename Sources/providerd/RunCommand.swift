@@ -55,12 +55,6 @@ struct RunCommand: AsyncParsableCommand {
             ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
             ServiceGroupConfiguration.ServiceConfiguration(service: service),
         ]
-        if settings.memoryReleaseInterval > 0 {
-            services.append(
-                .init(
-                    service: PageReleaseService(reporter: reporter, interval: .seconds(settings.memoryReleaseInterval), logger: logger),
-                    successTerminationBehavior: .ignore))
-        }
         if let watchdog {
             services.append(
                 .init(

@@ -1,90 +1,81 @@
 """scripts/bench-memory's measurements. Prints one table; see the script's header."""
-import argparse, os, re, shutil, socket, subprocess, sys, time
+import argparse, os, shutil, socket, subprocess, sys, time
 
 from cryptography.fernet import Fernet
 
-from procstat import rss_kib
+from procstat import pss_kib, rss_kib
+
+# What the replaced Python library keeps in every agent process that uses it: the
+# interpreter with psycopg and cryptography loaded, a database connection, the
+# keys decrypted (APIKeyManager), then idle. The same job providerd does beside
+# the agents, so the honest baseline for what a sidecar costs.
+BASELINE = r"""
+import os, sys, time
+import psycopg
+from cryptography.fernet import Fernet
+connection = psycopg.connect(os.environ["DATABASE_URL"], autocommit=True)
+fernet = Fernet(os.environ["ARCHON_ENCRYPTION_KEY"].encode())
+keys = {p: fernet.decrypt(t.encode()) for p, t in connection.execute(
+    "SELECT provider, encrypted_key FROM api_keys WHERE is_active").fetchall()}
+models = connection.execute("SELECT service_name, model_string FROM model_config").fetchall()
+print("ready", flush=True)
+time.sleep(3600)
+"""
 
 
-def memory(pid):
-    return {field: rss_kib(pid, field + ":") for field in ("VmRSS", "RssAnon", "RssFile")}
+def figures(pid):
+    return {
+        "VmRSS": rss_kib(pid, "VmRSS:"), "RssAnon": rss_kib(pid, "RssAnon:"),
+        "RssFile": rss_kib(pid, "RssFile:"), "Pss": pss_kib(pid),
+    }
 
 
-def round_trip(sock_path, records, tag):
-    """Sends `records` usage records on one connection, one at a time; returns the
-    first reply's time and the mean of the rest, in ms."""
+def send_records(sock_path, records):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(sock_path)
-    times = []
     reader = s.makefile("rb")
     for n in range(records):
-        line = (f'{{"service_name":"bench","model_string":"openai:gpt-4o-mini","input_tokens":{100 + n % 7},'
-                f'"output_tokens":20,"id":"{tag}-{n}"}}\n').encode()
-        t0 = time.perf_counter()
-        s.sendall(line)
-        reply = reader.readline()
-        times.append((time.perf_counter() - t0) * 1000)
-        if not reply.startswith(b'{"ok":true'):
-            sys.exit(f"usage record refused: {reply!r}")
+        s.sendall((f'{{"service_name":"bench","model_string":"openai:gpt-4o-mini","input_tokens":{100 + n % 7},'
+                   f'"output_tokens":20,"id":"mem-{n}"}}\n').encode())
+        if not reader.readline().startswith(b'{"ok":true'):
+            sys.exit("usage record refused")
     s.close()
-    return times[0], sum(times[1:]) / max(1, len(times) - 1)
 
 
-def run(bin_path, work, name, interval, records):
-    state = f"{work}/{name}"
+def run_providerd(bin_path, work, records):
+    state = f"{work}/providerd"
     shutil.rmtree(state, ignore_errors=True)
     os.makedirs(f"{state}/run")
     sock = f"{state}/run/usage.sock"
     log_path = f"{state}/daemon.log"
-    env = dict(os.environ, ARCHON_ENCRYPTION_KEY=os.environ["BENCH_KEY"],
-               PROVIDERD_ENV_FILE=f"{state}/run/providers.env", PROVIDERD_MODEL_MAP=f"{state}/run/models.json",
-               PROVIDERD_STATE_DIR=f"{state}/state", PROVIDERD_SOCKET=sock,
-               PROVIDERD_MEMORY_RELEASE_INTERVAL=str(interval), PROVIDERD_LOG_LEVEL="debug")
+    env = dict(os.environ, PROVIDERD_ENV_FILE=f"{state}/run/providers.env", PROVIDERD_MODEL_MAP=f"{state}/run/models.json",
+               PROVIDERD_STATE_DIR=f"{state}/state", PROVIDERD_SOCKET=sock)
     daemon = subprocess.Popen([bin_path, "run"], env=env, stderr=open(log_path, "w"))
-
-    def log_text():
-        with open(log_path) as f:
-            return f.read()
-
-    def wait_for(pattern, seconds, after=0):
-        deadline = time.time() + seconds
-        while time.time() < deadline:
-            found = [m for m in re.finditer(pattern, log_text())]
-            if len(found) > after:
-                return found[-1]
-            if daemon.poll() is not None:
-                sys.exit(f"providerd exited ({daemon.returncode}):\n{log_text()[-3000:]}")
-            time.sleep(0.1)
-        sys.exit(f"no '{pattern}' in the log within {seconds} s:\n{log_text()[-3000:]}")
-
-    wait_for(r"info providerd: ready", 30)
-    figures = {}
-    release_lines = r"released (start-up|resident) pages.*"  # the later ones at debug level
-    # Settle: READY + 10 s is when the first release runs; measure 5 s after it.
-    if interval > 0:
-        wait_for(release_lines, 30)
-    else:
-        time.sleep(10)
+    deadline = time.time() + 30
+    while "providerd: ready" not in open(log_path).read():
+        if daemon.poll() is not None or time.time() > deadline:
+            sys.exit(f"providerd did not start:\n{open(log_path).read()[-3000:]}")
+        time.sleep(0.1)
+    time.sleep(10)
+    result = {"idle after start": figures(daemon.pid)}
+    send_records(sock, records)
     time.sleep(5)
-    figures["idle after start"] = memory(daemon.pid)
-    figures["first round trip, ms"], figures["round trip, ms"] = round_trip(sock, records, f"{name}-a")
-    time.sleep(5)  # flushed (usage.flush_interval 2 s)
-    figures["after records"] = memory(daemon.pid)
-    # The id table is written out (and unmapped) at least once a minute; then the
-    # next page release, in the run that has one.
-    time.sleep(62)
-    if interval > 0:
-        wait_for(release_lines, interval + 20, after=len(re.findall(release_lines, log_text())))
-    time.sleep(2)
-    figures["idle a minute after records"] = memory(daemon.pid)
-    figures["first round trip after release, ms"], _ = round_trip(sock, 20, f"{name}-b")
-    releases = re.findall(r"rss_after_kib=(\d+) rss_before_kib=(\d+)", log_text())
-    took = [float(t) for t in re.findall(r"released (?:start-up|resident) pages.*took_ms=([0-9.]+)", log_text())]
-    figures["release took, ms"] = max(took) if took else float("nan")
-    figures["releases"] = releases
+    result["after records"] = figures(daemon.pid)
+    time.sleep(62)  # the id table written out at least once a minute
+    result["idle a minute after records"] = figures(daemon.pid)
     daemon.terminate()
     daemon.wait()
-    return figures
+    return result
+
+
+def run_baseline():
+    process = subprocess.Popen([sys.executable, "-c", BASELINE], stdout=subprocess.PIPE)
+    process.stdout.readline()
+    time.sleep(5)
+    result = figures(process.pid)
+    process.terminate()
+    process.wait()
+    return result
 
 
 def main():
@@ -92,29 +83,25 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--records", type=int, default=2_000)
-    parser.add_argument("--interval", type=int, default=30)
     args = parser.parse_args()
-    os.environ["BENCH_KEY"] = Fernet.generate_key().decode()
-    env = dict(os.environ, ARCHON_ENCRYPTION_KEY=os.environ["BENCH_KEY"])
-    subprocess.run([args.bin, "migrate"], env=env, check=True, capture_output=True)
-    subprocess.run([args.bin, "keys", "set", "openai"], env=env, input=b"sk-bench-0123456789", check=True, capture_output=True)
-    subprocess.run([args.bin, "models", "set", "rag_agent", "openai:gpt-4o"], env=env, check=True, capture_output=True)
+    os.environ["ARCHON_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
+    for command, stdin in ((["migrate"], b""), (["keys", "set", "openai"], b"sk-bench-0123456789"),
+                           (["models", "set", "rag_agent", "openai:gpt-4o"], b"")):
+        subprocess.run([args.bin] + command, input=stdin, check=True, capture_output=True)
 
-    base = run(args.bin, args.work, "baseline", 0, args.records)
-    released = run(args.bin, args.work, "release", args.interval, args.records)
+    baseline = run_baseline()
+    daemon = run_providerd(args.bin, args.work, args.records)
 
+    mb = lambda kib: f"{kib / 1024:6.1f}"
     print()
-    print(f"{'VmRSS (RssAnon, RssFile), MB':34} {'baseline':>22} {'page release':>22} {'ratio':>7}")
-    for phase in ("idle after start", "after records", "idle a minute after records"):
-        b, r = base[phase], released[phase]
-        cell = lambda m: f"{m['VmRSS'] / 1024:6.1f} ({m['RssAnon'] / 1024:4.1f}, {m['RssFile'] / 1024:4.1f})"
-        print(f"{phase:34} {cell(b):>22} {cell(r):>22} {r['VmRSS'] / b['VmRSS']:>6.2f}x")
-    for key in ("first round trip, ms", "round trip, ms", "first round trip after release, ms"):
-        print(f"{key:34} {base[key]:>22.2f} {released[key]:>22.2f} {released[key] / base[key]:>6.2f}x")
-    print(f"{'release took (longest), ms':34} {'':>22} {released['release took, ms']:>22.2f}")
-    print(f"releases (VmRSS before -> after, KiB): "
-          + ", ".join(f"{before} -> {after}" for after, before in released["releases"]))
-    print(f"target: idle VmRSS <= 20 MB; {args.records} records of one connection, release interval {args.interval} s")
+    print(f"{'MB':32} {'VmRSS':>7} {'RssAnon':>8} {'RssFile':>8} {'PSS':>7} {'PSS / baseline':>15}")
+    print(f"{'baseline: the Python library':32} {mb(baseline['VmRSS']):>7} {mb(baseline['RssAnon']):>8} "
+          f"{mb(baseline['RssFile']):>8} {mb(baseline['Pss']):>7} {'1.00x':>15}")
+    for phase, m in daemon.items():
+        print(f"{'providerd ' + phase:32} {mb(m['VmRSS']):>7} {mb(m['RssAnon']):>8} {mb(m['RssFile']):>8} "
+              f"{mb(m['Pss']):>7} {m['Pss'] / baseline['Pss']:>14.2f}x")
+    size = os.path.getsize(args.bin)
+    print(f"binary {args.bin}: {size / 1e6:.1f} MB on disk; {args.records} records on one connection")
 
 
 if __name__ == "__main__":

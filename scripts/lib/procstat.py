@@ -21,3 +21,13 @@ def cpu_seconds(pid):
 def percentile(values, p):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, int(round(p / 100 * (len(ordered) - 1)))))]
+
+
+def pss_kib(pid):
+    """Proportional set size in KiB (/proc/PID/smaps_rollup): each shared page
+    counted in shares, so what this process really costs the machine."""
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    return 0

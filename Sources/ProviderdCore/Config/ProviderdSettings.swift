@@ -42,9 +42,6 @@ package struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, 
     package var pricesFile: String?
     package var unknownPrice = UnknownPricePolicy.seedFallback
     package var logLevel = Logger.Level.info
-    /// Seconds between releases of resident pages the daemon can get back from
-    /// their files (`PageReleaseService`); 0 never releases them.
-    package var memoryReleaseInterval = 300.0
 
     package enum UnknownPricePolicy: String, Sendable, Equatable {
         case seedFallback = "seed-fallback"

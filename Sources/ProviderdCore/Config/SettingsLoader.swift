@@ -42,7 +42,6 @@ package struct SettingsLoader: Sendable {
         "prices.file": "PROVIDERD_PRICES",
         "prices.unknown": "PROVIDERD_UNKNOWN_PRICE",
         "log.level": "PROVIDERD_LOG_LEVEL",
-        "memory.release_interval": "PROVIDERD_MEMORY_RELEASE_INTERVAL",
     ]
 
     package static let defaultConfigFile = "/etc/providerd/providerd.yaml"
@@ -182,7 +181,6 @@ package struct SettingsLoader: Sendable {
             }
             settings.logLevel = value
         }
-        settings.memoryReleaseInterval = try seconds("memory.release_interval", 0...86_400) ?? settings.memoryReleaseInterval
         return settings
     }
 }

@@ -45,7 +45,6 @@ package enum SettingsReload {
         ("usage.max_connections", .restart, { "\($0.maxConnections)" }),
         ("usage.idle_timeout", .restart, { "\($0.idleTimeout)" }),
         ("log.level", .restart, { $0.logLevel.rawValue }),
-        ("memory.release_interval", .restart, { "\($0.memoryReleaseInterval)" }),
     ]
 
     package static func reloadClass(of key: String) -> ReloadClass? {

@@ -297,15 +297,7 @@ package final class IdWindow {
     }
 }
 
-/// Writes an id table's pages to disk (`msync`), from any thread, then takes them
-/// out of the process's resident set (`MADV_DONTNEED`).
-///
-/// Unmapping is what keeps the daemon's VmRSS at its idle size after a burst:
-/// every record maps the page its id lands on, and the kernel maps up to 15
-/// cached neighbours with it, so 2,000 records left about 100 MB of the table
-/// resident. On a shared file mapping the advice drops only the page table
-/// entries: the pages stay in the page cache, a write racing with it is kept
-/// (its dirty bit passes to the page), and the next lookup maps the page again.
+/// Writes an id table's pages to disk (`msync`), from any thread.
 ///
 /// `@unchecked Sendable`: it holds the table's mapping address; `msync` reads the
 /// kernel's page state, never the memory through Swift, so it is safe beside the
@@ -319,7 +311,5 @@ package struct IdWindowSyncer: @unchecked Sendable {
     package func sync() throws(SystemError) {
         guard path != nil else { return }
         guard msync(mapping, bytes, MS_SYNC) == 0 else { throw SystemError("msync", path: path ?? "") }
-        // Never for the anonymous table (returned above): there it would zero the ids.
-        _ = madvise(mapping, bytes, MADV_DONTNEED)
     }
 }
