@@ -25,42 +25,43 @@ struct Providerd: AsyncParsableCommand {
     )
 
     /// Parses, runs, and maps every failure to one line on stderr and providerd's
-    /// exit statuses (1 problem, 2 bad usage or configuration).
+    /// exit statuses (1 problem, 2 bad usage or configuration). A failure to parse
+    /// (or a `--help`, `--version`) is told apart from a command's failure by where
+    /// it is caught, not by the error's type.
     static func main() async {
+        let command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
-            if var command = command as? AsyncParsableCommand {
+            command = try parseAsRoot()
+        } catch {
+            exitAfterParsing(error)
+        }
+        do {
+            if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
+                var command = command
                 try command.run()
             }
         } catch let error as ExitCode {
             Foundation.exit(error.rawValue)
-        } catch let error where isParserError(error) {
-            let code = exitCode(for: error)
-            let message = fullMessage(for: error)
-            if code == .success {
-                print(message)
-                Foundation.exit(0)
-            }
-            FileHandle.standardError.write(Data((message + "\n").utf8))
-            Foundation.exit(ExitStatus.usage)
+        } catch let error where error is ValidationError || error is CleanExit {
+            // ArgumentParser's own errors, thrown by a command's `run`: usage, as at parse time.
+            exitAfterParsing(error)
         } catch {
             FileHandle.standardError.write(Data("providerd: error: \(error)\n".utf8))
             Foundation.exit(ExitStatus.forError(error))
         }
     }
 
-    private static func isParserError(_ error: any Error) -> Bool {
-        !(error is InputError || error is KeySourceError || error is ConfigurationError || error is FernetError
-            || error is PostgresError || error is StoreError || error is CommandFailure || error is SystemError
-            || error is DaemonError || error is StateDirectoryLock.Held || error is PriceTableError)
+    /// ArgumentParser's message for a parse error, help or version: exit 0 for the
+    /// latter two (on stdout), 2 for the rest.
+    private static func exitAfterParsing(_ error: any Error) -> Never {
+        let message = fullMessage(for: error)
+        if exitCode(for: error) == .success {
+            print(message)
+            Foundation.exit(0)
+        }
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        Foundation.exit(ExitStatus.usage)
     }
-}
-
-/// A command's own failure, with the exit status it should produce.
-struct CommandFailure: Error, CustomStringConvertible {
-    let message: String
-    let status: Int32
-    var description: String { message }
 }
