@@ -22,7 +22,9 @@ package struct HostIdentity: Sendable, Equatable {
         let machine = (try? AtomicFileWriter.read("/etc/machine-id", limit: 128)).flatMap { $0 }
             .map { String(decoding: $0, as: UTF8.self).trimmingWhitespace() }
         var name = [CChar](repeating: 0, count: 256)
-        let host = gethostname(&name, name.count - 1) == 0 ? String(cString: name) : ""
+        let host =
+            gethostname(&name, name.count - 1) == 0
+            ? String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
         return HostIdentity(
             machineID: machine.map(String.init).flatMap { $0.isEmpty ? nil : $0 } ?? "-",
             hostname: host.isEmpty ? "-" : host)

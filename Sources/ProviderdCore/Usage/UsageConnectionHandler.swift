@@ -6,30 +6,6 @@ import Synchronization
     import Glibc
 #endif
 
-/// Who may report usage: everyone who can open the socket, or only the listed
-/// uids and gids (`usage.allow_uids`, `usage.allow_gids`).
-package struct PeerPolicy: Sendable {
-    package var uids: Set<uid_t>
-    package var gids: Set<gid_t>
-
-    package init(uids: [uid_t] = [], gids: [gid_t] = []) {
-        self.uids = Set(uids)
-        self.gids = Set(gids)
-    }
-
-    package func allows(uid: uid_t, gid: gid_t) -> Bool {
-        (uids.isEmpty && gids.isEmpty) || uids.contains(uid) || gids.contains(gid)
-    }
-}
-
-/// `struct ucred` (SO_PEERCRED), declared here because glibc hides it without
-/// _GNU_SOURCE.
-struct PeerCredentials: Sendable {
-    var pid: Int32 = 0
-    var uid: UInt32 = 0
-    var gid: UInt32 = 0
-}
-
 /// One connection of the usage socket: each line is parsed on the event loop
 /// (pure, linear in its bytes), records go to the intake (many lines in flight
 /// share one fsync), and replies are written strictly in the order of the lines.
