@@ -94,11 +94,11 @@ def main():
 
     mb = lambda kib: f"{kib / 1024:6.1f}"
     print()
-    print(f"{'MB':32} {'VmRSS':>7} {'RssAnon':>8} {'RssFile':>8} {'PSS':>7} {'PSS / baseline':>15}")
-    print(f"{'baseline: the Python library':32} {mb(baseline['VmRSS']):>7} {mb(baseline['RssAnon']):>8} "
+    print(f"{'MB':40} {'VmRSS':>7} {'RssAnon':>8} {'RssFile':>8} {'PSS':>7} {'PSS / baseline':>15}")
+    print(f"{'baseline: the Python library':40} {mb(baseline['VmRSS']):>7} {mb(baseline['RssAnon']):>8} "
           f"{mb(baseline['RssFile']):>8} {mb(baseline['Pss']):>7} {'1.00x':>15}")
     for phase, m in daemon.items():
-        print(f"{'providerd ' + phase:32} {mb(m['VmRSS']):>7} {mb(m['RssAnon']):>8} {mb(m['RssFile']):>8} "
+        print(f"{'providerd ' + phase:40} {mb(m['VmRSS']):>7} {mb(m['RssAnon']):>8} {mb(m['RssFile']):>8} "
               f"{mb(m['Pss']):>7} {m['Pss'] / baseline['Pss']:>14.2f}x")
     size = os.path.getsize(args.bin)
     print(f"binary {args.bin}: {size / 1e6:.1f} MB on disk; {args.records} records on one connection")

@@ -105,14 +105,18 @@ package struct ConfigPublisher {
                 ($0.provider, Result<ProviderSecrets, ProviderProblem>.success($0))
             })
         let result = renderer.render(candidates: candidates, services: sealed.services)
-        sealedDigest = result.digest
-        return (write(result, sealing: nil, now: now), Double(sealed.lastContact))
+        let digest = result.digest
+        sealedDigest = digest
+        return (write(result, digest: digest, sealing: nil, now: now), Double(sealed.lastContact))
     }
 
-    private mutating func write(_ result: RenderResult, sealing services: [ServiceConfig]?, now: Double) -> Outcome {
+    /// `digest`: `result.digest`, computed once per publish by the caller (a JSON
+    /// encoding and a SHA-256 of both files' content).
+    private mutating func write(_ result: RenderResult, digest: String? = nil, sealing services: [ServiceConfig]?, now: Double) -> Outcome {
+        let digest = digest ?? result.digest
         do {
             let previous = generations.generation
-            let generation = try generations.generation(for: result.digest)
+            let generation = try generations.generation(for: digest)
             // Root rendering for the service (cron) writes files the service can
             // replace: owned as configured, else as the state directory is.
             let owner = settings.outputOwner ?? state.adoptedOwner?.uid
@@ -121,13 +125,13 @@ package struct ConfigPublisher {
             let envWriter = AtomicFileWriter(mode: 0o600, owner: owner, group: group)
             let wroteMap = try mapWriter.writeIfChanged(Array(result.modelMap(generation: generation).utf8), to: settings.modelMap)
             let wroteEnv = try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: settings.envFile)
-            if let services, result.digest != sealedDigest {
+            if let services, digest != sealedDigest {
                 // Rows the map cannot carry (a NaN temperature) are not sealed either.
                 let sealed = SealedState(
                     providers: renderer.lastGood.values.sorted { $0.provider < $1.provider },
                     services: services.filter { $0.temperature?.isFinite ?? true }, lastContact: Int64(now))
                 try sealed.seal(with: keyring, into: state)
-                sealedDigest = result.digest
+                sealedDigest = digest
             }
             if let duration = failures.recovered(at: MonotonicSeconds.now()) {
                 logger.notice("files written again", metadata: ["after_seconds": "\(Int(duration))"])
