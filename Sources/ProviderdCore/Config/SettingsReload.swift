@@ -1,3 +1,5 @@
+import Logging
+
 /// What `systemctl reload` (SIGHUP) does with each setting: every key is in
 /// `SettingsReload.table`, so that a new setting cannot be added without deciding.
 ///

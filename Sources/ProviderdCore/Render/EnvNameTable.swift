@@ -61,7 +61,7 @@ package struct EnvNameTable: Sendable {
 
     /// `foo-bar` → `FOO_BAR`.
     package static func upperSnake(_ provider: String) -> String {
-        provider.uppercased().replacingOccurrences(of: "-", with: "_")
+        String(provider.uppercased().map { $0 == "-" ? "_" : $0 })
     }
 
     /// The names for `provider`, or why it cannot have any.
