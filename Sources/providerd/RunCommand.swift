@@ -21,9 +21,8 @@ struct RunCommand: AsyncParsableCommand {
         // A price file of the operator's is checked before anything starts (a bad one
         // is exit 2); the built-in table is known good and loads at the first flush.
         let prices = try settings.pricesFile.map { try PriceTable.load(file: $0) }
-        try await ProviderdDaemon(
+        try await ProviderdDaemon.run(
             settings: settings, keyring: keyring, prices: prices, loader: loader, environment: environment,
-            inherited: inherited, logger: logger
-        ).run()
+            inherited: inherited, logger: logger)
     }
 }

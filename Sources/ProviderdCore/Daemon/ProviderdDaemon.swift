@@ -9,35 +9,15 @@ import UnixSignals
 /// loop. The executable parses and loads; everything the daemon is made of is
 /// put together here, so that a new long-running part joins as one more service
 /// in `services`.
-package struct ProviderdDaemon {
-    let settings: ProviderdSettings
-    let keyring: FernetKeyring
-    let prices: PriceTable?
-    let loader: SettingsLoader
-    let environment: [String: String]
-    let inherited: InheritedDescriptors
-    let logger: Logger
-
+package enum ProviderdDaemon {
+    /// Runs until SIGTERM or SIGINT (then returns) or a service fails (then throws).
     /// `prices`: the operator's price file, already loaded (nil: the built-in table,
     /// which loads at the first flush). `inherited`: what was open when the process
     /// started. `loader` and `environment` are what SIGHUP reloads from.
-    package init(
+    package static func run(
         settings: ProviderdSettings, keyring: FernetKeyring, prices: PriceTable?, loader: SettingsLoader,
         environment: [String: String], inherited: InheritedDescriptors, logger: Logger
-    ) {
-        self.settings = settings
-        self.keyring = keyring
-        self.prices = prices
-        self.loader = loader
-        self.environment = environment
-        self.inherited = inherited
-        self.logger = logger
-    }
-
-    /// Runs until SIGTERM or SIGINT (then returns) or a service fails (then throws).
-    package func run() async throws {
-        let settings = self.settings, keyring = self.keyring, prices = self.prices, loader = self.loader
-        let environment = self.environment, inherited = self.inherited, logger = self.logger
+    ) async throws {
         let state = try StateDirectory(path: settings.stateDir)
         let lock = try StateDirectoryLock(directory: state)
         // SIGHUP's default action kills the process: trap it before anything else.

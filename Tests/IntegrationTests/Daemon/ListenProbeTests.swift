@@ -71,17 +71,11 @@ struct ListenProbeLimitTests {
             let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
             // A role (not a superuser, whom no limit binds) that may hold one connection;
             // it bypasses row-level security, as Supabase's service_role does.
-            let role = "providerd_limited_" + UUID().uuidString.prefix(8).lowercased()
-            try admin.query("CREATE ROLE \(role) LOGIN BYPASSRLS CONNECTION LIMIT 1")
-            defer {
-                // Roles are the cluster's, not the test database's: none is left behind.
-                _ = try? admin.query("DROP OWNED BY \(role)")
-                _ = try? admin.query("DROP ROLE \(role)")
-            }
-            try admin.query("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role)")
-            var limited = URLComponents(string: fixture.url)!
-            limited.user = role
-            fixture.extraEnvironment["DATABASE_URL"] = limited.string!
+            let role = try TestRole(prefix: "providerd_limited", attributes: "BYPASSRLS CONNECTION LIMIT 1", admin: admin)
+            defer { withExtendedLifetime(role) {} }  // dropped only once the test is over
+            try admin.query("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role.name)")
+            let limited = role.url(from: fixture.url)
+            fixture.extraEnvironment["DATABASE_URL"] = limited
             let daemon = try fixture.start()
             let ready = try fixture.waitReady()
             #expect(!ready.fields["STATUS", default: ""].contains("polling only"), "\(ready.fields)")
@@ -94,7 +88,7 @@ struct ListenProbeLimitTests {
             #expect(DaemonProcess.eventually(timeout: 5) { fixture.mapText().contains("limited_agent") }, "\(daemon.log.suffix(3_000))")
             #expect(daemon.stop() == 0)
             // check says it could not look, and why, rather than calling it a pooler.
-            let check = try ProviderdCLI(databaseURL: limited.string!, encryptionKey: fixture.key.base64).run(["check", "--json"])
+            let check = try ProviderdCLI(databaseURL: limited, encryptionKey: fixture.key.base64).run(["check", "--json"])
             #expect(check.stdoutText.contains("could not be checked") && check.stdoutText.contains("too many connections"), "\(check.stdoutText.suffix(1_500))")
         }
     }

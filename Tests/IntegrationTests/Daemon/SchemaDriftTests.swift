@@ -87,19 +87,15 @@ struct SchemaDriftTests {
             let admin = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
             try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-policy")
             try fixture.cli.succeed(["keys", "set", "groq"], stdin: "gsk-policy")
-            let role = "providerd_rls_" + UUID().uuidString.prefix(8).lowercased()
-            try admin.query("CREATE ROLE \(role) LOGIN")
-            defer {
-                _ = try? admin.query("DROP OWNED BY \(role)")
-                _ = try? admin.query("DROP ROLE \(role)")
-            }
+            let test = try TestRole(prefix: "providerd_rls", admin: admin)
+            defer { withExtendedLifetime(test) {} }  // dropped only once the test is over
+            let role = test.name
             try admin.query("GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(role)")
             for table in ["api_keys", "model_config", "providerd_config_version"] {
                 try admin.query("CREATE POLICY \(role)_reads ON \(table) FOR SELECT TO \(role) USING (true)")
             }
-            var url = URLComponents(string: fixture.url)!
-            url.user = role
-            fixture.extraEnvironment["DATABASE_URL"] = url.string!
+            let url = test.url(from: fixture.url)
+            fixture.extraEnvironment["DATABASE_URL"] = url
             let daemon = try fixture.start()
             _ = try fixture.waitReady()
             #expect(fixture.envText().contains("OPENAI_API_KEY=sk-policy"))
@@ -112,7 +108,7 @@ struct SchemaDriftTests {
             #expect(daemon.log.contains("api_keys shows no rows where it showed providers"))
             #expect(daemon.stop() == 0)
 
-            var check = ProviderdCLI(databaseURL: url.string!, encryptionKey: fixture.key.base64)
+            var check = ProviderdCLI(databaseURL: url, encryptionKey: fixture.key.base64)
             check.environment["PROVIDERD_STATE_DIR"] = fixture.stateDir
             let result = try check.run(["check"])
             #expect(result.status == 1, "\(result.stdoutText)")

@@ -8,7 +8,7 @@ struct InstanceRegistration {
     let instance: String
     let host: HostIdentity
     private var lastRegistered = -Double.infinity
-    private var failing = false
+    private var failing = FailureLatch()
     private var warnedOtherHost: String?
     static let interval = 60.0
 
@@ -24,7 +24,7 @@ struct InstanceRegistration {
         lastRegistered = now
         do {
             let before = try InstanceRegistry(connection: connection).register(instance: instance, hostname: host.hostname)
-            failing = false
+            failing.succeeded()
             if let before, before != host.hostname, warnedOtherHost != before {
                 warnedOtherHost = before
                 logger.warning(
@@ -32,12 +32,11 @@ struct InstanceRegistration {
                     metadata: ["instance": "\(instance)", "other_host": "\(before)"])
             }
         } catch {
-            if !failing {
+            if failing.failed() {
                 logger.notice(
                     "cannot record this sidecar in providerd_instances; usage flushes all the same",
                     metadata: ["error": "\(error)"])
             }
-            failing = true
         }
     }
 }

@@ -43,11 +43,11 @@ package actor UsageFlusher {
     private nonisolated let running = RunningStatement()
     /// Ids of committed segments that `ids.log` could not take yet (a full disk).
     private var unloggedIDs: [(id: String, acceptedAt: Int64)] = []
-    private var idLogFailing = false
+    private var idLogFailing = FailureLatch()
     /// Monotonic (`MonotonicSeconds`), as every interval here.
     private var lastCheckpoint = MonotonicSeconds.now()
     private var firstPass = true
-    private var checkpointFailing = false
+    private var checkpointFailing = FailureLatch()
     private var registration: InstanceRegistration
     static let checkpointInterval = 60.0
     static let minimumCheckpointInterval = 5.0
@@ -255,13 +255,12 @@ package actor UsageFlusher {
         } catch {
             // Tried again at the next interval, not at every pass; logged once a run of failures.
             lastCheckpoint = now
-            if !checkpointFailing {
+            if checkpointFailing.failed() {
                 logger.error("cannot write the id table out; ids.log keeps the ids meanwhile", metadata: ["error": "\(error)"])
             }
-            checkpointFailing = true
             return
         }
-        checkpointFailing = false
+        checkpointFailing.succeeded()
     }
 
     /// Appends ids of a committed segment to `ids.log` (fsync on the database
@@ -270,15 +269,14 @@ package actor UsageFlusher {
     private func logIDs(_ ids: [(id: String, acceptedAt: Int64)]) -> Bool {
         do {
             try idLog.append(ids)
-            idLogFailing = false
+            idLogFailing.succeeded()
             return true
         } catch {
-            if !idLogFailing {
+            if idLogFailing.failed() {
                 logger.error(
                     "cannot write ids.log; the segment is removed anyway and its ids are kept in memory until it can be written",
                     metadata: ["error": "\(error)"])
             }
-            idLogFailing = true
             return false
         }
     }

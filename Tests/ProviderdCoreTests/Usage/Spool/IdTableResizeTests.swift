@@ -6,16 +6,22 @@ import Testing
 
 @Suite("The id table follows usage.spool_max_bytes and usage.id_window across restarts")
 struct IdTableResizeTests {
+    /// A table file made for `window` and `capacity`, holding `ids` (id, accepted at), written out.
+    static func table(
+        in directory: TemporaryDirectory, window: Int64, capacity: Int, ids: [(String, Int64)]
+    ) throws -> (path: String, made: IdTableResize.Outcome?) {
+        let path = directory.file("ids.table")
+        let (table, outcome) = try IdTableResize.open(path: path, window: window, capacity: capacity, now: 0)
+        for (id, acceptedAt) in ids { table.insert(id, acceptedAt: acceptedAt, now: acceptedAt) }
+        try table.syncer.sync()
+        return (path, outcome)
+    }
+
     @Test("a larger spool bound: the table grows and every live id is still a duplicate")
     func grows() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.file("ids.table")
-        do {
-            let (small, outcome) = try IdTableResize.open(path: path, window: 1_000, capacity: 1_000, now: 10)
-            #expect(outcome == nil)
-            for n in 0..<500 { small.insert("id-\(n)", acceptedAt: 10, now: 10) }
-            try small.syncer.sync()
-        }
+        let (path, made) = try Self.table(in: directory, window: 1_000, capacity: 1_000, ids: (0..<500).map { ("id-\($0)", 10) })
+        #expect(made == nil)
         let (large, outcome) = try IdTableResize.open(path: path, window: 1_000, capacity: 100_000, now: 20)
         #expect(outcome?.slotsBefore == IdWindow.slots(forCapacity: 1_000))
         #expect(outcome?.slotsAfter == IdWindow.slots(forCapacity: 100_000))
@@ -31,12 +37,7 @@ struct IdTableResizeTests {
     @Test("a smaller spool bound: the table shrinks to its quarter again, with its ids")
     func shrinks() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.file("ids.table")
-        do {
-            let (large, _) = try IdTableResize.open(path: path, window: 1_000, capacity: 100_000, now: 10)
-            for n in 0..<300 { large.insert("id-\(n)", acceptedAt: 10, now: 10) }
-            try large.syncer.sync()
-        }
+        let path = try Self.table(in: directory, window: 1_000, capacity: 100_000, ids: (0..<300).map { ("id-\($0)", 10) }).path
         let (small, outcome) = try IdTableResize.open(path: path, window: 1_000, capacity: 1_000, now: 20)
         #expect(outcome?.carried == 300)
         #expect(small.diskBytes < 100_000)
@@ -46,13 +47,7 @@ struct IdTableResizeTests {
     @Test("a changed id window moves every expiry: a longer one keeps ids the old one had let go, a shorter one drops them")
     func window() throws {
         let directory = try TemporaryDirectory()
-        let path = directory.file("ids.table")
-        do {
-            let (table, _) = try IdTableResize.open(path: path, window: 100, capacity: 1_000, now: 0)
-            table.insert("early", acceptedAt: 0, now: 0)
-            table.insert("late", acceptedAt: 90, now: 90)
-            try table.syncer.sync()
-        }
+        let path = try Self.table(in: directory, window: 100, capacity: 1_000, ids: [("early", 0), ("late", 90)]).path
         let (longer, grown) = try IdTableResize.open(path: path, window: 1_000, capacity: 1_000, now: 150)
         #expect(grown?.windowBefore == 100)
         #expect(grown?.windowAfter == 1_000)
