@@ -83,7 +83,10 @@ let package = Package(
         ),
         .testTarget(
             name: "ProviderdCoreTests",
-            dependencies: ["ProviderdCore", "TestSupport", "ProviderdFuzzChecks"]
+            dependencies: [
+                "ProviderdCore", "TestSupport", "ProviderdFuzzChecks",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",
