@@ -149,30 +149,24 @@ package struct APIKeyStore {
         }
     }
 
-    /// Refuses, before anything is stored, a row the renderer would refuse: a value
-    /// no env line can carry, a provider whose variable names are taken by another
-    /// (`co` and cohere's `CO_API_KEY`, `foo_bar` and an existing `foo-bar`). It runs
-    /// the renderer itself over the active rows plus this one (values stand in for
-    /// the other rows' secrets: names depend only on which fields are set).
+    /// Refuses, before anything is stored, a row the renderer would refuse
+    /// (`RenderableKey`, over the active rows as stored and this one).
     func checkRenderable(provider: String, secret: String, baseURL: BaseURLChange, headersJSON: String?) throws {
         let rows = try connection.query(
             """
             SELECT provider, base_url, headers::text AS headers FROM public.api_keys WHERE is_active OR provider = $1
             """, [provider]
         ).rows
-        var candidates: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
+        var others: [RenderableKey.OtherRow] = []
         var stored: (baseURL: String?, headers: String?) = (nil, nil)
         for row in rows {
             let other = try row.string("provider")
             let url = try row.optionalString("base_url"), headers = try row.optionalString("headers")
             if other == provider {
                 stored = (url, headers)
-                continue
+            } else {
+                others.append(RenderableKey.OtherRow(provider: other, hasBaseURL: url != nil, hasHeaders: headers != nil))
             }
-            candidates[other] = .success(
-                ProviderSecrets(
-                    provider: other, apiKey: "x", baseURL: url.map { _ in "https://x" },
-                    headers: headers.map { _ in "{}" }))
         }
         let url: String?
         switch baseURL {
@@ -180,14 +174,10 @@ package struct APIKeyStore {
         case .set(let value): url = value
         case .clear: url = nil
         }
-        candidates[provider] = .success(
-            ProviderSecrets(
-                provider: provider, apiKey: secret, baseURL: url,
-                headers: headersJSON ?? stored.headers))
-        var renderer = ConfigRenderer(table: envNames)
-        let result = renderer.render(candidates: candidates, services: [])
-        if let problem = result.problems.first(where: { $0.provider == provider }) {
-            throw InputError("provider \(provider)", "\(problem.reason); the env file could not carry it, so nothing was stored")
+        if let reason = RenderableKey.refusal(
+            provider: provider, secret: secret, baseURL: url, headers: headersJSON ?? stored.headers, others: others, envNames: envNames)
+        {
+            throw InputError("provider \(provider)", "\(reason); the env file could not carry it, so nothing was stored")
         }
     }
 
