@@ -73,7 +73,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             return
         }
         self.place = place
-        guard let provider = channel as? SocketOptionProvider else {
+        guard let provider = channel as? any SocketOptionProvider else {
             admitted = context.eventLoop.makeSucceededVoidFuture()
             tail = admitted
             context.fireChannelActive()
