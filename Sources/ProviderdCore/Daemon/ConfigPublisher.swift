@@ -64,7 +64,8 @@ package struct ConfigPublisher {
     /// that. It is logged once, shown in STATUS until rows show again, and not
     /// sealed, so that the sealed state keeps the last keys seen.
     mutating func publish(_ snapshot: ConfigSnapshot, now: Double) -> Outcome {
-        let before = publishedOnce ? renderer.lastGood.count : sealedProviderCount()
+        // Only an empty read needs the count (and opening the sealed state at start).
+        let before = !snapshot.keys.isEmpty ? 0 : publishedOnce ? renderer.lastGood.count : sealedProviderCount()
         publishedOnce = true
         if snapshot.keys.isEmpty, before > 0, vanishedFrom == 0 {
             vanishedFrom = before

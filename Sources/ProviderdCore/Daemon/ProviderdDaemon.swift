@@ -39,7 +39,7 @@ package enum ProviderdDaemon {
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let usage = try UsageService.makeIntake(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
         let flusher = UsageFlusher(
-            intake: usage.intake, idLog: usage.idLog, instance: usage.instance, loop: flushLoop.next(),
+            intake: usage.intake, idLog: usage.idLog, instance: usage.instance, host: usage.host, loop: flushLoop.next(),
             settings: settings, prices: prices, logger: logger)
         await flusher.reportStatus(to: reporter)
         let usageService = UsageService(

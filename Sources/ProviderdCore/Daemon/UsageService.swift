@@ -39,9 +39,10 @@ package struct UsageService: Service, CustomStringConvertible {
     package static func makeIntake(
         settings: ProviderdSettings, state: StateDirectory, loop: any EventLoop, logger: Logger
     )
-        throws -> (intake: UsageIntake, instance: String, idLog: IdLog)
+        throws -> (intake: UsageIntake, instance: String, host: HostIdentity, idLog: IdLog)
     {
-        let id = try state.instanceID()
+        let host = HostIdentity.current
+        let id = try state.instanceID(host: host)
         if let why = id.recovered {
             logger.warning("instance-id was \(why); recovered from the spool's segment names", metadata: ["instance": "\(id.value)"])
         }
@@ -50,7 +51,7 @@ package struct UsageService: Service, CustomStringConvertible {
                 "the state directory was made on another host (copied, cloned or restored there); this host takes an instance id of its own, and segments of the old id still flush once under their own names",
                 metadata: [
                     "instance": "\(id.value)", "previous_instance": "\(previous)",
-                    "made_on": "\(id.previousHost ?? "-")", "this_host": "\(HostIdentity.current.line.trimmingWhitespace())",
+                    "made_on": "\(id.previousHost ?? "-")", "this_host": "\(host.line.trimmingWhitespace())",
                 ])
         }
         let instance = id.value
@@ -68,12 +69,12 @@ package struct UsageService: Service, CustomStringConvertible {
         let capacity = Self.idCapacity(spoolMaxBytes: settings.spoolMaxBytes)
         let ids = try Self.openIdTable(path: table, window: window, capacity: capacity, now: now, logger: logger)
         // A kept copy of a damaged table takes the same disk as the spool: counted.
-        let kept = ((try? SpoolFiles.listAll(state.path, prefix: "ids.table.damaged-")) ?? []).map { state.file($0) }
+        let kept = ((try? DirectoryListing.names(in: state.path, prefix: "ids.table.damaged-")) ?? []).map { state.file($0) }
         let reserved = kept.reduce(0) { $0 + Self.diskBytes($1) }
         let fixed = ids.diskBytes + reserved
         if reserved > 0 || fixed * 2 > settings.spoolMaxBytes {
             logger.warning(
-                "the id table and kept files take more than half of usage.spool_max_bytes; the spool gets only the rest",
+                "the id table and a kept copy of a damaged one take this much of usage.spool_max_bytes; the spool gets only the rest (remove the copy once you need it no more)",
                 metadata: [
                     "usage.spool_max_bytes": "\(settings.spoolMaxBytes)", "id_table_bytes": "\(ids.diskBytes)",
                     "kept_files": "\(kept.joined(separator: ","))", "kept_bytes": "\(reserved)",
@@ -82,7 +83,7 @@ package struct UsageService: Service, CustomStringConvertible {
         let intake = try UsageIntake(
             files: files, ids: ids, loop: loop, maxBytes: settings.spoolMaxBytes, now: now, idLog: logged.live,
             reservedBytes: reserved)
-        return (intake, instance, idLog)
+        return (intake, instance, host, idLog)
     }
 
     /// Opens `ids.table`, fitted to the settings (`IdTableResize`). A damaged
@@ -104,9 +105,9 @@ package struct UsageService: Service, CustomStringConvertible {
             }
             return ids
         } catch let damaged as IdWindow.Damaged {
-            let directory = String(table[..<(table.lastIndex(of: "/") ?? table.startIndex)])
-            let prefix = String(table[table.index(after: table.lastIndex(of: "/") ?? table.startIndex)...]) + ".damaged-"
-            for old in (try? SpoolFiles.listAll(directory, prefix: prefix)) ?? [] {
+            let directory = AtomicFileWriter.directory(of: table)
+            let prefix = DirectoryListing.name(of: table) + ".damaged-"
+            for old in (try? DirectoryListing.names(in: directory, prefix: prefix)) ?? [] {
                 _ = unlink(directory + "/" + old)
                 logger.notice("an older copy of a damaged id table was removed (one copy is kept)", metadata: ["file": "\(directory)/\(old)"])
             }

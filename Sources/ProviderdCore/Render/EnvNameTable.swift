@@ -95,7 +95,7 @@ package struct EnvNameTable: Sendable {
 
     /// A refused name as it can be logged: control characters as `?`, at most 80 characters.
     static func printable(_ name: String) -> Substring {
-        String(name.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : Character($0) }).prefix(80)
+        String(name.unicodeScalars.map { ControlCharacters.isControl($0) ? "?" : Character($0) }).prefix(80)
     }
 
     /// Parses `output.env_names` entries of the form `provider=NAME`.

@@ -81,14 +81,9 @@ package struct AtomicFileWriter: Sendable {
     @discardableResult
     package static func removeStaleTemporaries(of path: String) -> [String] {
         let directory = directory(of: path)
-        let prefix = (path.split(separator: "/").last.map(String.init) ?? path) + ".tmp-"
-        guard let handle = opendir(directory) else { return [] }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name.hasPrefix(prefix), name.utf8.count == prefix.utf8.count + 6 { names.append(name) }
-        }
-        closedir(handle)
+        let prefix = DirectoryListing.name(of: path) + ".tmp-"
+        // mkstemp's names: the prefix and six characters.
+        let names = ((try? DirectoryListing.names(in: directory, prefix: prefix)) ?? []).filter { $0.utf8.count == prefix.utf8.count + 6 }
         let removed = names.map { directory + "/" + $0 }.filter { unlink($0) == 0 }
         if !removed.isEmpty { try? syncDirectory(directory) }
         return removed

@@ -65,8 +65,7 @@ package enum IdTableResize {
             _ = unlink(scratch)
             throw failure
         }
-        let directory = String(path[..<(path.lastIndex(of: "/") ?? path.startIndex)])
-        try AtomicFileWriter.syncDirectory(directory.isEmpty ? "." : directory)
+        try AtomicFileWriter.syncDirectory(AtomicFileWriter.directory(of: path))
         return (try IdWindow(window: window, capacity: capacity, path: path), outcome)
     }
 }

@@ -193,19 +193,7 @@ package final class SpoolFiles {
     }
 
     static func list(_ directory: String) throws(SystemError) -> [String] {
-        try listAll(directory).filter { $0.hasSuffix(".ndjson") }
-    }
-
-    /// Every name in `directory` (but `.` and `..`) starting with `prefix`, sorted.
-    static func listAll(_ directory: String, prefix: String = "") throws(SystemError) -> [String] {
-        guard let handle = opendir(directory) else { throw SystemError("list", path: directory) }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            if name != "." && name != ".." && name.hasPrefix(prefix) { names.append(name) }
-        }
-        return names.sorted()
+        try DirectoryListing.names(in: directory).filter { $0.hasSuffix(".ndjson") }
     }
 
     static func size(_ path: String) throws(SystemError) -> Int {
