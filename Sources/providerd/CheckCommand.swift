@@ -1,7 +1,12 @@
 import ArgumentParser
-import Foundation
 import Logging
 import ProviderdCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 struct CheckCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

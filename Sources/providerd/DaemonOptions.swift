@@ -1,6 +1,11 @@
 import ArgumentParser
-import Foundation
 import ProviderdCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Options of the commands that use the full configuration (`run`, `render`,
 /// `check`). Flags win over environment variables, which win over the file.

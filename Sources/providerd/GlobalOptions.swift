@@ -1,8 +1,13 @@
 import ArgumentParser
-import Foundation
 import Logging
 import ProviderdCore
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Options every command that touches the database or the keys shares. They read
 /// the same settings as `providerd run`, with the same precedence: flags, then the

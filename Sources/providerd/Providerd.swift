@@ -1,7 +1,15 @@
 import ArgumentParser
-import Foundation
 import Logging
 import ProviderdCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @main
 struct Providerd: AsyncParsableCommand {
@@ -43,13 +51,13 @@ struct Providerd: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as ExitCode {
-            Foundation.exit(error.rawValue)
+            Glibc.exit(error.rawValue)
         } catch let error where error is ValidationError || error is CleanExit {
             // ArgumentParser's own errors, thrown by a command's `run`: usage, as at parse time.
             exitAfterParsing(error)
         } catch {
-            FileHandle.standardError.write(Data("providerd: error: \(error)\n".utf8))
-            Foundation.exit(ExitStatus.forError(error))
+            try? DescriptorIO.writeAll(STDERR_FILENO, Array("providerd: error: \(error)\n".utf8), path: "standard error")
+            Glibc.exit(ExitStatus.forError(error))
         }
     }
 
@@ -59,9 +67,9 @@ struct Providerd: AsyncParsableCommand {
         let message = fullMessage(for: error)
         if exitCode(for: error) == .success {
             print(message)
-            Foundation.exit(0)
+            Glibc.exit(0)
         }
-        FileHandle.standardError.write(Data((message + "\n").utf8))
-        Foundation.exit(ExitStatus.usage)
+        try? DescriptorIO.writeAll(STDERR_FILENO, Array((message + "\n").utf8), path: "standard error")
+        Glibc.exit(ExitStatus.usage)
     }
 }

@@ -1,6 +1,11 @@
 import ArgumentParser
-import Foundation
 import ProviderdCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 struct UsageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

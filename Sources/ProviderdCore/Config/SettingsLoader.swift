@@ -1,7 +1,12 @@
 import Configuration
-import Foundation
 import Logging
 import SystemPackage
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc

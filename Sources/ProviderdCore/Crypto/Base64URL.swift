@@ -1,37 +1,50 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// URL-safe base64 (RFC 4648 §5) as Python's `base64.urlsafe_b64encode` writes it,
 /// padding included. Decoding is strict: only the URL-safe alphabet, with `=`
 /// padding either complete or absent.
+///
+/// Foundation's standard-alphabet codec does the work; only `+/` and `-_` are
+/// swapped, byte by byte (every token of a render passes through here).
 enum Base64URL {
     static func encode(_ bytes: [UInt8]) -> String {
-        var text = Data(bytes).base64EncodedString()
-        text = text.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-        return text
+        let standard = Data(bytes).base64EncodedData()
+        return String(
+            decoding: standard.map { byte in
+                switch byte {
+                case UInt8(ascii: "+"): UInt8(ascii: "-")
+                case UInt8(ascii: "/"): UInt8(ascii: "_")
+                default: byte
+                }
+            }, as: UTF8.self)
     }
 
     static func decode(_ text: Substring) -> [UInt8]? {
-        var body = text
-        while body.last == "=" { body.removeLast() }
-        let padding = text.count - body.count
+        var body = text.utf8[...]
+        while body.last == UInt8(ascii: "=") { body.removeLast() }
+        let padding = text.utf8.count - body.count
         guard padding <= 2 else { return nil }
-        var standard = ""
+        var standard = [UInt8]()
         standard.reserveCapacity(body.count + 3)
-        for character in body.utf8 {
+        for character in body {
             switch character {
             case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
                 UInt8(ascii: "0")...UInt8(ascii: "9"):
-                standard.unicodeScalars.append(Unicode.Scalar(character))
-            case UInt8(ascii: "-"): standard.append("+")
-            case UInt8(ascii: "_"): standard.append("/")
+                standard.append(character)
+            case UInt8(ascii: "-"): standard.append(UInt8(ascii: "+"))
+            case UInt8(ascii: "_"): standard.append(UInt8(ascii: "/"))
             default: return nil
             }
         }
         let remainder = standard.count % 4
         if remainder == 1 { return nil }
         if padding > 0 && (standard.count + padding) % 4 != 0 { return nil }
-        if remainder != 0 { standard += String(repeating: "=", count: 4 - remainder) }
-        guard let data = Data(base64Encoded: standard) else { return nil }
+        if remainder != 0 { standard += repeatElement(UInt8(ascii: "="), count: 4 - remainder) }
+        guard let data = Data(base64Encoded: Data(standard)) else { return nil }
         return [UInt8](data)
     }
 

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Decrypts active rows. Failures carry the reason (never the token or a value).
 package enum ProviderDecryptor {
@@ -34,13 +38,10 @@ package enum ProviderDecryptor {
     /// jsonb text → compact JSON with sorted keys; must be an object of strings.
     static func compactHeaders(_ text: String?) throws -> String? {
         guard let text else { return nil }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)), let headers = object as? [String: Any],
-            headers.values.allSatisfy({ $0 is String })
-        else {
+        guard let headers = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8)) else {
             throw ConfigurationError("headers must be a JSON object of strings")
         }
         if headers.isEmpty { return nil }
-        let data = try JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        return try HeaderJSON.encode(headers)
     }
 }

@@ -1,4 +1,6 @@
-import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// One line of `providerd check`.
 package struct CheckItem: Sendable, Codable, Equatable {

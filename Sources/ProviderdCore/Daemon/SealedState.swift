@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The last-known-good input of the rendered files, sealed with the primary
 /// Fernet key in `last-good.fernet`, so that providerd restarted (or the host

@@ -1,5 +1,8 @@
-import Foundation
-
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -19,7 +22,7 @@ package final class StateDirectory: Sendable {
         if mkdir(path, 0o700) != 0 && errno != EEXIST {
             throw SystemError("create state directory", path: path)
         }
-        var info = stat()
+        var info = Glibc.stat()
         guard stat(path, &info) == 0, info.st_mode & S_IFMT == S_IFDIR else {
             throw SystemError("use state directory", path: path, code: ENOTDIR)
         }

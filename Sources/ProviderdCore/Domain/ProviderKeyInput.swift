@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Checks on what `keys set` stores, done before anything is encrypted, so that a
 /// value the env file could never carry is refused at the door, not at render time.
@@ -63,8 +67,7 @@ package enum ProviderKeyInput {
             headers[name] = value
         }
         do {
-            let data = try JSONSerialization.data(withJSONObject: headers, options: [.sortedKeys, .withoutEscapingSlashes])
-            return String(decoding: data, as: UTF8.self)
+            return try HeaderJSON.encode(headers)
         } catch {
             throw InputError("header", "cannot be encoded as JSON")
         }

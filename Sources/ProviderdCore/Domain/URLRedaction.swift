@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A URL as it may be shown (`keys list`, logs): a password in its user-info part
 /// (`https://user:PASS@host`) is replaced, never printed.

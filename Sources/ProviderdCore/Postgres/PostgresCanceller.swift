@@ -1,6 +1,11 @@
 import CLibPQ
-import Foundation
 import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 #if canImport(Glibc)
     import Glibc
@@ -50,7 +55,7 @@ package final class PostgresCanceller: @unchecked Sendable {
     /// on a thread of its own (it may never return), and the socket shut down.
     /// The connection is unusable afterwards.
     package func abort() {
-        Thread.detachNewThread { [self] in _ = cancel() }
+        DetachedThread.start { [self] in _ = cancel() }
         closed.withLock { closed in
             if !closed, socket >= 0 { _ = shutdown(socket, Int32(SHUT_RDWR)) }
         }

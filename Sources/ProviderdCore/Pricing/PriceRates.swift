@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The prices one model charges at one moment, as genai-prices' `ModelPrice`
 /// restricted to what a usage record carries: USD per million input, output,

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Model prices from `etc/prices.json` (genai-prices' data, flattened by
 /// `scripts/update-prices`), and the lookup that finds a model string's prices
@@ -127,7 +131,8 @@ package struct PriceTable: Sendable {
     }
 
     func provider(id: String, regexes: RegexCache) -> Provider? {
-        let normalized = id.lowercased().trimmingCharacters(in: .whitespacesAndNewlines)
+        let lowered = id.lowercased()
+        let normalized = String(lowered.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
         if let exact = providers.first(where: { $0.id == normalized }) { return exact }
         return providers.first { $0.providerMatch?.matches(normalized, regexes: regexes) ?? false }
     }
@@ -208,6 +213,6 @@ package struct PriceTable: Sendable {
     }
 
     static func reason(_ error: any Error) -> String {
-        (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription
+        "\(error)"
     }
 }

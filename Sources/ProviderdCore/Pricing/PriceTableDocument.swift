@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The shape of `etc/prices.json` (written by `scripts/update-prices`), decoded
 /// and turned into `PriceTable`'s model with every value checked: decimals that

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Prices records with a `PriceTable`, remembering each model string's lookup.
 /// One pricer per flush pass, used on one thread (it owns a `RegexCache`).

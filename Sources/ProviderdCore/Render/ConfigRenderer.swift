@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Turns decrypted rows into the env file and the model map, keeping each
 /// provider's last good values: a row that stops decrypting, or a value no env

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One service in `models.json`.
 package struct ModelMapEntry: Sendable, Equatable {
@@ -58,27 +62,44 @@ package struct ModelMapEntry: Sendable, Equatable {
     }
 
     /// models.json: pretty, keys sorted, newline-terminated; identical input gives
-    /// identical bytes. `generation` nil renders the content the digest covers.
+    /// identical bytes (those JSONSerialization wrote before: `ModelMapFormatTests`
+    /// compares the two). `generation` nil renders the content the digest covers.
     static func render(services: [String: ModelMapEntry], generation: Int?) -> String {
-        var object: [String: Any] = [:]
-        object["services"] = services.mapValues { entry -> [String: Any] in
-            [
-                "model": entry.model,
-                "provider": entry.provider,
-                "model_name": entry.modelName,
-                "temperature": entry.temperature,
-                "max_tokens": entry.maxTokens.map { $0 as Any } ?? NSNull(),
-                "api_key_configured": entry.apiKeyConfigured,
-            ]
-        }
-        if let generation { object["generation"] = generation }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         // Only a non-finite number can make this fail, and `entries` lets none in.
         do {
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+            let data = try encoder.encode(Document(generation: generation, services: services))
             return String(decoding: data, as: UTF8.self) + "\n"
         } catch {
             preconditionFailure("models.json could not be encoded: \(error)")
         }
+    }
+
+    /// The file's shape: `generation` only when given, `max_tokens` always (null
+    /// when unset).
+    private struct Document: Encodable {
+        var generation: Int?
+        var services: [String: ModelMapEntry]
+    }
+}
+
+extension ModelMapEntry: Encodable {
+    private enum CodingKeys: String, CodingKey {
+        case model, provider, temperature
+        case modelName = "model_name"
+        case maxTokens = "max_tokens"
+        case apiKeyConfigured = "api_key_configured"
+    }
+
+    package func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(model, forKey: .model)
+        try container.encode(provider, forKey: .provider)
+        try container.encode(modelName, forKey: .modelName)
+        try container.encode(temperature, forKey: .temperature)
+        try container.encode(maxTokens, forKey: .maxTokens)
+        try container.encode(apiKeyConfigured, forKey: .apiKeyConfigured)
     }
 }
 

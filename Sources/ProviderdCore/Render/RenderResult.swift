@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The two files' contents for one generation, and what was wrong on the way.
 package struct RenderResult: Sendable, Equatable {

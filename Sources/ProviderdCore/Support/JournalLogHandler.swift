@@ -1,5 +1,8 @@
-import Foundation
 import Logging
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// swift-log handler for stderr. Under systemd (`JOURNAL_STREAM` set) each line
 /// starts with an sd-daemon priority prefix (`<3>` error ... `<7>` debug) so the
@@ -45,6 +48,7 @@ package struct JournalLogHandler: LogHandler {
             let stamp = UTCTimestamp.iso8601(UTCTimestamp.now())
             line = "\(stamp) \(event.level) \(label): \(message)\n"
         }
-        FileHandle.standardError.write(Data(line.utf8))
+        // A log line that cannot be written (stderr closed, a full pipe) is dropped.
+        try? DescriptorIO.writeAll(STDERR_FILENO, Array(line.utf8), path: "standard error")
     }
 }

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Per (service, model, UTC day) totals of spooled records: one row of
 /// `model_usage` each. A plain value type; the flusher writes it in one
