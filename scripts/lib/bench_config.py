@@ -73,35 +73,40 @@ def main():
     listener.execute("LISTEN providerd_config")
     writer = psycopg.connect(url, autocommit=True)
     env_path = env["PROVIDERD_ENV_FILE"]
-    latencies, floors = [], []
-    for i in range(1, args.updates + 1):
-        secret = f"sk-bench-{i}"
-        token = fernet.encrypt(secret.encode()).decode()
-        expected = f"OPENAI_API_KEY={secret}\n".encode()
-        listener.execute("SELECT 1")  # drain anything pending
-        for _ in listener.notifies(timeout=0):
-            pass
-        t0 = time.perf_counter()
-        writer.execute("UPDATE api_keys SET encrypted_key = %s, updated_at = now() WHERE provider = 'openai'", (token,))
-        seen_floor = None
-        seen_file = None
-        while seen_file is None or seen_floor is None:
-            if seen_floor is None:
-                for _ in listener.notifies(timeout=0.0002, stop_after=1):
-                    seen_floor = time.perf_counter() - t0
-            if seen_file is None:
-                try:
-                    with open(env_path, "rb") as handle:
-                        if expected in handle.read():
-                            seen_file = time.perf_counter() - t0
-                except FileNotFoundError:
-                    pass
-            if time.perf_counter() - t0 > 30:
-                sys.exit(f"update {i}: env file {'updated' if seen_file else 'not updated'}, "
-                         f"LISTEN client {'notified' if seen_floor else 'not notified'} within 30 s")
-        latencies.append(seen_file)
-        floors.append(seen_floor)
-        time.sleep(0.03)
+
+    def key_updates(count):
+        latencies, floors = [], []
+        for i in range(1, count + 1):
+            secret = f"sk-bench-{time.time_ns()}"
+            token = fernet.encrypt(secret.encode()).decode()
+            expected = f"OPENAI_API_KEY={secret}\n".encode()
+            listener.execute("SELECT 1")  # drain anything pending
+            for _ in listener.notifies(timeout=0):
+                pass
+            t0 = time.perf_counter()
+            writer.execute("UPDATE api_keys SET encrypted_key = %s, updated_at = now() WHERE provider = 'openai'", (token,))
+            seen_floor = None
+            seen_file = None
+            while seen_file is None or seen_floor is None:
+                if seen_floor is None:
+                    for _ in listener.notifies(timeout=0.0002, stop_after=1):
+                        seen_floor = time.perf_counter() - t0
+                if seen_file is None:
+                    try:
+                        with open(env_path, "rb") as handle:
+                            if expected in handle.read():
+                                seen_file = time.perf_counter() - t0
+                    except FileNotFoundError:
+                        pass
+                if time.perf_counter() - t0 > 30:
+                    sys.exit(f"update {i}: env file {'updated' if seen_file else 'not updated'}, "
+                             f"LISTEN client {'notified' if seen_floor else 'not notified'} within 30 s")
+            latencies.append(seen_file)
+            floors.append(seen_floor)
+            time.sleep(0.03)
+        return latencies, floors
+
+    latencies, floors = key_updates(args.updates)
 
     # Idle RSS after a minute (10 s with --quick), against an idle psql session.
     idle = 10 if args.quick else 60
@@ -164,20 +169,33 @@ def main():
     with open(render_env["PROVIDERD_ENV_FILE"]) as handle:
         rendered_keys = sum(1 for line in handle if line.startswith("BENCH"))
 
+    # The same key updates with those 1,000 keys in api_keys: the daemon reads,
+    # decrypts and renders all of them before the env file changes.
+    ready_event.clear()
+    daemon = subprocess.Popen([args.bin, "run"], env=env, stderr=open(f"{args.work}/daemon.log", "a"))
+    wait_ready()
+    bulk_latencies, bulk_floors = key_updates(args.updates)
+    daemon.terminate()
+    daemon.wait()
+
     ms = lambda s: f"{s * 1000:.1f} ms"
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
     f50, f99 = percentile(floors, 50), percentile(floors, 99)
     print()
     print(f"{'measure':44} {'providerd':>12} {'baseline':>12} {'ratio':>7}  target")
     print(f"{'key update -> env file, p50 (' + str(len(latencies)) + ' updates)':44} {ms(p50):>12} {ms(f50):>12} {p50 / f50:>6.1f}x  -")
-    print(f"{'key update -> env file, p99':44} {ms(p99):>12} {ms(f99):>12} {p99 / f99:>6.1f}x  <= 100 ms")
+    print(f"{'key update -> env file, p99':44} {ms(p99):>12} {ms(f99):>12} {p99 / f99:>6.1f}x  <= 10 ms")
     print(f"{'start -> READY=1, median of 5':44} {ms(statistics.median(ready_times)):>12} {ms(statistics.median(psql_times)):>12} "
           f"{statistics.median(ready_times) / statistics.median(psql_times):>6.1f}x  <= 100 ms")
     print(f"{f'idle RSS after {idle} s':44} {daemon_rss / 1024:>9.1f} MB {psql_rss / 1024:>9.1f} MB {daemon_rss / psql_rss:>6.1f}x  <= 20 MB")
     print(f"{'  of which private (RssAnon)':44} {daemon_anon / 1024:>9.1f} MB {psql_anon / 1024:>9.1f} MB {daemon_anon / max(psql_anon, 1):>6.1f}x  -")
     print(f"{'statements per idle poll':44} {len(statements) / polls:>12.2f} {'':>12} {'':>7}  1 small query")
-    print(f"{f'render with 1,000 keys ({rendered_keys} written), median':44} {ms(statistics.median(render_times)):>12} "
+    print(f"{f'providerd render, 1,000 keys ({rendered_keys}), median':44} {ms(statistics.median(render_times)):>12} "
           f"{ms(statistics.median(python_times)):>12} {statistics.median(render_times) / statistics.median(python_times):>6.1f}x  -")
+    b50, b99 = percentile(bulk_latencies, 50), percentile(bulk_latencies, 99)
+    g50, g99 = percentile(bulk_floors, 50), percentile(bulk_floors, 99)
+    print(f"{'  with 1,000 keys in api_keys, p50':44} {ms(b50):>12} {ms(g50):>12} {b50 / g50:>6.1f}x  -")
+    print(f"{'  with 1,000 keys in api_keys, p99':44} {ms(b99):>12} {ms(g99):>12} {b99 / g99:>6.1f}x  <= 10 ms")
     print("baselines: a psycopg LISTEN client on the same commits; `psql -c 'SELECT 1'`; an idle psql session;")
     print("           Python cryptography decrypting the same 1,000 tokens in-process")
     kinds = sorted(set(line.split(":", 2)[-1].strip()[:70] for line in statements))

@@ -12,15 +12,15 @@
 /// swapped, byte by byte (every token of a render passes through here).
 enum Base64URL {
     static func encode(_ bytes: [UInt8]) -> String {
-        let standard = Data(bytes).base64EncodedData()
-        return String(
-            decoding: standard.map { byte in
-                switch byte {
-                case UInt8(ascii: "+"): UInt8(ascii: "-")
-                case UInt8(ascii: "/"): UInt8(ascii: "_")
-                default: byte
-                }
-            }, as: UTF8.self)
+        var text = [UInt8](Data(bytes).base64EncodedData())
+        for index in text.indices {
+            if text[index] == UInt8(ascii: "+") {
+                text[index] = UInt8(ascii: "-")
+            } else if text[index] == UInt8(ascii: "/") {
+                text[index] = UInt8(ascii: "_")
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     static func decode(_ text: Substring) -> [UInt8]? {

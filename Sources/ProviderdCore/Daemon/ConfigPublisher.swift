@@ -20,6 +20,8 @@ package struct ConfigPublisher {
     private(set) var settings: ProviderdSettings
     private(set) var keyring: FernetKeyring
     private var renderer: ConfigRenderer
+    /// Rows decrypted at the last publish, reused while unchanged (this keyring's).
+    private var decryptions = DecryptionCache()
     private var generations: GenerationStore
     private let state: StateDirectory
     private let logger: Logger
@@ -28,6 +30,9 @@ package struct ConfigPublisher {
     private var reportedServices: Set<ServiceProblem> = []
     private var failures = RepeatingFailureLog()
     private var publishedOnce = false
+    /// An output was written and not yet fsynced (that failed): the next publish
+    /// syncs again even when the bytes are unchanged.
+    private var outputsToSync = false
     /// Providers shown before `api_keys` went empty; 0 while rows show.
     private var vanishedFrom = 0
 
@@ -35,7 +40,9 @@ package struct ConfigPublisher {
         self.settings = settings
         self.keyring = keyring
         self.renderer = ConfigRenderer(table: EnvNameTable(overrides: settings.envNameOverrides))
-        self.generations = try GenerationStore(directory: state)
+        var generations = try GenerationStore(directory: state)
+        generations.raise(toAtLeast: OutputGeneration.highest(envFile: settings.envFile, modelMap: settings.modelMap))
+        self.generations = generations
         self.state = state
         self.logger = logger
         // A write killed before its rename (SIGKILL, a power cut) leaves its
@@ -53,6 +60,7 @@ package struct ConfigPublisher {
         next.stateDir = settings.stateDir
         settings = next
         self.keyring = keyring
+        decryptions = DecryptionCache()
         renderer.table = EnvNameTable(overrides: next.envNameOverrides)
     }
 
@@ -76,7 +84,7 @@ package struct ConfigPublisher {
             vanishedFrom = 0
             logger.notice("api_keys shows rows again", metadata: ["rows": "\(snapshot.keys.count)"])
         }
-        let candidates = ProviderDecryptor.decrypt(snapshot.keys, keyring: keyring)
+        let candidates = decryptions.decrypt(snapshot.keys, keyring: keyring)
         var result = renderer.render(candidates: candidates, services: snapshot.services)
         result.vanishedProviders = vanishedFrom
         report(result)
@@ -113,19 +121,41 @@ package struct ConfigPublisher {
 
     /// `digest`: `result.digest`, computed once per publish by the caller (a JSON
     /// encoding and a SHA-256 of both files' content).
+    ///
+    /// The order is what agents wait on, then what a restart needs:
+    /// 1. the model map, then the env file (each: temp file, rename), so that a
+    ///    reader who sees generation N in the env file finds a map at N or later.
+    ///    Nothing is fsynced before: both files are derived, and every start
+    ///    renders and rewrites them before READY=1, so no agent reads a copy a
+    ///    power cut left short;
+    /// 2. then, off that path: both files and their directories fsynced, the
+    ///    generation counter, and the sealed state, each durable before the next.
+    /// A kill anywhere leaves each file whole (the page cache keeps what was
+    /// written). Between the two renames the map is one ahead of the env file until
+    /// the next start, which numbers from the highest generation either file
+    /// carries (`OutputGeneration`) and rewrites both.
     private mutating func write(_ result: RenderResult, digest: String? = nil, sealing services: [ServiceConfig]?, now: Double) -> Outcome {
         let digest = digest ?? result.digest
         do {
             let previous = generations.generation
-            let generation = try generations.generation(for: digest)
+            let generation = generations.next(for: digest)
             // Root rendering for the service (cron) writes files the service can
             // replace: owned as configured, else as the state directory is.
             let owner = settings.outputOwner ?? state.adoptedOwner?.uid
             let group = settings.outputGroup ?? state.adoptedOwner?.gid
             let mapWriter = AtomicFileWriter(mode: settings.modelMapMode, owner: owner, group: group)
             let envWriter = AtomicFileWriter(mode: 0o600, owner: owner, group: group)
-            let wroteMap = try mapWriter.writeIfChanged(Array(result.modelMap(generation: generation).utf8), to: settings.modelMap)
-            let wroteEnv = try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: settings.envFile)
+            let wroteMap = try mapWriter.writeIfChanged(
+                Array(result.modelMap(generation: generation).utf8), to: settings.modelMap, deferSync: true)
+            let wroteEnv = try envWriter.writeIfChanged(
+                Array(result.envFile(generation: generation).utf8), to: settings.envFile, deferSync: true)
+            // Agents see the change from here on; the rest makes it durable.
+            outputsToSync = outputsToSync || wroteMap || wroteEnv
+            if outputsToSync {
+                try AtomicFileWriter.sync([settings.modelMap, settings.envFile])
+                outputsToSync = false
+            }
+            try generations.persist(generation, digest: digest)
             if let services, digest != sealedDigest {
                 // Rows the map cannot carry (a NaN temperature) are not sealed either.
                 let sealed = SealedState(

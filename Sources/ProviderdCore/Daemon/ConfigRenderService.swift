@@ -300,13 +300,15 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         }
     }
 
-    /// A burst of changes (a script updating many rows) becomes one render: keep
-    /// collecting while NOTIFYs arrive within 10 ms of each other, for at most 200 ms.
+    /// Takes the NOTIFYs already delivered, without waiting for more: the render
+    /// starts at once (an agent waits on it). A burst (a script updating many rows)
+    /// still costs few renders: what arrives during a render is taken here in one
+    /// go before the next. Bounded, so that a flood cannot hold the loop.
     private func collectNotifications() throws {
         let session = try currentSession()
         let deadline = clock() + 0.2
         while clock() < deadline {
-            let outcome = try session.listener.waitForNotifications(timeout: .milliseconds(10), wakeDescriptor: wakeup.descriptor)
+            let outcome = try session.listener.waitForNotifications(timeout: .zero, wakeDescriptor: wakeup.descriptor)
             guard case .notified = outcome else { return }
         }
     }

@@ -78,6 +78,31 @@ package final class PostgresConnection {
         try consume(PQexec(handle, sql))
     }
 
+    /// Runs fixed statements (no parameters), separated by `;`, in one round trip
+    /// (the simple query protocol) and returns each one's result, in order. A
+    /// failing statement ends the rest; its error is thrown once every result has
+    /// been read, so the connection stays usable (a transaction the script opened
+    /// is then aborted: roll it back).
+    package func queries(_ script: String) throws(PostgresError) -> [PostgresResult] {
+        guard PQsendQuery(handle, script) == 1 else {
+            throw PostgresError(kind: .connection, message: Self.trimmed(PQerrorMessage(handle)))
+        }
+        var results: [PostgresResult] = []
+        var failure: PostgresError?
+        while let result = PQgetResult(handle) {
+            guard failure == nil else {
+                PQclear(result)
+                continue
+            }
+            do { results.append(try consume(result)) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        if PQstatus(handle) != CONNECTION_OK {
+            throw PostgresError(kind: .connection, message: Self.trimmed(PQerrorMessage(handle)))
+        }
+        return results
+    }
+
     /// Runs `body` inside BEGIN/COMMIT; any error rolls back and is rethrown.
     package func transaction<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try query("BEGIN")

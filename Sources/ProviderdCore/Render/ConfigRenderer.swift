@@ -11,7 +11,12 @@
 ///
 /// A plain value type: no I/O, so every rule is tested without a database.
 package struct ConfigRenderer: Sendable {
-    package var table: EnvNameTable
+    package var table: EnvNameTable {
+        didSet { names = [:] }
+    }
+    /// Each provider's names under `table`, worked out once (a render of a
+    /// thousand providers would otherwise derive a thousand names again).
+    private var names: [String: Result<EnvNameTable.Names, EnvNameError>] = [:]
     /// The values each provider last rendered with. Sealed into the state directory.
     package private(set) var lastGood: [String: ProviderSecrets]
     /// Each service's last written entry, for a row that stops being writable.
@@ -20,6 +25,13 @@ package struct ConfigRenderer: Sendable {
     package init(table: EnvNameTable, lastGood: [String: ProviderSecrets] = [:]) {
         self.table = table
         self.lastGood = lastGood
+    }
+
+    /// A provider whose values go into this render.
+    struct Accepted {
+        var secrets: ProviderSecrets
+        var names: EnvNameTable.Names
+        var quoted: Quoted
     }
 
     struct Claim {
@@ -34,7 +46,9 @@ package struct ConfigRenderer: Sendable {
     ) -> RenderResult {
         var problems: [ProviderProblem] = []
         var stale: [String] = []
-        var accepted: [String: (secrets: ProviderSecrets, names: EnvNameTable.Names, quoted: Quoted)] = [:]
+        // In provider order; a provider that loses a name conflict is dropped below.
+        var accepted: [Accepted] = []
+        accepted.reserveCapacity(candidates.count)
 
         for provider in candidates.keys.sorted() {
             var chosen: ProviderSecrets?
@@ -47,52 +61,58 @@ package struct ConfigRenderer: Sendable {
             // Names first: a provider whose names cannot be used has no fallback.
             let names: EnvNameTable.Names
             do {
-                names = try table.names(for: provider)
+                names = try self.names(for: provider)
             } catch {
                 problems.append(ProviderProblem(provider: error.provider, reason: error.message))
                 continue
             }
             if let secrets = chosen {
                 do {
-                    accepted[provider] = (secrets, names, try Quoted(secrets))
+                    accepted.append(Accepted(secrets: secrets, names: names, quoted: try Quoted(secrets)))
                     continue
                 } catch {
                     problems.append(ProviderProblem(provider: provider, reason: error.reason))
                 }
             }
             if let previous = lastGood[provider], let quoted = try? Quoted(previous) {
-                accepted[provider] = (previous, names, quoted)
+                accepted.append(Accepted(secrets: previous, names: names, quoted: quoted))
                 stale.append(provider)
             }
         }
 
         // Two providers claiming the same own name (e.g. foo-bar and foo_bar): neither gets it.
         var owners: [String: [String]] = [:]
-        for (provider, entry) in accepted {
-            for name in ownNames(entry.names, entry.secrets) { owners[name, default: []].append(provider) }
+        owners.reserveCapacity(accepted.count * 2)
+        for entry in accepted {
+            for name in ownNames(entry.names, entry.secrets) { owners[name, default: []].append(entry.secrets.provider) }
         }
+        var conflicted: Set<String> = []
         for (name, claimants) in owners where claimants.count > 1 {
-            for provider in claimants.sorted() where accepted.removeValue(forKey: provider) != nil {
+            for provider in claimants.sorted() where conflicted.insert(provider).inserted {
                 let others = claimants.filter { $0 != provider }.sorted().joined(separator: ", ")
                 problems.append(ProviderProblem(provider: provider, reason: "its variable \(name) is also claimed by \(others)"))
             }
         }
+        if !conflicted.isEmpty { accepted.removeAll { conflicted.contains($0.secrets.provider) } }
 
         var claims: [String: Claim] = [:]
+        claims.reserveCapacity(accepted.count * 2)
         func claim(_ name: String, _ provider: String, _ priority: Int, _ value: String) {
             if let existing = claims[name], existing.priority <= priority { return }
             claims[name] = Claim(provider: provider, priority: priority, value: value)
         }
-        for (provider, entry) in accepted {
+        var lastGood: [String: ProviderSecrets] = [:]
+        lastGood.reserveCapacity(accepted.count)
+        for entry in accepted {
+            let provider = entry.secrets.provider
             for name in entry.names.ownKeyNames { claim(name, provider, 0, entry.quoted.apiKey) }
             for name in entry.names.aliasKeyNames { claim(name, provider, 1, entry.quoted.apiKey) }
             if let url = entry.quoted.baseURL { claim(entry.names.baseURLName, provider, 0, url) }
             if let headers = entry.quoted.headers { claim(entry.names.headersName, provider, 0, headers) }
+            lastGood[provider] = entry.secrets
         }
-
-        var lastGood: [String: ProviderSecrets] = [:]
-        for (provider, entry) in accepted { lastGood[provider] = entry.secrets }
         self.lastGood = lastGood
+        if names.count > candidates.count { names = names.filter { candidates[$0.key] != nil } }
 
         let lines = claims.keys.sorted().map { "\($0)=\(claims[$0]!.value)" }
         let withKeys = Set(claims.values.map(\.provider))
@@ -109,6 +129,13 @@ package struct ConfigRenderer: Sendable {
             staleProviders: stale.sorted(),
             providersWithKeys: withKeys,
             serviceProblems: unwritable.sorted { $0.service < $1.service })
+    }
+
+    private mutating func names(for provider: String) throws(EnvNameError) -> EnvNameTable.Names {
+        if let known = names[provider] { return try known.get() }
+        let result = Result { () throws(EnvNameError) in try table.names(for: provider) }
+        names[provider] = result
+        return try result.get()
     }
 
     private func ownNames(_ names: EnvNameTable.Names, _ secrets: ProviderSecrets) -> [String] {

@@ -33,8 +33,9 @@ package struct AtomicFileWriter: Sendable {
 
     /// Writes `bytes` to `path` unless the file already holds exactly them, and
     /// fixes mode and owner when they differ. Returns whether bytes were written.
+    /// `deferSync`: see `write`.
     @discardableResult
-    package func writeIfChanged(_ bytes: [UInt8], to path: String) throws(SystemError) -> Bool {
+    package func writeIfChanged(_ bytes: [UInt8], to path: String, deferSync: Bool = false) throws(SystemError) -> Bool {
         // Only a regular file of ours is kept: a symlink (or anything else) at the
         // output path is replaced by the rename, never followed, never chmod'ed.
         var info = stat()
@@ -42,11 +43,16 @@ package struct AtomicFileWriter: Sendable {
             try fixAttributes(path)
             return false
         }
-        try write(bytes, to: path)
+        try write(bytes, to: path, deferSync: deferSync)
         return true
     }
 
-    package func write(_ bytes: [UInt8], to path: String) throws(SystemError) {
+    /// `deferSync` leaves durability to the caller, who calls `sync(_:)` once
+    /// readers may see the file: for derived files that every start rewrites
+    /// before anyone reads them, so that readers need not wait on the disk. A kill
+    /// changes nothing (the page cache keeps the bytes); a power cut before the
+    /// caller's sync may leave the file short, which the next start repairs.
+    package func write(_ bytes: [UInt8], to path: String, deferSync: Bool = false) throws(SystemError) {
         let directory = Self.directory(of: path)
         var template = Array("\(path).tmp-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -67,11 +73,13 @@ package struct AtomicFileWriter: Sendable {
                 }
             }
             try DescriptorIO.writeAll(fd, bytes, path: temporary)
-            guard fsync(fd) == 0 else { throw SystemError("fsync", path: temporary) }
+            if !deferSync {
+                guard fsync(fd) == 0 else { throw SystemError("fsync", path: temporary) }
+            }
         }
         guard rename(temporary, path) == 0 else { throw SystemError("rename to", path: path) }
         renamed = true
-        try Self.syncDirectory(directory)
+        if !deferSync { try Self.syncDirectory(directory) }
     }
 
     /// Removes the temporary files (`<path>.tmp-XXXXXX`) a write killed before its
@@ -109,6 +117,24 @@ package struct AtomicFileWriter: Sendable {
     static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Makes files written with `deferSync` durable: each file's bytes, then each
+    /// of their directories (the renames). A file that is gone is skipped.
+    package static func sync(_ paths: [String]) throws(SystemError) {
+        for path in paths {
+            let fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+            if fd < 0 {
+                if errno == ENOENT { continue }
+                throw SystemError("open", path: path)
+            }
+            defer { close(fd) }
+            guard fsync(fd) == 0 else { throw SystemError("fsync", path: path) }
+        }
+        var synced: Set<String> = []
+        for directory in paths.map(directory(of:)) where synced.insert(directory).inserted {
+            try syncDirectory(directory)
+        }
     }
 
     /// Makes a rename durable.

@@ -20,6 +20,45 @@ struct DaemonBookkeepingTests {
         #expect(try reopened.generation(for: "a") == 3)
     }
 
+    @Test("the number is chosen before the files are written and recorded after; files one ahead raise it, so the next content gets a number of its own")
+    func generationAfterTheFiles() throws {
+        let directory = try TemporaryDirectory()
+        let state = try StateDirectory(path: directory.file("state"))
+        var store = try GenerationStore(directory: state)
+        #expect(try store.generation(for: "a") == 1)
+        #expect(store.next(for: "b") == 2)
+        #expect(try GenerationStore(directory: state).generation == 1, "nothing written before persist")
+        try store.persist(2, digest: "b")
+        #expect(try GenerationStore(directory: state).generation == 2)
+
+        // Killed after the env file showed 3 for "c", before the counter: the start
+        // sees 3 in the files; whatever it renders next is 4, even "c" again.
+        var restarted = try GenerationStore(directory: state)
+        restarted.raise(toAtLeast: 3)
+        #expect(restarted.next(for: "c") == 4)
+        #expect(restarted.next(for: "b") == 4)
+        restarted.raise(toAtLeast: 1)
+        #expect(restarted.generation == 3, "never lowered")
+    }
+
+    @Test("the generation the files carry: the env file's last line, the map's member; junk and absent files give 0")
+    func outputGeneration() throws {
+        #expect(OutputGeneration.inEnvFile(Array("A=1\nPROVIDERD_GENERATION=42\n".utf8)) == 42)
+        #expect(OutputGeneration.inEnvFile(Array("A=1\n".utf8)) == nil)
+        #expect(OutputGeneration.inModelMap(Array("{\n  \"generation\" : 7,\n  \"services\" : {}\n}\n".utf8)) == 7)
+        #expect(OutputGeneration.inModelMap(Array("{\"servi".utf8)) == nil)
+        let directory = try TemporaryDirectory()
+        let env = directory.file("providers.env"), map = directory.file("models.json")
+        #expect(OutputGeneration.highest(envFile: env, modelMap: map) == 0)
+        try "PROVIDERD_GENERATION=5\n".write(toFile: env, atomically: true, encoding: .utf8)
+        try "{\"generation\": 6, \"services\": {}}".write(toFile: map, atomically: true, encoding: .utf8)
+        #expect(OutputGeneration.highest(envFile: env, modelMap: map) == 6)
+        // A FIFO at the map's path is not opened (it would block the start).
+        try FileManager.default.removeItem(atPath: map)
+        #expect(mkfifo(map, 0o600) == 0)
+        #expect(OutputGeneration.highest(envFile: env, modelMap: map) == 5)
+    }
+
     @Test("the sealed state opens with the key that sealed it, never holds clear text, and refuses another key")
     func sealed() throws {
         let directory = try TemporaryDirectory()
