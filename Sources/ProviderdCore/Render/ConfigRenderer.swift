@@ -17,6 +17,9 @@ package struct ConfigRenderer: Sendable {
     /// Each provider's names under `table`, worked out once (a render of a
     /// thousand providers would otherwise derive a thousand names again).
     private var names: [String: Result<EnvNameTable.Names, EnvNameError>] = [:]
+    /// The providers' and the variable names' order at the last render.
+    private var providerOrder = KeyOrder()
+    private var nameOrder = KeyOrder()
     /// The values each provider last rendered with. Sealed into the state directory.
     package private(set) var lastGood: [String: ProviderSecrets]
     /// Each service's last written entry, for a row that stops being writable.
@@ -50,7 +53,7 @@ package struct ConfigRenderer: Sendable {
         var accepted: [Accepted] = []
         accepted.reserveCapacity(candidates.count)
 
-        for provider in candidates.keys.sorted() {
+        for provider in providerOrder.sorted(candidates) {
             var chosen: ProviderSecrets?
             switch candidates[provider]! {
             case .success(let secrets):
@@ -114,7 +117,7 @@ package struct ConfigRenderer: Sendable {
         self.lastGood = lastGood
         if names.count > candidates.count { names = names.filter { candidates[$0.key] != nil } }
 
-        let lines = claims.keys.sorted().map { "\($0)=\(claims[$0]!.value)" }
+        let lines = nameOrder.sorted(claims).map { "\($0)=\(claims[$0]!.value)" }
         let withKeys = Set(claims.values.map(\.provider))
         var unwritable: [ServiceProblem] = []
         var entries = ModelMapEntry.entries(for: services, providersWithKeys: withKeys, unwritable: &unwritable)

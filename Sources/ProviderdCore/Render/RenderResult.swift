@@ -27,11 +27,20 @@ package struct RenderResult: Sendable, Equatable {
     /// What the generation counts: the rendered content without the generation.
     package var digest: String {
         let json = ModelMapEntry.render(services: services, generation: nil)
-        return Fingerprint.sha256Hex(of: Array((envLines.joined(separator: "\n") + "\u{0}" + json).utf8))
+        var content = envBody
+        content.append("\u{0}")
+        content.append(json)
+        return Fingerprint.sha256Hex(of: Array(content.utf8))
     }
 
+    /// The lines, newline-separated, without the generation line.
+    private var envBody: String { envLines.joined(separator: "\n") }
+
     package func envFile(generation: Int) -> String {
-        (envLines + ["PROVIDERD_GENERATION=\(generation)"]).joined(separator: "\n") + "\n"
+        var text = envBody
+        if !envLines.isEmpty { text.append("\n") }
+        text.append("PROVIDERD_GENERATION=\(generation)\n")
+        return text
     }
 
     package func modelMap(generation: Int) -> String {
