@@ -7,12 +7,21 @@ let package = Package(
     products: [
         .executable(name: "providerd", targets: ["providerd"])
     ],
+    // YAML: the config file (/etc/providerd/providerd.yaml), through swift-configuration's
+    // YAML trait (Yams, which needs full Foundation and ICU). On by default and in the
+    // package; scripts/bench-memory builds once without it to measure what it costs.
+    traits: [
+        .trait(name: "YAML", description: "Read the YAML config file (swift-configuration's YAML trait)."),
+        .default(enabledTraits: ["YAML"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
-        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: ["YAML"]),
+        .package(
+            url: "https://github.com/apple/swift-configuration", from: "1.4.0",
+            traits: [.trait(name: "YAML", condition: .when(traits: ["YAML"]))]),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
     ],
     targets: [

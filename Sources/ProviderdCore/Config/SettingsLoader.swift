@@ -73,15 +73,23 @@ package struct SettingsLoader: Sendable {
     package func load() async throws -> ProviderdSettings {
         let path = configFile ?? Self.defaultConfigFile
         let skip = configFile == nil && skipUnreadableDefault && access(path, F_OK) == 0 && access(path, R_OK) != 0
-        var file: FileProvider<YAMLSnapshot>?
+        var file: (any ConfigProvider)?
         // A file of comments only (every line of the shipped example commented out)
         // is an empty document, which the YAML provider refuses as "not a mapping".
         if !skip && !Self.holdsOnlyComments(path) {
-            do {
-                file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path), allowMissing: configFile == nil)
-            } catch {
-                throw ConfigurationError("config file \(path): \(error)")
-            }
+            #if YAML
+                do {
+                    file = try await FileProvider<YAMLSnapshot>(filePath: FilePath(path), allowMissing: configFile == nil)
+                } catch {
+                    throw ConfigurationError("config file \(path): \(error)")
+                }
+            #else
+                // A build without the YAML trait (scripts/bench-memory's comparison)
+                // reads flags and the environment only.
+                if configFile != nil || access(path, F_OK) == 0 {
+                    throw ConfigurationError("config file \(path): this build has no YAML support (the YAML trait is off)")
+                }
+            #endif
         }
         var flagValues: [AbsoluteConfigKey: ConfigValue] = [:]
         for (key, value) in flags {

@@ -37,13 +37,14 @@ package enum ProviderdDaemon {
         let spoolLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let flushLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let usage = try UsageService.makeIntake(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
-        let flusher = UsageFlusher(
-            intake: usage.intake, idLog: usage.idLog, instance: usage.instance, host: usage.host, loop: flushLoop.next(),
-            settings: settings, prices: prices, logger: logger)
+        // The spool, the id table, ids.log and the stats board, opened once: the
+        // intake fills them, the flusher empties them.
+        let (storage, ids) = try UsageStorage.open(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
+        let intake = UsageIntake(storage: storage, ids: ids, maxBytes: settings.spoolMaxBytes)
+        let flusher = UsageFlusher(storage: storage, loop: flushLoop.next(), settings: settings, prices: prices, logger: logger)
         await flusher.reportStatus(to: reporter)
         let usageService = UsageService(
-            settings: settings, intake: usage.intake, flusher: flusher, group: eventLoops,
+            settings: settings, intake: intake, flusher: flusher, group: eventLoops,
             inherited: inherited, logger: logger)
         var services = [
             ServiceGroupConfiguration.ServiceConfiguration(service: usageService),

@@ -13,23 +13,23 @@ import Synchronization
     import Glibc
 #endif
 
-/// Moves spooled usage into `model_usage`: every `usage.flush_interval` it seals
-/// the active segment and writes each sealed one (oldest first) in its own
-/// transaction. Connection loss, serialization failures and deadlocks are retried
-/// with backoff; a segment the database refuses for good (a constraint, a
-/// permission, an overflow) is quarantined and the rest flows on. A segment
-/// leaves the spool only after its transaction committed.
+/// Moves spooled usage into `model_usage`: the pass scheduler. Every
+/// `usage.flush_interval` it seals the active segment and hands each sealed one
+/// (oldest first) to the `SegmentCommitter`, which writes it in its own
+/// transaction; the `IdCheckpointer` writes the id table out now and then.
+/// Connection loss, serialization failures and deadlocks are retried with
+/// backoff; a segment the database refuses for good (a constraint, a permission,
+/// an overflow) is quarantined and the rest flows on. A segment leaves the spool
+/// only after its transaction committed. Each pass ends with a STATUS summary; a
+/// stop gets one bounded last pass (`finalFlush`).
 ///
 /// Its executor is a dedicated event loop thread that serves nothing else (least
 /// of all the usage socket): libpq, the `ids.log` fsyncs and the id table's msync
 /// block it directly. What others call while a statement may be blocked (`update`
 /// on SIGHUP, `finalFlush`'s timeout) is nonisolated.
 package actor UsageFlusher {
-    private let intake: UsageIntake
     private let spool: Spool
     private let stats: UsageStatsBoard
-    private let idLog: IdLog
-    private let instance: String
     private let loop: any EventLoop
     private let logger: Logger
     private var settings: ProviderdSettings
@@ -46,27 +46,19 @@ package actor UsageFlusher {
     /// The cancel request of the connection a statement is running on, so that a
     /// stop can interrupt a flush blocked on a lock or a slow server.
     private nonisolated let running = RunningStatement()
-    /// Ids of committed segments that `ids.log` could not take yet (a full disk).
-    private var unloggedIDs: [(id: String, acceptedAt: Int64)] = []
-    private var idLogFailing = FailureLatch()
-    /// Monotonic (`MonotonicSeconds`), as every interval here.
-    private var lastCheckpoint = MonotonicSeconds.now()
+    private var committer: SegmentCommitter
+    private var checkpointer: IdCheckpointer
     private var firstPass = true
-    private var checkpointFailing = FailureLatch()
     private var registration: InstanceRegistration
-    static let checkpointInterval = 60.0
-    static let minimumCheckpointInterval = 5.0
 
-    package init(
-        intake: UsageIntake, idLog: IdLog, instance: String, host: HostIdentity = .current, loop: any EventLoop,
-        settings: ProviderdSettings, prices: PriceTable?, logger: Logger
-    ) {
-        self.registration = InstanceRegistration(instance: instance, host: host)
-        self.intake = intake
-        self.spool = intake.spool
-        self.stats = intake.stats
-        self.idLog = idLog
-        self.instance = instance
+    /// `storage`: the spool, stats, id table and `ids.log` the intake fills, opened
+    /// once (`UsageStorage.open`).
+    package init(storage: UsageStorage, loop: any EventLoop, settings: ProviderdSettings, prices: PriceTable?, logger: Logger) {
+        self.registration = InstanceRegistration(instance: storage.instance, host: storage.host)
+        self.spool = storage.spool
+        self.stats = storage.stats
+        self.committer = SegmentCommitter(spool: storage.spool, idLog: storage.idLog, instance: storage.instance, logger: logger)
+        self.checkpointer = IdCheckpointer(table: storage.idTable, idLog: storage.idLog, now: MonotonicSeconds.now())
         self.loop = loop
         self.settings = settings
         self.prices = prices
@@ -177,9 +169,9 @@ package actor UsageFlusher {
             logger.error("cannot seal the usage spool", metadata: ["error": "\(error)"])
             return false
         }
-        if !unloggedIDs.isEmpty, logIDs(unloggedIDs) {
-            logger.notice("ids of flushed usage written to ids.log again", metadata: ["ids": "\(unloggedIDs.count)"])
-            unloggedIDs = []
+        let relogged = committer.logKept()
+        if relogged > 0 {
+            logger.notice("ids of flushed usage written to ids.log again", metadata: ["ids": "\(relogged)"])
         }
         for segment in segments {
             if Task.isCancelled { return false }
@@ -193,16 +185,12 @@ package actor UsageFlusher {
                 guard running.set(connection.canceller), !Task.isCancelled else { return false }
                 var pricer = UsagePricer(table: prices, unknown: unknown)
                 let flush = SegmentFlush(segment: bytes, pricer: &pricer)
-                let result = try await write(flush, segment: segment, store: UsageFlushStore(connection: connection))
+                let result = try await committer.commit(flush, segment: segment, store: UsageFlushStore(connection: connection))
                 // Committed: from here the segment must leave the spool whatever happens,
                 // or a full disk holds it (and the space it takes) for ever.
-                let logged = logIDs(result.ids)
+                let logged = committer.log(result.ids)
                 try await spool.remove(segment)
-                if !logged, !(logIDs(result.ids)) {
-                    // Still no room: the ids stay in memory (the window has them) and are
-                    // written at the next pass.
-                    unloggedIDs += result.ids
-                }
+                committer.keep(result.ids, logged: logged)
                 record(result, segment: segment)
             } catch let error as PostgresError where error.isRetryable {
                 connection = nil
@@ -226,7 +214,7 @@ package actor UsageFlusher {
         if let connection, registration.isDue(now: MonotonicSeconds.now()) {
             registration.refresh(on: connection, now: MonotonicSeconds.now(), logger: logger)
         }
-        await checkpointIDs(force: false)
+        checkpointIDs(force: false)
         if !segments.isEmpty, stats.current.spooledBytes == 0 {
             // A burst is over: hand the allocator's free pages back to the system.
             MemoryTrim.now()
@@ -237,76 +225,18 @@ package actor UsageFlusher {
         return true
     }
 
-    /// Writes the id table out and empties `ids.log`, whose ids it holds (they
-    /// entered the table when their records were accepted): every minute, every 5 s
-    /// while the log is over 8 MiB, and at a stop. Also makes durable the ids `ids.log` could
-    /// not take (a full disk).
-    func checkpointIDs(force: Bool) async {
-        let now = MonotonicSeconds.now()
-        // Often enough that a restart after a crash replays little of ids.log (at
-        // most a few seconds of ids), rarely enough that writing the table out does
-        // not become the flusher's work.
-        let due =
-            now - lastCheckpoint >= Self.checkpointInterval
-            || (now - lastCheckpoint >= Self.minimumCheckpointInterval && idLog.size > 8 << 20)
-        guard force || due else { return }
-        let syncer = intake.idSyncer
-        do {
-            try syncer.sync()
-            try idLog.truncate()
-            lastCheckpoint = now
-            unloggedIDs = []
-            await intake.refreshTableBytes()
-        } catch {
-            // Tried again at the next interval, not at every pass; logged once a run of failures.
-            lastCheckpoint = now
-            if checkpointFailing.failed() {
+    /// The id table out and `ids.log` emptied, when the `IdCheckpointer` finds it due
+    /// (or `force`: a stop).
+    func checkpointIDs(force: Bool) {
+        switch checkpointer.checkpoint(force: force, now: MonotonicSeconds.now()) {
+        case .skipped:
+            break
+        case .written:
+            committer.checkpointed()
+        case .failed(let error, let report):
+            if report {
                 logger.error("cannot write the id table out; ids.log keeps the ids meanwhile", metadata: ["error": "\(error)"])
             }
-            return
-        }
-        checkpointFailing.succeeded()
-    }
-
-    /// Appends ids of a committed segment to `ids.log` (fsync on the database
-    /// thread). A failure (a full disk) is logged once per run of failures; the
-    /// caller frees space by removing the segment and tries again.
-    private func logIDs(_ ids: [(id: String, acceptedAt: Int64)]) -> Bool {
-        do {
-            try idLog.append(ids)
-            idLogFailing.succeeded()
-            return true
-        } catch {
-            if idLogFailing.failed() {
-                logger.error(
-                    "cannot write ids.log; the segment is removed anyway and its ids are kept in memory until it can be written",
-                    metadata: ["error": "\(error)"])
-            }
-            return false
-        }
-    }
-
-    /// One segment's transaction: BEGIN and the flush-log check, the rows, the
-    /// refused rows' and unreadable lines into quarantine, then the log row and
-    /// COMMIT. Anything failing on the way rolls it all back.
-    private func write(_ flush: SegmentFlush, segment: String, store: UsageFlushStore) async throws -> SegmentFlush.Result {
-        // The instance the segment was written under, which its name carries: the
-        // state directory may have taken another identity since (a copy on a new host).
-        let instance = SegmentName(parsing: segment)?.instance ?? self.instance
-        if try store.begin(instance: instance, segment: segment) {
-            return flush.result(alreadyFlushed: true, refused: [])
-        }
-        do {
-            let aggregate = flush.aggregate
-            let refused = try store.add(aggregate)
-            let setAside = flush.setAside(refused: refused)
-            // Also when empty: an earlier attempt's rolled-back quarantine file goes.
-            try await spool.quarantine(lines: setAside, of: segment)
-            try store.commit(instance: instance, segment: segment, records: aggregate.records)
-            return flush.result(alreadyFlushed: false, refused: refused)
-        } catch {
-            store.rollback()
-            throw error
         }
     }
 

@@ -47,54 +47,37 @@ package actor UsageIntake {
 
     package nonisolated func noteRefused(_ count: Int = 1) { stats.update { $0.refused += Int64(count) } }
 
-    /// Rebuilds the id window from the spool's unflushed segments and the id log
-    /// of flushed ones (`idLog` lines: `acceptedAt id`), then hands `files` to a
-    /// `Spool` on `loop` (a thread of its own; never the socket's).
-    /// `idTable` is the id window's file (nil: in memory only); it is opened, not
-    /// rebuilt, and the ids of `idLog` and of the unflushed segments (quarantined
-    /// ones included: they count once they are requeued, so their ids stay taken) are added.
-    /// `reservedBytes`: other files of the state directory that take the spool's
-    /// disk (a kept copy of a damaged id table); counted against the bound.
-    package init(
-        files: sending SpoolFiles, ids: sending IdWindow, loop: any EventLoop, maxBytes: Int, now: Int64,
-        idLog: [(id: String, acceptedAt: Int64)] = [], stats: UsageStatsBoard = UsageStatsBoard(), reservedBytes: Int = 0
-    ) throws {
+    /// `storage`'s spool, stats and id table, and the id window (its ids already
+    /// readmitted: `UsageStorage.open`), which only the intake touches from here.
+    package init(storage: UsageStorage, ids: sending IdWindow, maxBytes: Int) {
         self.maxBytes = maxBytes
-        self.reservedBytes = reservedBytes
-        for entry in idLog { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: now) }
-        for bytes in try files.unflushedContents() {
-            SpoolLine.forEachLine(in: bytes) { line in
-                if let stored = SpoolLine.decodeWithAcceptance(line), let id = stored.record.id {
-                    ids.insert(id, acceptedAt: stored.acceptedAt, now: now)
-                }
-            }
-        }
         self.ids = ids
-        self.idSyncer = ids.syncer
-        self.tableBytes = ids.diskBytes + reservedBytes
-        self.stats = stats
-        self.spool = Spool(files: files, loop: loop, stats: stats)
+        self.idTable = storage.idTable
+        self.stats = storage.stats
+        self.spool = storage.spool
     }
 
-    /// The same, with an id window opened (or made) at `idTable`.
+    /// An intake with a spool, stats and id window of its own (tests, tools): the
+    /// window opened (or made) at `idTable` (nil: in memory only), its ids
+    /// readmitted from `idLog` and the unflushed segments.
     package init(
         files: sending SpoolFiles, loop: any EventLoop, maxBytes: Int, idWindow: Int64, now: Int64,
         idLog: [(id: String, acceptedAt: Int64)] = [], idTable: String? = nil, idCapacity: Int = 10_000_000,
         stats: UsageStatsBoard = UsageStatsBoard()
     ) throws {
-        let ids = try IdWindow(window: idWindow, capacity: idCapacity, path: idTable)
-        try self.init(files: files, ids: ids, loop: loop, maxBytes: maxBytes, now: now, idLog: idLog, stats: stats)
+        var ids = try IdWindow(window: idWindow, capacity: idCapacity, path: idTable)
+        UsageStorage.readmit(into: &ids, logged: idLog, unflushed: try files.unflushedContents(), now: now)
+        let table = IdTableFile(ids: ids)
+        self.maxBytes = maxBytes
+        self.idTable = table
+        self.stats = stats
+        self.spool = Spool(files: files, loop: loop, stats: stats)
+        self.ids = ids
     }
 
-    /// Writes the id window's table out, from the caller's thread (the flusher
-    /// actor's own): after it, `ids.log` may be emptied.
-    package nonisolated let idSyncer: IdWindowSyncer
-    /// Disk the id table takes; counted against `usage.spool_max_bytes`.
-    /// (The reserved bytes included.)
-    private var tableBytes: Int
-    private let reservedBytes: Int
-
-    package func refreshTableBytes() { tableBytes = ids.diskBytes + reservedBytes }
+    /// The id table's file: the disk it takes counts against the bound (the
+    /// flusher's checkpoints measure it again).
+    private let idTable: IdTableFile
 
     package nonisolated var spooledBytes: Int { Int(stats.current.spooledBytes) }
 
@@ -123,6 +106,7 @@ package actor UsageIntake {
     /// that the original is on disk.
     package func submit(lines: [Line], now: Int64) async -> [Result<Outcome, Refusal>] {
         let storedBytes = Int(stats.current.storedBytes)
+        let tableBytes = idTable.diskBytes
         var results: [Result<Outcome, Refusal>?] = []
         results.reserveCapacity(lines.count)
         var bytes: [UInt8] = []
