@@ -42,6 +42,38 @@ def send_records(sock_path, records):
     s.close()
 
 
+def sections(bin_path):
+    """Sizes of the ELF sections that matter here, in MB."""
+    out = subprocess.run(["readelf", "-SW", bin_path], capture_output=True, text=True, check=True).stdout
+    sizes = {}
+    for line in out.splitlines():
+        parts = line.replace("[ ", "[").split()
+        if len(parts) > 5 and parts[1] in (".text", ".rodata", ".rela.dyn", ".relr.dyn", ".data.rel.ro"):
+            sizes[parts[1]] = int(parts[5], 16) / 1e6
+    return sizes
+
+
+def idle_only(bin_path, work):
+    """A variant's footprint idle after start (no records)."""
+    state = f"{work}/variant"
+    shutil.rmtree(state, ignore_errors=True)
+    os.makedirs(f"{state}/run")
+    log_path = f"{state}/daemon.log"
+    env = dict(os.environ, PROVIDERD_ENV_FILE=f"{state}/run/providers.env", PROVIDERD_MODEL_MAP=f"{state}/run/models.json",
+               PROVIDERD_STATE_DIR=f"{state}/state", PROVIDERD_SOCKET=f"{state}/run/usage.sock")
+    daemon = subprocess.Popen([bin_path, "run"], env=env, stderr=open(log_path, "w"))
+    deadline = time.time() + 30
+    while "providerd: ready" not in open(log_path).read():
+        if daemon.poll() is not None or time.time() > deadline:
+            sys.exit(f"{bin_path} did not start:\n{open(log_path).read()[-3000:]}")
+        time.sleep(0.1)
+    time.sleep(10)
+    result = figures(daemon.pid)
+    daemon.terminate()
+    daemon.wait()
+    return result
+
+
 def run_providerd(bin_path, work, records):
     state = f"{work}/providerd"
     shutil.rmtree(state, ignore_errors=True)
@@ -83,6 +115,9 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--work", required=True)
     parser.add_argument("--records", type=int, default=2_000)
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL=BINARY",
+                        help="another build to compare, idle after start")
+    parser.add_argument("--package", help="the .deb built from --bin")
     args = parser.parse_args()
     os.environ["ARCHON_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
     for command, stdin in ((["migrate"], b""), (["keys", "set", "openai"], b"sk-bench-0123456789"),
@@ -100,8 +135,24 @@ def main():
     for phase, m in daemon.items():
         print(f"{'providerd ' + phase:40} {mb(m['VmRSS']):>7} {mb(m['RssAnon']):>8} {mb(m['RssFile']):>8} "
               f"{mb(m['Pss']):>7} {m['Pss'] / baseline['Pss']:>14.2f}x")
-    size = os.path.getsize(args.bin)
-    print(f"binary {args.bin}: {size / 1e6:.1f} MB on disk; {args.records} records on one connection")
+    print(f"{args.records} records on one connection")
+
+    # The builds compared: size on disk, the big sections, idle footprint.
+    builds = [("packaged", args.bin, daemon["idle after start"])]
+    for variant in args.variant:
+        label, path = variant.split("=", 1)
+        builds.append((label, path, idle_only(path, args.work)))
+    print()
+    print(f"{'build (idle after start)':30} {'binary':>8} {'.text':>7} {'.rodata':>8} {'.rela.dyn':>10} {'.relr.dyn':>10} "
+          f"{'VmRSS':>7} {'RssAnon':>8} {'PSS':>7}")
+    for label, path, m in builds:
+        sec = sections(path)
+        print(f"{label:30} {os.path.getsize(path) / 1e6:>8.1f} {sec.get('.text', 0):>7.1f} {sec.get('.rodata', 0):>8.1f} "
+              f"{sec.get('.rela.dyn', 0):>10.1f} {sec.get('.relr.dyn', 0):>10.1f} {mb(m['VmRSS']):>7} {mb(m['RssAnon']):>8} "
+              f"{mb(m['Pss']):>7}")
+    print("(MB; a section missing from a build shows 0.0)")
+    if args.package:
+        print(f"package {os.path.basename(args.package)}: {os.path.getsize(args.package) / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
