@@ -2,20 +2,6 @@
     import Glibc
 #endif
 
-/// One line of `providerd check`.
-package struct CheckItem: Sendable, Codable, Equatable {
-    package enum Status: String, Sendable, Codable { case ok, warning, error }
-    package var check: String
-    package var status: Status
-    package var detail: String
-
-    package init(_ check: String, _ status: Status, _ detail: String) {
-        self.check = check
-        self.status = status
-        self.detail = detail
-    }
-}
-
 /// `providerd check`: configuration, keys, database, role, migrations, every
 /// active key (decrypts, with which key id; can be written to the env file) and
 /// every model string. Never shows a secret.

@@ -3,11 +3,6 @@ import NIOCore
 import ServiceLifecycle
 import Synchronization
 
-/// Why the daemon stopped on its own.
-package struct DaemonError: Error, CustomStringConvertible, Sendable {
-    package let description: String
-}
-
 /// `providerd run`'s main job: keeps the env file and the model map in step with
 /// `api_keys` and `model_config`.
 ///

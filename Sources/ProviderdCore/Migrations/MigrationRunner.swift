@@ -1,17 +1,5 @@
 import Logging
 
-/// What `migrate` did to one migration.
-package struct MigrationOutcome: Sendable, Equatable {
-    package enum Action: String, Sendable {
-        case applied
-        /// 001 was found already applied by hand (`psql -f`, the seed's route) and recorded.
-        case adopted
-        case alreadyApplied = "already applied"
-    }
-    package let migration: String
-    package let action: Action
-}
-
 /// Applies the embedded migrations in order, each in its own transaction, once.
 ///
 /// Many hosts may run `providerd migrate` at once (e.g. as ExecStartPre), so the

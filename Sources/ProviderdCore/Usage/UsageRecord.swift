@@ -29,20 +29,3 @@ package struct UsageRecord: Sendable, Equatable, Hashable {
         self.id = id
     }
 }
-
-/// What one line of the usage socket asks for.
-package enum UsageRequest: Sendable, Equatable {
-    case record(UsageRecord)
-    /// A JSON array of records: all accepted or none.
-    case batch([UsageRecord])
-    case ping
-    case stats
-}
-
-/// Why a line was refused. The message names the field and the rule; it goes back
-/// to the client as `{"ok":false,"error":...}`.
-package struct UsageLineError: Error, Sendable, Equatable, CustomStringConvertible {
-    package let message: String
-    package init(_ message: String) { self.message = message }
-    package var description: String { message }
-}

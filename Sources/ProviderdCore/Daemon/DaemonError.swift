@@ -1,0 +1,4 @@
+/// Why the daemon stopped on its own.
+package struct DaemonError: Error, CustomStringConvertible, Sendable {
+    package let description: String
+}

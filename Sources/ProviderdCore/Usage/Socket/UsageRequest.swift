@@ -1,0 +1,8 @@
+/// What one line of the usage socket asks for.
+package enum UsageRequest: Sendable, Equatable {
+    case record(UsageRecord)
+    /// A JSON array of records: all accepted or none.
+    case batch([UsageRecord])
+    case ping
+    case stats
+}
