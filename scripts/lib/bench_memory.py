@@ -53,9 +53,8 @@ def sections(bin_path):
     return sizes
 
 
-def idle_only(bin_path, work):
-    """A variant's footprint idle after start (no records)."""
-    state = f"{work}/variant"
+def start(bin_path, state):
+    """`providerd run` with its files under `state` (made anew), once it is ready."""
     shutil.rmtree(state, ignore_errors=True)
     os.makedirs(f"{state}/run")
     log_path = f"{state}/daemon.log"
@@ -67,6 +66,12 @@ def idle_only(bin_path, work):
         if daemon.poll() is not None or time.time() > deadline:
             sys.exit(f"{bin_path} did not start:\n{open(log_path).read()[-3000:]}")
         time.sleep(0.1)
+    return daemon
+
+
+def idle_only(bin_path, work):
+    """A variant's footprint idle after start (no records)."""
+    daemon = start(bin_path, f"{work}/variant")
     time.sleep(10)
     result = figures(daemon.pid)
     daemon.terminate()
@@ -76,21 +81,10 @@ def idle_only(bin_path, work):
 
 def run_providerd(bin_path, work, records):
     state = f"{work}/providerd"
-    shutil.rmtree(state, ignore_errors=True)
-    os.makedirs(f"{state}/run")
-    sock = f"{state}/run/usage.sock"
-    log_path = f"{state}/daemon.log"
-    env = dict(os.environ, PROVIDERD_ENV_FILE=f"{state}/run/providers.env", PROVIDERD_MODEL_MAP=f"{state}/run/models.json",
-               PROVIDERD_STATE_DIR=f"{state}/state", PROVIDERD_SOCKET=sock)
-    daemon = subprocess.Popen([bin_path, "run"], env=env, stderr=open(log_path, "w"))
-    deadline = time.time() + 30
-    while "providerd: ready" not in open(log_path).read():
-        if daemon.poll() is not None or time.time() > deadline:
-            sys.exit(f"providerd did not start:\n{open(log_path).read()[-3000:]}")
-        time.sleep(0.1)
+    daemon = start(bin_path, state)
     time.sleep(10)
     result = {"idle after start": figures(daemon.pid)}
-    send_records(sock, records)
+    send_records(f"{state}/run/usage.sock", records)
     time.sleep(5)
     result["after records"] = figures(daemon.pid)
     time.sleep(62)  # the id table written out at least once a minute

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Daemon bookkeeping: generation, sealed state, backoff, repeated failures, status")
 struct DaemonBookkeepingTests {
-    @Test("the generation rises only when the content digest changes, and survives a restart")
+    @Test("the generation rises only when the content digest changes, and survives a restart; it is recorded after the files, and files one ahead raise it")
     func generation() throws {
         let directory = try TemporaryDirectory()
         let state = try StateDirectory(path: directory.file("state"))
@@ -18,27 +18,21 @@ struct DaemonBookkeepingTests {
         #expect(reopened.generation == 2)
         #expect(try reopened.generation(for: "b") == 2)
         #expect(try reopened.generation(for: "a") == 3)
-    }
 
-    @Test("the number is chosen before the files are written and recorded after; files one ahead raise it, so the next content gets a number of its own")
-    func generationAfterTheFiles() throws {
-        let directory = try TemporaryDirectory()
-        let state = try StateDirectory(path: directory.file("state"))
-        var store = try GenerationStore(directory: state)
-        #expect(try store.generation(for: "a") == 1)
-        #expect(store.next(for: "b") == 2)
-        #expect(try GenerationStore(directory: state).generation == 1, "nothing written before persist")
-        try store.persist(2, digest: "b")
-        #expect(try GenerationStore(directory: state).generation == 2)
+        // The number is chosen before the files are written and recorded after them.
+        #expect(reopened.next(for: "b") == 4)
+        #expect(try GenerationStore(directory: state).generation == 3, "nothing written before persist")
+        try reopened.persist(4, digest: "b")
+        #expect(try GenerationStore(directory: state).generation == 4)
 
-        // Killed after the env file showed 3 for "c", before the counter: the start
-        // sees 3 in the files; whatever it renders next is 4, even "c" again.
+        // Killed after the env file showed 5 for "c", before the counter: the start
+        // sees 5 in the files; whatever it renders next is 6, even "c" again.
         var restarted = try GenerationStore(directory: state)
-        restarted.raise(toAtLeast: 3)
-        #expect(restarted.next(for: "c") == 4)
-        #expect(restarted.next(for: "b") == 4)
+        restarted.raise(toAtLeast: 5)
+        #expect(restarted.next(for: "c") == 6)
+        #expect(restarted.next(for: "b") == 6)
         restarted.raise(toAtLeast: 1)
-        #expect(restarted.generation == 3, "never lowered")
+        #expect(restarted.generation == 5, "never lowered")
     }
 
     @Test("the generation the files carry: the env file's last line, the map's member; junk and absent files give 0")

@@ -91,13 +91,11 @@ struct AtomicFileWriterSymlinkTests {
         "a write with the sync deferred is visible at once and leaves no temporary; sync makes it and its directory durable, skips a file gone since, and names a directory it cannot open"
     )
     func deferredSync() throws {
-        let directory = try TemporaryDirectory()
-        let path = directory.file("providers.env")
-        let writer = AtomicFileWriter(mode: 0o600)
-        #expect(try writer.writeIfChanged(Array("A=1\n".utf8), to: path, deferSync: true))
+        let directory = try TemporaryDirectory(), path = directory.file("providers.env")
+        #expect(try AtomicFileWriter(mode: 0o600).writeIfChanged(Array("A=1\n".utf8), to: path, deferSync: true))
         #expect(try AtomicFileWriter.read(path) == Array("A=1\n".utf8))
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["providers.env"])
-        #expect(!(try writer.writeIfChanged(Array("A=1\n".utf8), to: path, deferSync: true)))
+        #expect(!(try AtomicFileWriter(mode: 0o600).writeIfChanged(Array("A=1\n".utf8), to: path, deferSync: true)))
         try AtomicFileWriter.sync([path, directory.file("gone.json")])
         #expect(throws: SystemError.self) { try AtomicFileWriter.sync([directory.file("missing-dir/file")]) }
     }

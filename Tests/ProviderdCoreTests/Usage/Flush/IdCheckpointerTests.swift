@@ -6,26 +6,24 @@ import Testing
 
 @Suite("Id checkpoints: when the table goes to disk and ids.log is emptied")
 struct IdCheckpointerTests {
-    struct Setup {
-        let directory: TemporaryDirectory
-        let state: StateDirectory
-        var ids: IdWindow
-        let table: IdTableFile
-        let log: IdLog
+    /// A state directory, an id table in it and `ids.log`, fresh for each test.
+    let directory: TemporaryDirectory
+    let state: StateDirectory
+    let ids: IdWindow
+    let table: IdTableFile
+    let log: IdLog
 
-        init() throws {
-            directory = try TemporaryDirectory()
-            state = try StateDirectory(path: directory.file("state"))
-            ids = try IdWindow(window: 86_400, capacity: 100_000, path: state.file("ids.table"))
-            table = IdTableFile(ids: ids)
-            log = IdLog(directory: state)
-        }
+    init() throws {
+        directory = try TemporaryDirectory()
+        state = try StateDirectory(path: directory.file("state"))
+        ids = try IdWindow(window: 86_400, capacity: 100_000, path: state.file("ids.table"))
+        table = IdTableFile(ids: ids)
+        log = IdLog(directory: state)
     }
 
     @Test("every minute; every 5 s while ids.log is over 8 MiB; never sooner unless forced (a stop)")
     func due() throws {
-        let setup = try Setup()
-        let checkpointer = IdCheckpointer(table: setup.table, idLog: setup.log, now: 1_000)
+        let checkpointer = IdCheckpointer(table: table, idLog: log, now: 1_000)
         #expect(!checkpointer.isDue(now: 1_004, logBytes: 9 << 20))
         #expect(checkpointer.isDue(now: 1_005, logBytes: 9 << 20))
         #expect(!checkpointer.isDue(now: 1_059, logBytes: 1 << 20))
@@ -38,28 +36,26 @@ struct IdCheckpointerTests {
 
     @Test("a checkpoint writes the table out, empties ids.log, and measures the table's disk again for the spool bound")
     func written() throws {
-        var setup = try Setup()
-        var checkpointer = IdCheckpointer(table: setup.table, idLog: setup.log, now: 0)
-        let before = setup.table.diskBytes
+        var checkpointer = IdCheckpointer(table: table, idLog: log, now: 0)
+        let before = table.diskBytes
         let entries = (0..<5_000).map { (id: "ck-\($0)", acceptedAt: Int64(1_000)) }
-        for entry in entries { setup.ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: 1_000) }
-        try setup.log.append(entries)
-        #expect(setup.log.size > 0)
+        for entry in entries { ids.insert(entry.id, acceptedAt: entry.acceptedAt, now: 1_000) }
+        try log.append(entries)
+        #expect(log.size > 0)
         #expect(checkpointer.checkpoint(force: false, now: 60) == .written)
-        #expect(setup.log.size == 0)
-        #expect(setup.table.diskBytes > before, "\(setup.table.diskBytes) bytes after 5,000 ids, \(before) before")
-        let reopened = try IdWindow(window: 86_400, capacity: 100_000, path: setup.state.file("ids.table"))
+        #expect(log.size == 0)
+        #expect(table.diskBytes > before, "\(table.diskBytes) bytes after 5,000 ids, \(before) before")
+        let reopened = try IdWindow(window: 86_400, capacity: 100_000, path: state.file("ids.table"))
         #expect(entries.allSatisfy { reopened.contains($0.id, now: 1_000) })
     }
 
     @Test("a failure is reported once per run of failures and tried again at the next interval, not at every pass")
     func failure() throws {
-        let setup = try Setup()
-        var checkpointer = IdCheckpointer(table: setup.table, idLog: setup.log, now: 0)
+        var checkpointer = IdCheckpointer(table: table, idLog: log, now: 0)
         // ids.log cannot be emptied: a directory stands in for the file (root
         // ignores file modes).
-        _ = try? FileManager.default.removeItem(atPath: setup.log.path)
-        try FileManager.default.createDirectory(atPath: setup.log.path, withIntermediateDirectories: false)
+        _ = try? FileManager.default.removeItem(atPath: log.path)
+        try FileManager.default.createDirectory(atPath: log.path, withIntermediateDirectories: false)
         guard case .failed(_, report: true) = checkpointer.checkpoint(force: false, now: 60) else {
             Issue.record("the first failure is reported")
             return
@@ -69,10 +65,10 @@ struct IdCheckpointerTests {
             Issue.record("the second failure of the run is not reported again")
             return
         }
-        try FileManager.default.removeItem(atPath: setup.log.path)
+        try FileManager.default.removeItem(atPath: log.path)
         #expect(checkpointer.checkpoint(force: true, now: 121) == .written)
-        try FileManager.default.removeItem(atPath: setup.log.path)
-        try FileManager.default.createDirectory(atPath: setup.log.path, withIntermediateDirectories: false)
+        try FileManager.default.removeItem(atPath: log.path)
+        try FileManager.default.createDirectory(atPath: log.path, withIntermediateDirectories: false)
         guard case .failed(_, report: true) = checkpointer.checkpoint(force: true, now: 122) else {
             Issue.record("after a success, a new failure is reported again")
             return
