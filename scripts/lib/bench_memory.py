@@ -142,9 +142,9 @@ def main():
     for label, path, m in builds:
         sec = sections(path)
         print(f"{label:30} {os.path.getsize(path) / 1e6:>8.1f} {sec.get('.text', 0):>7.1f} {sec.get('.rodata', 0):>8.1f} "
-              f"{sec.get('.rela.dyn', 0):>10.1f} {sec.get('.relr.dyn', 0):>10.1f} {mb(m['VmRSS']):>7} {mb(m['RssAnon']):>8} "
+              f"{sec.get('.rela.dyn', 0):>10.2f} {sec.get('.relr.dyn', 0):>10.2f} {mb(m['VmRSS']):>7} {mb(m['RssAnon']):>8} "
               f"{mb(m['Pss']):>7}")
-    print("(MB; a section missing from a build shows 0.0)")
+    print("(MB; a section missing from a build shows 0.00)")
     if args.package:
         print(f"package {os.path.basename(args.package)}: {os.path.getsize(args.package) / 1e6:.1f} MB")
 
