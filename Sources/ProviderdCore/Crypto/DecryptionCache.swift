@@ -6,34 +6,35 @@
 /// Valid for one keyring: the publisher starts a new cache when a reload brings
 /// other keys.
 package struct DecryptionCache: Sendable {
-    private var entries: [String: (row: APIKeyRow, result: Result<ProviderSecrets, ProviderProblem>)] = [:]
+    /// The active rows as last seen, and their decryptions, by provider.
+    private var rows: [String: APIKeyRow] = [:]
+    private var results: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
 
     package init() {}
 
     /// What `ProviderDecryptor.decrypt` gives for `rows`, decrypting only rows
-    /// not seen, in these very columns, at the previous call. Rows gone since are
-    /// forgotten.
+    /// not seen, in these very columns, at the previous call. Rows gone since (or
+    /// deactivated) are forgotten. The dictionary is updated in place: a change to
+    /// one row of a thousand touches one entry.
     package mutating func decrypt(_ rows: [APIKeyRow], keyring: FernetKeyring) -> [String: Result<ProviderSecrets, ProviderProblem>] {
-        var results: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
-        var kept: [String: (row: APIKeyRow, result: Result<ProviderSecrets, ProviderProblem>)] = [:]
-        results.reserveCapacity(rows.count)
-        kept.reserveCapacity(rows.count)
+        var active = 0
         for row in rows where row.isActive {
-            let result: Result<ProviderSecrets, ProviderProblem>
-            if let cached = entries[row.provider], cached.row == row {
-                result = cached.result
-            } else {
-                // One row at a time: the decryptor's own rules, unchanged.
-                guard let fresh = ProviderDecryptor.decrypt([row], keyring: keyring)[row.provider] else { continue }
-                result = fresh
-            }
-            results[row.provider] = result
-            kept[row.provider] = (row, result)
+            active += 1
+            if let known = self.rows[row.provider], known == row { continue }
+            // One row at a time: the decryptor's own rules, unchanged. (A provider
+            // twice in `rows` cannot happen with the seed's key, but would leave the
+            // last row, as the decryptor does.)
+            self.rows[row.provider] = row
+            results[row.provider] = ProviderDecryptor.decrypt([row], keyring: keyring)[row.provider]
         }
-        entries = kept
+        if active != self.rows.count {
+            let present = Set(rows.lazy.filter(\.isActive).map(\.provider))
+            self.rows = self.rows.filter { present.contains($0.key) }
+            results = results.filter { present.contains($0.key) }
+        }
         return results
     }
 
     /// Rows whose decryption is kept.
-    package var count: Int { entries.count }
+    package var count: Int { rows.count }
 }

@@ -17,6 +17,8 @@ package struct ConfigRenderer: Sendable {
     /// Each provider's names under `table`, worked out once (a render of a
     /// thousand providers would otherwise derive a thousand names again).
     private var names: [String: Result<EnvNameTable.Names, EnvNameError>] = [:]
+    /// Each provider's values as last quoted.
+    private var quotedValues: [String: (secrets: ProviderSecrets, quoted: Quoted)] = [:]
     /// The providers' and the variable names' order at the last render.
     private var providerOrder = KeyOrder()
     private var nameOrder = KeyOrder()
@@ -71,7 +73,7 @@ package struct ConfigRenderer: Sendable {
             }
             if let secrets = chosen {
                 do {
-                    accepted.append(Accepted(secrets: secrets, names: names, quoted: try Quoted(secrets)))
+                    accepted.append(Accepted(secrets: secrets, names: names, quoted: try quoted(secrets)))
                     continue
                 } catch {
                     problems.append(ProviderProblem(provider: provider, reason: error.reason))
@@ -116,6 +118,7 @@ package struct ConfigRenderer: Sendable {
         }
         self.lastGood = lastGood
         if names.count > candidates.count { names = names.filter { candidates[$0.key] != nil } }
+        if quotedValues.count > candidates.count { quotedValues = quotedValues.filter { candidates[$0.key] != nil } }
 
         let lines = nameOrder.sorted(claims).map { "\($0)=\(claims[$0]!.value)" }
         let withKeys = Set(claims.values.map(\.provider))
@@ -132,6 +135,15 @@ package struct ConfigRenderer: Sendable {
             staleProviders: stale.sorted(),
             providersWithKeys: withKeys,
             serviceProblems: unwritable.sorted { $0.service < $1.service })
+    }
+
+    /// `secrets` quoted for the env file, reusing the last quoting of the same values
+    /// (a key change re-quotes one provider, not a thousand).
+    private mutating func quoted(_ secrets: ProviderSecrets) throws(ProviderProblem) -> Quoted {
+        if let known = quotedValues[secrets.provider], known.secrets == secrets { return known.quoted }
+        let quoted = try Quoted(secrets)
+        quotedValues[secrets.provider] = (secrets, quoted)
+        return quoted
     }
 
     private mutating func names(for provider: String) throws(EnvNameError) -> EnvNameTable.Names {

@@ -83,6 +83,21 @@ struct ConfigRendererTests {
         #expect(render(&fresh, [ok("openai", "bad\nkey")]).envLines.isEmpty)
     }
 
+    @Test("what a render keeps for the next (names, order, quoted values) never shows: each render equals a fresh renderer's")
+    func keptBetweenRenders() {
+        var kept = ConfigRenderer(table: EnvNameTable())
+        let rounds: [[(String, Result<ProviderSecrets, ProviderProblem>)]] = [
+            (0..<300).map { ok("p\($0)", "sk-\($0)") } + [ok("openai", "sk-1")],
+            (0..<300).map { ok("p\($0)", $0 == 7 ? "sk $x" : "sk-\($0)") } + [ok("openai", "sk-1", baseURL: "https://a.test/v1")],
+            (1..<300).map { ok("p\($0)", $0 == 7 ? "sk \"q\"" : "sk-\($0)") } + [ok("openai", "sk-2"), ok("zeta", "z")],
+            (1..<300).map { ok("p\($0)", "sk-\($0)") } + [ok("openai", "sk-2"), ok("zeta", "z")],
+        ]
+        for (n, round) in rounds.enumerated() {
+            var fresh = ConfigRenderer(table: EnvNameTable())
+            #expect(render(&kept, round) == render(&fresh, round), "round \(n)")
+        }
+    }
+
     @Test("a row that does not decrypt keeps its last good value; deactivated or deleted rows leave")
     func decryptFailureAndRemoval() {
         var renderer = ConfigRenderer(table: EnvNameTable())
