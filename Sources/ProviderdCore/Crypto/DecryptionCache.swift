@@ -6,9 +6,11 @@
 /// Valid for one keyring: the publisher starts a new cache when a reload brings
 /// other keys.
 package struct DecryptionCache: Sendable {
-    /// The active rows as last seen, and their decryptions, by provider.
-    private var rows: [String: APIKeyRow] = [:]
+    /// The active rows as last seen, and their decryptions, by provider, with the
+    /// call that last saw each.
+    private var rows: [String: (row: APIKeyRow, pass: UInt64)] = [:]
     private var results: [String: Result<ProviderSecrets, ProviderProblem>] = [:]
+    private var pass: UInt64 = 0
 
     package init() {}
 
@@ -17,20 +19,24 @@ package struct DecryptionCache: Sendable {
     /// deactivated) are forgotten. The dictionary is updated in place: a change to
     /// one row of a thousand touches one entry.
     package mutating func decrypt(_ rows: [APIKeyRow], keyring: FernetKeyring) -> [String: Result<ProviderSecrets, ProviderProblem>] {
-        var active = 0
+        pass &+= 1
+        // Providers seen in this call, each once (a schema that lost its primary key
+        // can list one twice: the last row wins, as in the decryptor).
+        var seen = 0
         for row in rows where row.isActive {
-            active += 1
-            if let known = self.rows[row.provider], known == row { continue }
-            // One row at a time: the decryptor's own rules, unchanged. (A provider
-            // twice in `rows` cannot happen with the seed's key, but would leave the
-            // last row, as the decryptor does.)
-            self.rows[row.provider] = row
+            let known = self.rows[row.provider]
+            if known?.pass != pass { seen += 1 }
+            if let known, known.row == row {
+                self.rows[row.provider]?.pass = pass
+                continue
+            }
+            self.rows[row.provider] = (row, pass)
             results[row.provider] = ProviderDecryptor.decrypt([row], keyring: keyring)[row.provider]
         }
-        if active != self.rows.count {
-            let present = Set(rows.lazy.filter(\.isActive).map(\.provider))
-            self.rows = self.rows.filter { present.contains($0.key) }
-            results = results.filter { present.contains($0.key) }
+        if seen != self.rows.count {
+            let current = pass
+            self.rows = self.rows.filter { $0.value.pass == current }
+            results = results.filter { self.rows[$0.key] != nil }
         }
         return results
     }

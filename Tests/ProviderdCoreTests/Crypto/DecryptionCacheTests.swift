@@ -51,4 +51,15 @@ struct DecryptionCacheTests {
         var fresh = DecryptionCache()
         #expect(throws: ProviderProblem.self) { try fresh.decrypt(rows, keyring: other)["openai"]?.get() }
     }
+
+    @Test("a provider listed twice (a table without its primary key) still lets a vanished provider go")
+    func duplicateProvider() throws {
+        var cache = DecryptionCache()
+        _ = cache.decrypt([try row("", "sk-1"), try row("gone", "sk-gone")], keyring: keyring)
+        let rows = [try row("", "sk-1"), try row("", "sk-2")]
+        let results = cache.decrypt(rows, keyring: keyring)
+        #expect(results == ProviderDecryptor.decrypt(rows, keyring: keyring))
+        #expect(results["gone"] == nil)
+        #expect(cache.count == 1)
+    }
 }
