@@ -20,6 +20,21 @@ package final class TestRole {
         _ = try? admin.query("DROP ROLE \(name)")
     }
 
+    /// Whether no backend of this role is left in the cluster. A client's close
+    /// returns before its backend has exited, and until it has, the backend still
+    /// counts against a `CONNECTION LIMIT`.
+    package func hasNoBackends() -> Bool {
+        let rows = try? admin.query("SELECT 1 FROM pg_stat_activity WHERE usename = $1", [name]).rows
+        return rows?.isEmpty == true
+    }
+
+    /// Sessions ever established to the admin connection's database (every role's),
+    /// from the statistics each backend reports when it exits.
+    package func sessionsEstablished() throws -> Int {
+        let row = try admin.query("SELECT sessions FROM pg_stat_database WHERE datname = current_database()").rows[0]
+        return Int(try row.string("sessions")) ?? -1
+    }
+
     /// `url` with this role as its user.
     package func url(from url: String) -> String {
         var components = URLComponents(string: url)!

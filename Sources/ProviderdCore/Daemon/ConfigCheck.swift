@@ -56,33 +56,35 @@ package struct ConfigCheck: Sendable {
 
         let database = databaseItems(keyring: keyring, prices: prices)
         items += database.items
-        if database.connected { items.append(notificationCheck()) }
+        if let connection = database.connection { items.append(notificationCheck(reusing: connection)) }
         return items
     }
 
-    /// The checks on a connection of the check's own, closed when they end and so
-    /// before the LISTEN check opens the daemon's: a role allowed no more connections
-    /// than the daemon holds passes both.
-    private func databaseItems(keyring: FernetKeyring?, prices: PriceTable?) -> (items: [CheckItem], connected: Bool) {
+    /// The checks on one connection, which the LISTEN check then takes over as the
+    /// daemon's query connection: a role allowed no more connections than the daemon
+    /// holds passes both. (Closing it and opening another raced the old backend's
+    /// exit: "too many connections" for a role with a limit of one.)
+    private func databaseItems(keyring: FernetKeyring?, prices: PriceTable?) -> (items: [CheckItem], connection: PostgresConnection?) {
         let connection: PostgresConnection
         do {
             connection = try PostgresConnection(settings.connectionOptions)
         } catch {
-            return ([CheckItem("database", .error, "\(error)")], false)
+            return ([CheckItem("database", .error, "\(error)")], nil)
         }
         do {
-            return (try databaseChecks(connection, keyring: keyring, prices: prices), true)
+            return (try databaseChecks(connection, keyring: keyring, prices: prices), connection)
         } catch {
-            return ([CheckItem("database", .error, "\(error)")], true)
+            return ([CheckItem("database", .error, "\(error)")], connection)
         }
     }
 
     /// LISTEN as the daemon does it, with its probe: behind a transaction pooler it
-    /// is accepted and delivers nothing.
-    func notificationCheck() -> CheckItem {
+    /// is accepted and delivers nothing. `reusing` is a connection on `database.url`
+    /// the check already holds.
+    func notificationCheck(reusing connection: PostgresConnection? = nil) -> CheckItem {
         let via = settings.listenURL == nil ? "database.url" : "database.listen_url"
         do {
-            switch try DatabaseSession(settings: settings).listen {
+            switch try DatabaseSession(settings: settings, reusing: connection).listen {
             case .verified: return CheckItem("notifications", .ok, "LISTEN on \(via) receives notifications")
             case .unchecked(let reason):
                 return CheckItem("notifications", .warning, "LISTEN on \(via) could not be checked (\(reason)); the daemon assumes it works")

@@ -25,9 +25,17 @@ final class DatabaseSession {
     static let probeTimeout: Duration = .seconds(1)
 
     /// `probeListen` false (a one-shot render, which never waits for a NOTIFY)
-    /// skips the probe; `listen` is then `unchecked`.
-    init(settings: ProviderdSettings, probeListen: Bool = true) throws(PostgresError) {
-        queries = try PostgresConnection(settings.connectionOptions)
+    /// skips the probe; `listen` is then `unchecked`. `reusing` is a connection
+    /// already open on `database.url` (`providerd check`'s own): taking it, rather
+    /// than closing it and opening another, counts exactly the daemon's connections
+    /// against a role's limit; PostgreSQL frees a closed connection's slot only when
+    /// its backend has exited, a moment after the client let go.
+    init(settings: ProviderdSettings, probeListen: Bool = true, reusing: PostgresConnection? = nil) throws(PostgresError) {
+        if let reusing {
+            queries = reusing
+        } else {
+            queries = try PostgresConnection(settings.connectionOptions)
+        }
         if settings.listenURL == nil || settings.listenURL == settings.databaseURL {
             listener = queries
         } else {

@@ -87,9 +87,16 @@ struct ListenProbeLimitTests {
             try fixture.cli.succeed(["models", "set", "limited_agent", "openai:gpt-4o"])
             #expect(DaemonProcess.eventually(timeout: 5) { fixture.mapText().contains("limited_agent") }, "\(daemon.log.suffix(3_000))")
             #expect(daemon.stop() == 0)
+            #expect(DaemonProcess.eventually(timeout: 10) { role.hasNoBackends() }, "the daemon's backend outlived it")
             // check says it could not look, and why, rather than calling it a pooler.
+            let before = try role.sessionsEstablished()
             let check = try ProviderdCLI(databaseURL: limited, encryptionKey: fixture.key.base64).run(["check", "--json"])
             #expect(check.stdoutText.contains("could not be checked") && check.stdoutText.contains("too many connections"), "\(check.stdoutText.suffix(1_500))")
+            // And it held one session, as the daemon does: its checks' connection goes on
+            // to LISTEN. Closing it and opening another raced the closed backend's exit,
+            // and lost under load ("too many connections" for the LISTEN connection).
+            #expect(DaemonProcess.eventually(timeout: 10) { role.hasNoBackends() })
+            #expect(try role.sessionsEstablished() - before == 1)
         }
     }
 }
