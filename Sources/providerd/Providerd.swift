@@ -29,6 +29,7 @@ struct Providerd: AsyncParsableCommand {
             DecryptCommand.self,
             ReencryptCommand.self,
             UsageCommand.self,
+            BudgetsCommand.self,
         ]
     )
 

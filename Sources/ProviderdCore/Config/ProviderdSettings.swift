@@ -42,6 +42,14 @@ package struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, 
     package var pricesFile: String?
     package var unknownPrice = UnknownPricePolicy.seedFallback
     package var logLevel = Logger.Level.info
+    /// A `block` budget refuses while its spend is stale (the database unreadable).
+    package var budgetsFailClosed = false
+    /// A `block` budget refuses models the price table does not know.
+    package var budgetsBlockUnpriced = false
+    /// Seconds between reads of every host's spend from the database.
+    package var budgetsRefreshInterval = 1.0
+    /// Seconds without a successful read after which the spend is stale.
+    package var budgetsStaleAfter = 10.0
 
     package enum UnknownPricePolicy: String, Sendable, Equatable {
         case seedFallback = "seed-fallback"
@@ -49,6 +57,10 @@ package struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, 
     }
 
     package init() {}
+
+    package var budgetPolicy: BudgetVerdict.Policy {
+        BudgetVerdict.Policy(failClosed: budgetsFailClosed, blockUnpriced: budgetsBlockUnpriced)
+    }
 
     /// Connection options for the main connection (`database.url`).
     package var connectionOptions: ConnectionOptions { ConnectionOptions(conninfo: databaseURL) }

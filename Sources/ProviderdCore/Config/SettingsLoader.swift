@@ -47,6 +47,10 @@ package struct SettingsLoader: Sendable {
         "prices.file": "PROVIDERD_PRICES",
         "prices.unknown": "PROVIDERD_UNKNOWN_PRICE",
         "log.level": "PROVIDERD_LOG_LEVEL",
+        "budgets.fail_closed": "PROVIDERD_BUDGETS_FAIL_CLOSED",
+        "budgets.unpriced": "PROVIDERD_BUDGETS_UNPRICED",
+        "budgets.refresh_interval": "PROVIDERD_BUDGETS_REFRESH_INTERVAL",
+        "budgets.stale_after": "PROVIDERD_BUDGETS_STALE_AFTER",
     ]
 
     package static let defaultConfigFile = "/etc/providerd/providerd.yaml"
@@ -194,6 +198,20 @@ package struct SettingsLoader: Sendable {
             }
             settings.logLevel = value
         }
+        if let value = text("budgets.fail_closed") {
+            guard let flag = ["true": true, "false": false][value.lowercased()] else {
+                throw bad("budgets.fail_closed", "'\(value)' must be true or false")
+            }
+            settings.budgetsFailClosed = flag
+        }
+        if let value = text("budgets.unpriced") {
+            guard let block = ["count": false, "block": true][value] else {
+                throw bad("budgets.unpriced", "'\(value)' must be count or block")
+            }
+            settings.budgetsBlockUnpriced = block
+        }
+        settings.budgetsRefreshInterval = try seconds("budgets.refresh_interval", 0.1...60) ?? settings.budgetsRefreshInterval
+        settings.budgetsStaleAfter = try seconds("budgets.stale_after", 1...86_400) ?? settings.budgetsStaleAfter
         return settings
     }
 }
