@@ -184,7 +184,7 @@ $$;
 -- ---------------------------------------------------------------------------
 CREATE OR REPLACE FUNCTION public.providerd_budget_add(
     p_services TEXT[], p_models TEXT[], p_days TIMESTAMPTZ[], p_costs NUMERIC[], p_unpriced BIGINT[])
-RETURNS TABLE (budget_id BIGINT, period_start TIMESTAMPTZ, spent_usd NUMERIC)
+RETURNS TABLE (budget_id BIGINT, period_start TIMESTAMPTZ, spent_usd NUMERIC, unpriced_requests BIGINT)
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = public
@@ -192,6 +192,7 @@ AS $$
 DECLARE
     r RECORD;
     v_spent NUMERIC;
+    v_unpriced BIGINT;
 BEGIN
     LOCK TABLE budgets IN SHARE MODE;
     FOR r IN
@@ -205,7 +206,7 @@ BEGIN
         UPDATE providerd_budget_spend s
         SET spent_usd = s.spent_usd + r.cost, unpriced_requests = s.unpriced_requests + r.unpriced, updated_at = NOW()
         WHERE s.budget_id = r.id AND s.period_start = r.ps
-        RETURNING s.spent_usd INTO v_spent;
+        RETURNING s.spent_usd, s.unpriced_requests INTO v_spent, v_unpriced;
         IF NOT FOUND THEN
             -- First addition to this period: start from model_usage, which already
             -- holds this transaction's rows. Another transaction that got here first
@@ -214,12 +215,13 @@ BEGIN
             SELECT r.id, r.ps, u.spent_usd, u.unpriced_requests FROM providerd_budget_usage(r.id, r.ps) u
             ON CONFLICT ON CONSTRAINT providerd_budget_spend_pkey DO UPDATE
             SET spent_usd = s.spent_usd + r.cost, unpriced_requests = s.unpriced_requests + r.unpriced, updated_at = NOW()
-            RETURNING s.spent_usd INTO v_spent;
+            RETURNING s.spent_usd, s.unpriced_requests INTO v_spent, v_unpriced;
         END IF;
         PERFORM providerd_budget_record_crossings(r.id, r.ps);
         budget_id := r.id;
         period_start := r.ps;
         spent_usd := v_spent;
+        unpriced_requests := v_unpriced;
         RETURN NEXT;
     END LOOP;
 END;

@@ -5,7 +5,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// `providerd run`, assembled in one place: the state directory and its lock, the
-/// four threads (render, spool, flusher, socket), the services, and the SIGHUP
+/// five threads (render, spool, flusher, socket, budgets), the services, and the SIGHUP
 /// loop. The executable parses and loads; everything the daemon is made of is
 /// put together here, so that a new long-running part joins as one more service
 /// in `services`.
@@ -40,8 +40,17 @@ package enum ProviderdDaemon {
         // The spool, the id table, ids.log and the stats board, opened once: the
         // intake fills them, the flusher empties them.
         let (storage, ids) = try UsageStorage.open(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
-        let intake = UsageIntake(storage: storage, ids: ids, maxBytes: settings.spoolMaxBytes)
-        let flusher = UsageFlusher(storage: storage, loop: flushLoop.next(), settings: settings, prices: prices, logger: logger)
+        // Budgets: the board the socket answers from, kept by the intake (acks not
+        // flushed yet), the flusher (each segment's ledger values) and the refresher
+        // (every host's spend), which has a thread and a connection of its own.
+        let budgetLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let board = BudgetBoard(settings: settings, prices: prices)
+        let refresher = BudgetRefresher(
+            board: board, announcer: BudgetAnnouncer(logger: logger), instance: storage.instance, loop: budgetLoop.next(),
+            settings: settings, logger: logger)
+        let intake = UsageIntake(storage: storage, ids: ids, maxBytes: settings.spoolMaxBytes, budgets: board)
+        let flusher = UsageFlusher(
+            storage: storage, loop: flushLoop.next(), settings: settings, prices: prices, budgets: board, logger: logger)
         await flusher.reportStatus(to: reporter)
         let usageService = UsageService(
             settings: settings, intake: intake, flusher: flusher, group: eventLoops,
@@ -49,6 +58,7 @@ package enum ProviderdDaemon {
         var services = [
             ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
             ServiceGroupConfiguration.ServiceConfiguration(service: service),
+            ServiceGroupConfiguration.ServiceConfiguration(service: refresher),
         ]
         if let watchdog {
             services.append(
@@ -85,6 +95,8 @@ package enum ProviderdDaemon {
                         }
                         service.reload(settings: next, keyring: nextKeys)
                         flusher.update(settings: next, prices: nextPrices)
+                        board.update(settings: next, prices: nextPrices)
+                        refresher.update(settings: next)
                         if let nextPrices {
                             logger.info(
                                 "prices loaded",
@@ -105,6 +117,7 @@ package enum ProviderdDaemon {
         try await spoolLoop.shutdownGracefully()
         try await flushLoop.shutdownGracefully()
         try await eventLoops.shutdownGracefully()
+        try await budgetLoop.shutdownGracefully()
         withExtendedLifetime(lock) {}
     }
 }

@@ -161,6 +161,37 @@ package struct BudgetStore {
         }
     }
 
+    /// Takes up to `limit` events no providerd has announced yet, for `instance`
+    /// to announce: each is handed to exactly one claimer across all hosts
+    /// (`FOR UPDATE SKIP LOCKED`, and the update re-checks `announced_at`).
+    package func claimEvents(instance: String, limit: Int = 100) throws -> [ClaimedBudgetEvent] {
+        try connection.query(
+            """
+            WITH c AS (
+                SELECT budget_id, period_start, threshold FROM public.budget_events
+                WHERE announced_at IS NULL ORDER BY crossed_at, threshold LIMIT $2 FOR UPDATE SKIP LOCKED)
+            UPDATE public.budget_events e SET announced_by = $1::uuid, announced_at = NOW()
+            FROM c, public.budgets b
+            WHERE e.budget_id = c.budget_id AND e.period_start = c.period_start AND e.threshold = c.threshold
+              AND e.announced_at IS NULL AND b.id = e.budget_id
+            RETURNING b.name, b.scope, b.period, b.action, extract(epoch FROM e.period_start)::bigint AS period_start,
+                      e.threshold::text AS threshold, e.spent_usd::text AS spent, e.limit_usd::text AS limit_usd,
+                      to_char(e.crossed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS crossed_at
+            """, [instance, limit]
+        ).rows.compactMap { row in
+            guard let period = BudgetPeriod(rawValue: try row.string("period")) else { return nil }
+            let event = BudgetEvent(
+                budget: try row.string("name"), periodStart: Int64(try row.int("period_start")),
+                threshold: PriceTable.decimal(try row.string("threshold")) ?? 0, spent: PriceTable.decimal(try row.string("spent")) ?? 0,
+                limit: PriceTable.decimal(try row.string("limit_usd")) ?? 0, crossedAt: try row.string("crossed_at"),
+                announcedBy: instance)
+            return ClaimedBudgetEvent(
+                event: event, scope: try row.string("scope"), action: try row.string("action"),
+                resetsAt: period.end(ofPeriodStarting: event.periodStart))
+        }
+        .sorted { ($0.event.crossedAt, $0.event.budget, $0.event.threshold) < ($1.event.crossedAt, $1.event.budget, $1.event.threshold) }
+    }
+
     static let budgetColumns = """
         b.id, b.name, b.scope, b.period, b.limit_usd::text AS limit_usd, array_to_string(b.thresholds, ',') AS thresholds,
         b.action, b.is_active, to_char(b.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated_at, b.updated_by

@@ -1,3 +1,9 @@
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// The SQL of a segment flush: `model_usage` rows added to, and the
 /// `providerd_flush_log` row naming (instance, segment), in one transaction, so a
 /// segment is never counted twice. A segment already in the log (a crash between
@@ -71,6 +77,50 @@ package struct UsageFlushStore {
             }
         }
         return refused
+    }
+
+    /// Adds the written rows (all of `aggregate` but `refused`) to the budgets they
+    /// fall under, through migration 003's `providerd_budget_add`, which records the
+    /// thresholds they cross; returns each ledger row as it now stands. Called after
+    /// `add`, in the same transaction. The rows go as one JSON parameter: service
+    /// names may hold any character but control characters.
+    package func addToBudgets(_ aggregate: UsageAggregate, refused: [UsageAggregate.Key]) throws(PostgresError) -> [BudgetLedgerValue] {
+        let skip = Set(refused)
+        var json: [UInt8] = [UInt8(ascii: "[")]
+        var first = true
+        for (key, totals) in aggregate.sorted where !skip.contains(key) {
+            if !first { json.append(UInt8(ascii: ",")) }
+            first = false
+            json += Array(#"{"s":"#.utf8)
+            SpoolLine.appendString(key.service, to: &json)
+            json += Array(#","m":"#.utf8)
+            SpoolLine.appendString(key.model, to: &json)
+            json += Array(",\"d\":\(key.day),\"c\":\"\(totals.cost)\",\"u\":\(totals.unpricedRequests)}".utf8)
+        }
+        json.append(UInt8(ascii: "]"))
+        guard !first else { return [] }
+        let rows = try connection.query(
+            """
+            WITH i AS (SELECT x, n FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(x, n))
+            SELECT budget_id, extract(epoch FROM period_start)::bigint AS period_start, spent_usd::text AS spent,
+                   unpriced_requests
+            FROM public.providerd_budget_add(
+                ARRAY(SELECT x->>'s' FROM i ORDER BY n), ARRAY(SELECT x->>'m' FROM i ORDER BY n),
+                ARRAY(SELECT to_timestamp((x->>'d')::bigint) FROM i ORDER BY n),
+                ARRAY(SELECT (x->>'c')::numeric FROM i ORDER BY n), ARRAY(SELECT (x->>'u')::bigint FROM i ORDER BY n))
+            """, [String(decoding: json, as: UTF8.self)]
+        ).rows
+        return try rows.map { row throws(PostgresError) in
+            BudgetLedgerValue(
+                budgetID: Int64(try row.int("budget_id")), periodStart: Int64(try row.int("period_start")),
+                spent: PriceTable.decimal(try row.string("spent")) ?? 0, unpricedRequests: Int64(try row.int("unpriced_requests")))
+        }
+    }
+
+    /// Whether migration 003 is in (`providerd_budget_add` exists): before it,
+    /// usage is flushed as before and budgets are not kept.
+    package func budgetsAvailable() throws(PostgresError) -> Bool {
+        try connection.query("SELECT to_regproc('public.providerd_budget_add') IS NOT NULL AS present").rows[0].string("present") == "t"
     }
 
     /// The flush log row, then COMMIT.

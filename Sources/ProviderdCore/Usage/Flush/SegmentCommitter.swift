@@ -29,8 +29,11 @@ package struct SegmentCommitter: Sendable {
     /// The segment's transaction, on the caller's actor (the flusher's thread, which
     /// libpq blocks). Anything failing on the way rolls it all back, the quarantine
     /// file included (the next attempt makes it anew).
+    /// `budgets`: migration 003 is in, so the rows are added to the budgets'
+    /// ledger in the same transaction (and the result carries the ledger's values).
     package func commit(
-        _ flush: SegmentFlush, segment: String, store: UsageFlushStore, isolation: isolated (any Actor)? = #isolation
+        _ flush: SegmentFlush, segment: String, store: UsageFlushStore, budgets: Bool = false,
+        isolation: isolated (any Actor)? = #isolation
     ) async throws -> SegmentFlush.Result {
         // The instance the segment was written under, which its name carries: the
         // state directory may have taken another identity since (a copy on a new host).
@@ -41,11 +44,14 @@ package struct SegmentCommitter: Sendable {
         do {
             let aggregate = flush.aggregate
             let refused = try store.add(aggregate)
+            let ledger = budgets ? try store.addToBudgets(aggregate, refused: refused.map(\.key)) : []
             let setAside = flush.setAside(refused: refused)
             // Also when empty: an earlier attempt's rolled-back quarantine file goes.
             try await spool.quarantine(lines: setAside, of: segment)
             try store.commit(instance: instance, segment: segment, records: aggregate.records)
-            return flush.result(alreadyFlushed: false, refused: refused)
+            var result = flush.result(alreadyFlushed: false, refused: refused)
+            result.ledger = ledger
+            return result
         } catch {
             store.rollback()
             throw error

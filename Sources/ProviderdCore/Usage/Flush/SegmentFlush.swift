@@ -17,6 +17,8 @@ package struct SegmentFlush: Sendable {
         /// Rows the database refused for good (a constraint, an overflow); their
         /// records went to the quarantine file instead.
         package var quarantined: [(key: UsageAggregate.Key, error: PostgresError)] = []
+        /// The budgets' ledger rows as the segment's transaction left them.
+        package var ledger: [BudgetLedgerValue] = []
     }
 
     package let aggregate: UsageAggregate

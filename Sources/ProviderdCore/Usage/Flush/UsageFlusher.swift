@@ -50,10 +50,19 @@ package actor UsageFlusher {
     private var checkpointer: IdCheckpointer
     private var firstPass = true
     private var registration: InstanceRegistration
+    /// Budgets' view, told each segment's ledger values and pending spend's end.
+    private let budgets: BudgetBoard?
+    /// Whether the current connection's database has migration 003 (nil: not asked yet).
+    private var budgetSchema: Bool?
+    private var budgetSchemaWarned = false
 
     /// `storage`: the spool, stats, id table and `ids.log` the intake fills, opened
     /// once (`UsageStorage.open`).
-    package init(storage: UsageStorage, loop: any EventLoop, settings: ProviderdSettings, prices: PriceTable?, logger: Logger) {
+    package init(
+        storage: UsageStorage, loop: any EventLoop, settings: ProviderdSettings, prices: PriceTable?, budgets: BudgetBoard? = nil,
+        logger: Logger
+    ) {
+        self.budgets = budgets
         self.registration = InstanceRegistration(instance: storage.instance, host: storage.host)
         self.spool = storage.spool
         self.stats = storage.stats
@@ -185,7 +194,9 @@ package actor UsageFlusher {
                 guard running.set(connection.canceller), !Task.isCancelled else { return false }
                 var pricer = UsagePricer(table: prices, unknown: unknown)
                 let flush = SegmentFlush(segment: bytes, pricer: &pricer)
-                let result = try await committer.commit(flush, segment: segment, store: UsageFlushStore(connection: connection))
+                let store = UsageFlushStore(connection: connection)
+                let result = try await committer.commit(flush, segment: segment, store: store, budgets: try budgetsAvailable(store))
+                budgets?.committed(segment: segment, ledger: result.ledger)
                 // Committed: from here the segment must leave the spool whatever happens,
                 // or a full disk holds it (and the space it takes) for ever.
                 let logged = committer.log(result.ids)
@@ -205,6 +216,7 @@ package actor UsageFlusher {
                     ])
                 stats.update { $0.quarantinedThisRun += 1 }
                 try? await spool.quarantine(segment)
+                budgets?.discard(segment: segment)
             } catch {
                 logger.error("cannot flush usage", metadata: ["segment": "\(segment)", "error": "\(error)"])
                 return false
@@ -309,11 +321,27 @@ package actor UsageFlusher {
                 "models": "\(table.modelCount)",
             ])
         prices = table
+        budgets?.pricesLoaded(table)
         return table
+    }
+
+    /// Whether this connection's database keeps budgets (migration 003), asked once
+    /// per connection; without it usage flows as before, and the log says why
+    /// budgets see no spend.
+    private func budgetsAvailable(_ store: UsageFlushStore) throws(PostgresError) -> Bool {
+        if let budgetSchema { return budgetSchema }
+        let present = try store.budgetsAvailable()
+        budgetSchema = present
+        if !present && !budgetSchemaWarned {
+            budgetSchemaWarned = true
+            logger.warning("migration 003 is not applied: usage is flushed, but no budget counts it; run `providerd migrate`")
+        }
+        return present
     }
 
     private func connect(fresh: Bool) throws -> PostgresConnection {
         if !fresh, let connection, connection.isHealthy { return connection }
+        budgetSchema = nil
         var options = settings.connectionOptions
         // The stop's last attempt cannot abort a connection being made: bound it by
         // usage.stop_flush_timeout (libpq's least is 2 s).

@@ -159,6 +159,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
         case record(UsageRecord)
         case batch([UsageRecord])
         case stats
+        case budget(service: String, model: String)
     }
 
     /// Lines parsed since the last `channelReadComplete`: submitted together, so
@@ -187,6 +188,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
                 switch request {
                 case .ping: burst.append(.reply(UsageReply.pong))
                 case .stats: burst.append(.stats)
+                case .budget(let service, let model): burst.append(.budget(service: service, model: model))
                 case .batch(let records) where records.isEmpty: burst.append(.reply(UsageReply.count(0, duplicates: 0)))
                 case .batch(let records): burst.append(.batch(records))
                 case .record(let record): burst.append(.record(record))
@@ -220,6 +222,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             case .record: sum + 16
             case .batch: sum + 48
             case .stats: sum + 256
+            case .budget: sum + 1_024
             }
         }
         owedBytes += estimate
@@ -265,11 +268,18 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
                 out += bytes
             case .stats:
                 out += UsageReply.stats(intake.stats.current.fields)
+            case .budget(let service, let model):
+                out += UsageReply.budget(intake.budgets?.verdict(service: service, model: model, now: UTCTimestamp.now()))
             case .record, .batch:
                 switch results[next] {
                 case .success(let outcome):
+                    // The money was spent and is counted; the ack says when a blocking
+                    // budget it falls under is exceeded.
+                    let exceeded = intake.budgets.flatMap { board in board.exceeded(for: item.records, now: UTCTimestamp.now()) }
                     if case .batch(let records) = item {
-                        out += UsageReply.count(records.count, duplicates: outcome.duplicates)
+                        out += UsageReply.count(records.count, duplicates: outcome.duplicates, exceeded: exceeded)
+                    } else if let exceeded {
+                        out += UsageReply.acknowledged(duplicate: outcome.duplicates > 0, exceeded: exceeded)
                     } else {
                         out += outcome.duplicates > 0 ? UsageReply.duplicate : UsageReply.ok
                     }
@@ -286,5 +296,16 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
+    }
+}
+
+extension UsageConnectionHandler.Item {
+    /// The records of a record or batch line.
+    var records: [UsageRecord] {
+        switch self {
+        case .record(let record): [record]
+        case .batch(let records): records
+        default: []
+        }
     }
 }

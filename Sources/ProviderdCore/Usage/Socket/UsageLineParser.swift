@@ -234,7 +234,14 @@ package struct UsageLineParser: Sendable {
             switch op {
             case "ping": return .op(.ping)
             case "stats": return .op(.stats)
-            default: throw UsageLineError("op must be \"ping\" or \"stats\"")
+            case "budget":
+                // The names meet a record's rules: the budget asked about is the one a
+                // record of this service and model would count toward.
+                guard let service = values.serviceName else { throw UsageLineError("op budget needs service_name") }
+                guard let model = values.modelString else { throw UsageLineError("op budget needs model_string") }
+                if let violation = UsageRecordRule.violation(of: UsageRecord(serviceName: service, modelString: model)) { throw violation }
+                return .op(.budget(service: service, model: model))
+            default: throw UsageLineError("op must be \"ping\", \"stats\" or \"budget\"")
             }
         }
         return .record(try record(values))

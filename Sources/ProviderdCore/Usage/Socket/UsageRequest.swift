@@ -5,4 +5,6 @@ package enum UsageRequest: Sendable, Equatable {
     case batch([UsageRecord])
     case ping
     case stats
+    /// Whether `service` may call `model` now, and every budget that applies.
+    case budget(service: String, model: String)
 }

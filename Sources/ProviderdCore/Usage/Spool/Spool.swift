@@ -37,9 +37,12 @@ package actor Spool {
     }
 
     /// Appends and makes durable (`SpoolFiles.append`: write, then `fdatasync`).
-    package func append(_ bytes: [UInt8]) throws(SystemError) {
-        try files.append(bytes)
+    /// Returns the segment the bytes went to.
+    @discardableResult
+    package func append(_ bytes: [UInt8]) throws(SystemError) -> String {
+        let segment = try files.append(bytes)
         note(quarantine: false)
+        return segment
     }
 
     /// Seals the active segment (unless `active` is false) and lists the sealed

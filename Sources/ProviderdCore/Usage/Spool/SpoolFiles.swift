@@ -74,7 +74,9 @@ package final class SpoolFiles {
     /// Appends and makes durable: write everything, then `fdatasync`. On failure
     /// the segment is cut back to its previous length, so nothing unacknowledged
     /// stays behind to be counted later (the client resends it).
-    package func append(_ bytes: [UInt8]) throws(SystemError) {
+    /// Returns the segment the bytes went to.
+    @discardableResult
+    package func append(_ bytes: [UInt8]) throws(SystemError) -> String {
         guard !broken else {
             throw SystemError("append (a failed write could not be undone; restart providerd)", path: directory + "/" + activeName, code: EIO)
         }
@@ -87,10 +89,12 @@ package final class SpoolFiles {
             throw error
         }
         activeSize += bytes.count
+        let written = activeName
         if activeSize >= segmentBytes {
             // Durable already; if the next segment cannot be opened now, the next append retries.
             _ = try? seal()
         }
+        return written
     }
 
     /// Set when a failed append could not be cut back and no new segment could

@@ -32,7 +32,9 @@ package actor UsageIntake {
     private var ids: IdWindow
     private var pending: [UInt8] = []
     private var spare: [UInt8] = []
-    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest], acceptedAt: Int64)] = []
+    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest], acceptedAt: Int64, spend: PendingSpend?)] = []
+    /// Where the spend of acknowledged records goes until their segment is flushed.
+    package nonisolated let budgets: BudgetBoard?
     private var writing = false
     /// Ids of records queued or being written, with the write round that carries
     /// them: they join `ids` only once that round is durable.
@@ -49,7 +51,8 @@ package actor UsageIntake {
 
     /// `storage`'s spool, stats and id table, and the id window (its ids already
     /// readmitted: `UsageStorage.open`), which only the intake touches from here.
-    package init(storage: UsageStorage, ids: sending IdWindow, maxBytes: Int) {
+    package init(storage: UsageStorage, ids: sending IdWindow, maxBytes: Int, budgets: BudgetBoard? = nil) {
+        self.budgets = budgets
         self.maxBytes = maxBytes
         self.ids = ids
         self.idTable = storage.idTable
@@ -63,8 +66,9 @@ package actor UsageIntake {
     package init(
         files: sending SpoolFiles, loop: any EventLoop, maxBytes: Int, idWindow: Int64, now: Int64,
         idLog: [(id: String, acceptedAt: Int64)] = [], idTable: String? = nil, idCapacity: Int = 10_000_000,
-        stats: UsageStatsBoard = UsageStatsBoard()
+        stats: UsageStatsBoard = UsageStatsBoard(), budgets: BudgetBoard? = nil
     ) throws {
+        self.budgets = budgets
         var ids = try IdWindow(window: idWindow, capacity: idCapacity, path: idTable)
         UsageStorage.readmit(into: &ids, logged: idLog, unflushed: try files.unflushedContents(), now: now)
         let table = IdTableFile(ids: ids)
@@ -114,9 +118,12 @@ package actor UsageIntake {
         var written: [Int] = []  // indices of lines whose records are in `bytes`
         var deferred: [Int] = []  // lines that resend an id still being written
         var waitFor: UInt64 = 0
+        // Records to price for the budgets' pending spend: only while a budget is active.
+        let pricing = budgets?.hasActiveBudgets == true
+        var priced: [UsageRecord] = []
         for line in lines {
             var outcome = Outcome(accepted: 0, duplicates: 0)
-            let start = bytes.count, idStart = newIDs.count
+            let start = bytes.count, idStart = newIDs.count, pricedStart = priced.count
             var inFlight: UInt64? = nil
             func take(_ record: UsageRecord, seenHere: inout Set<IdWindow.Digest>?) {
                 if let id = record.id {
@@ -134,6 +141,7 @@ package actor UsageIntake {
                     newIDs.append(digest)
                 }
                 SpoolLine.encode(record, timestamp: record.timestamp ?? now, acceptedAt: now, into: &bytes)
+                if pricing { priced.append(record) }
                 outcome.accepted += 1
             }
             switch line {
@@ -150,6 +158,7 @@ package actor UsageIntake {
             if let round = inFlight {
                 bytes.removeSubrange(start...)
                 newIDs.removeSubrange(idStart...)
+                priced.removeSubrange(pricedStart...)
                 waitFor = max(waitFor, round)
                 deferred.append(results.count)
                 results.append(nil)
@@ -158,6 +167,7 @@ package actor UsageIntake {
             if storedBytes + queuedBytes + bytes.count + tableBytes > maxBytes {
                 bytes.removeSubrange(start...)
                 newIDs.removeSubrange(idStart...)
+                priced.removeSubrange(pricedStart...)
                 results.append(.failure(.spoolFull))
                 continue
             }
@@ -166,12 +176,13 @@ package actor UsageIntake {
             results.append(.success(outcome))
         }
         if !bytes.isEmpty {
+            let spend = priced.isEmpty ? nil : budgets?.price(priced, now: now)
             pending += bytes
             queuedBytes += bytes.count
             noteQueued()
             do {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    waiters.append((continuation, newIDs, now))
+                    waiters.append((continuation, newIDs, now, spend))
                     if !writing {
                         writing = true
                         Task { await self.drain() }
@@ -226,8 +237,12 @@ package actor UsageIntake {
             spare = []
             waiters = []
             do {
-                try await spool.append(bytes)
+                let segment = try await spool.append(bytes)
                 commits += 1
+                // Before the acks: an agent that asks right after its ack sees its spend.
+                if let budgets {
+                    for waiter in batch { if let spend = waiter.spend { budgets.addPending(spend, segment: segment) } }
+                }
                 // Durable: from now on a resend is a duplicate.
                 for waiter in batch {
                     for id in waiter.ids {

@@ -1,0 +1,198 @@
+import Synchronization
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+/// This host's view of every budget, read by the usage socket on every `budget`
+/// op and ack: the spend the database held at the last read, raised by the ledger
+/// values each flush's transaction returns, plus the records acknowledged here
+/// and not flushed yet.
+///
+/// Amounts only grow within a budget's period (costs are never negative and a
+/// limit change keeps the ledger), so each update keeps the larger of what it
+/// holds and what it is given: a refresh read that started before a flush
+/// committed cannot take that flush's spend back. A segment's pending spend goes
+/// in the same step as its ledger values arrive. Between a flush's COMMIT and that
+/// step a refresh may already read the new total: the spend is then counted
+/// twice for a moment, an overestimate, never an underestimate.
+///
+/// A `Mutex`, not an actor: the socket's event loop reads it and must not wait
+/// for a hop; every critical section is a few dictionary operations (and, for
+/// `price`, pricing the records of one request).
+package final class BudgetBoard: Sendable {
+    struct State {
+        var statuses: [BudgetStatus] = []
+        /// Unix seconds of the last successful database read; nil before the first.
+        var asOf: Double?
+        var failing = false
+        var pending: [String: PendingSpend] = [:]
+        /// Segments whose spend the database has (their pending adds are dropped):
+        /// an ack's pending add can arrive after its segment was flushed.
+        var committed: [String] = []
+        var pricer: UsagePricer?
+        var staleAfter: Double
+        var policy: BudgetVerdict.Policy
+        var unknownPrice: UsagePricer.UnknownPolicy
+    }
+
+    private let state: Mutex<State>
+    static let committedMemory = 1_024
+
+    package init(settings: ProviderdSettings, prices: PriceTable?) {
+        let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
+        state = Mutex(
+            State(
+                pricer: prices.map { UsagePricer(table: $0, unknown: unknown) }, staleAfter: settings.budgetsStaleAfter,
+                policy: settings.budgetPolicy, unknownPrice: unknown))
+    }
+
+    /// SIGHUP: new policy, staleness bound and prices.
+    package func update(settings: ProviderdSettings, prices: PriceTable?) {
+        let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
+        state.withLock { state in
+            state.staleAfter = settings.budgetsStaleAfter
+            state.policy = settings.budgetPolicy
+            state.unknownPrice = unknown
+            if let prices { state.pricer = UsagePricer(table: prices, unknown: unknown) }
+        }
+    }
+
+    /// The built-in prices, once the flusher has loaded them (when no price file
+    /// is configured); an operator's table given at start or on SIGHUP stays.
+    package func pricesLoaded(_ table: PriceTable) {
+        state.withLock { state in
+            if state.pricer == nil { state.pricer = UsagePricer(table: table, unknown: state.unknownPrice) }
+        }
+    }
+
+    /// Whether any budget is active: records are priced at ack only then.
+    package var hasActiveBudgets: Bool { state.withLock { $0.statuses.contains { $0.budget.isActive } } }
+
+    /// Prices acknowledged records for the pending spend; nil when no budget is
+    /// active or the prices are not loaded yet (the flush then prices them).
+    package func price(_ records: some Sequence<UsageRecord>, now: Int64) -> PendingSpend? {
+        state.withLock { state in
+            guard state.statuses.contains(where: { $0.budget.isActive }), state.pricer != nil else { return nil }
+            var spend = PendingSpend()
+            for record in records { spend.add(record, timestamp: record.timestamp ?? now, pricer: &state.pricer!) }
+            return spend
+        }
+    }
+
+    /// Records made durable in `segment`.
+    package func addPending(_ spend: PendingSpend, segment: String) {
+        guard !spend.isEmpty else { return }
+        state.withLock { state in
+            guard !state.committed.contains(segment) else { return }
+            state.pending[segment, default: PendingSpend()].merge(spend)
+        }
+    }
+
+    /// `segment` committed: its spend is in the ledger values its transaction returned.
+    package func committed(segment: String, ledger: [BudgetLedgerValue]) {
+        state.withLock { state in
+            state.pending[segment] = nil
+            state.committed.append(segment)
+            if state.committed.count > Self.committedMemory { state.committed.removeFirst(state.committed.count - Self.committedMemory) }
+            for value in ledger {
+                guard let index = state.statuses.firstIndex(where: { $0.budget.id == value.budgetID }) else { continue }
+                var status = state.statuses[index]
+                if value.periodStart == status.periodStart {
+                    status.spent = max(status.spent, value.spent)
+                    status.unpricedRequests = max(status.unpricedRequests, value.unpricedRequests)
+                } else if value.periodStart > status.periodStart {
+                    // The period turned since the last read.
+                    status = BudgetStatus(
+                        budget: status.budget, periodStart: value.periodStart, spent: value.spent,
+                        unpricedRequests: value.unpricedRequests, asOf: status.asOf)
+                }
+                state.statuses[index] = status
+            }
+        }
+    }
+
+    /// `segment` left the spool without reaching the ledger (quarantined whole).
+    package func discard(segment: String) {
+        state.withLock { _ = $0.pending.removeValue(forKey: segment) }
+    }
+
+    /// A database read (`BudgetStore.statuses`) taken at `at`.
+    package func refreshed(_ statuses: [BudgetStatus], at: Double) {
+        state.withLock { state in
+            var merged = statuses
+            for index in merged.indices {
+                let fresh = merged[index]
+                guard
+                    let old = state.statuses.first(where: {
+                        $0.budget.id == fresh.budget.id && $0.budget.scope == fresh.budget.scope
+                            && $0.budget.period == fresh.budget.period && $0.periodStart == fresh.periodStart
+                    })
+                else { continue }
+                merged[index].spent = max(fresh.spent, old.spent)
+                merged[index].unpricedRequests = max(fresh.unpricedRequests, old.unpricedRequests)
+            }
+            state.statuses = merged
+            state.asOf = at
+            state.failing = false
+        }
+    }
+
+    /// A database read failed: answers say stale until one succeeds.
+    package func refreshFailed() {
+        state.withLock { $0.failing = true }
+    }
+
+    /// Every budget as of `now`: the database's spend for the current period (none
+    /// if the period turned since the read), plus this host's pending records in it.
+    package func statuses(now: Double) -> [BudgetStatus] {
+        state.withLock { Self.statuses(state: $0, now: now) }
+    }
+
+    /// Whether `service` may call `model` now, and the budgets that say so.
+    package func verdict(service: String, model: String, now: Double) -> BudgetVerdict {
+        state.withLock { state in
+            let statuses = Self.statuses(state: state, now: now)
+            var priced = true
+            if state.policy.blockUnpriced, var pricer = state.pricer, case .unknown = pricer.resolution(of: model) { priced = false }
+            return BudgetVerdict(statuses: statuses, service: service, model: model, policy: state.policy, modelPriced: priced)
+        }
+    }
+
+    /// The first exceeded `block` budget any of `records` falls under, for its ack.
+    package func exceeded(for records: [UsageRecord], now: Double) -> String? {
+        state.withLock { state in
+            guard state.statuses.contains(where: { $0.budget.isActive && $0.budget.action == .block }) else { return nil }
+            let blocking = Self.statuses(state: state, now: now).filter {
+                $0.budget.isActive && $0.budget.action == .block && $0.state == .exceeded
+            }
+            guard !blocking.isEmpty else { return nil }
+            for record in records {
+                if let status = blocking.first(where: { $0.budget.scope.applies(service: record.serviceName, model: record.modelString) }) {
+                    return status.budget.name
+                }
+            }
+            return nil
+        }
+    }
+
+    private static func statuses(state: State, now: Double) -> [BudgetStatus] {
+        let stale = state.failing || (state.asOf.map { now - $0 > state.staleAfter } ?? true)
+        return state.statuses.map { read in
+            var status = read
+            let current = read.budget.period.start(containing: Int64(now.rounded(.down)))
+            if current != read.periodStart {
+                status = BudgetStatus(budget: read.budget, periodStart: current, spent: 0, unpricedRequests: 0, asOf: read.asOf)
+            }
+            for spend in state.pending.values {
+                let amount = spend.amount(for: status.budget, periodStart: current)
+                status.spent += amount.cost
+                status.unpricedRequests += amount.unpricedRequests
+            }
+            status.stale = stale
+            return status
+        }
+    }
+}
