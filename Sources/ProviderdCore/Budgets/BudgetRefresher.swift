@@ -24,6 +24,8 @@ package actor BudgetRefresher: Service {
     private var schema: Bool?
     private var failures = RepeatingFailureLog()
     private nonisolated let running = RunningStatement()
+    /// Seconds one refresh may take (its statements' timeout is 5 s).
+    static let bound = 8.0
 
     package init(
         board: BudgetBoard, announcer: BudgetAnnouncer, instance: String, loop: any EventLoop, settings: ProviderdSettings,
@@ -67,8 +69,19 @@ package actor BudgetRefresher: Service {
         let at = UTCTimestamp.now()
         do {
             let connection = try connect()
-            defer { running.set(nil) }
             guard running.set(connection.canceller) else { return }
+            // A server that stops answering (frozen, a dead peer) never trips the
+            // statement timeout, which is the server's: past the bound the read is
+            // ended here, and the next one reconnects.
+            let running = self.running, sequence = running.sequence
+            let deadline = Task.detached {
+                try await Task.sleep(for: .milliseconds(Int64(Self.bound * 1000)))
+                running.abort(ifStill: sequence)
+            }
+            defer {
+                deadline.cancel()
+                running.set(nil)
+            }
             if schema == nil {
                 schema = try UsageFlushStore(connection: connection).budgetsAvailable()
             }

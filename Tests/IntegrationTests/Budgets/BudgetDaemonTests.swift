@@ -1,0 +1,132 @@
+import Foundation
+import TestSupport
+import Testing
+
+@testable import ProviderdCore
+
+/// Budgets as agents meet them: the socket's `budget` op and acks of daemons
+/// sharing one database.
+@Suite("Budgets across daemons", .enabled(if: TestEnvironment.databaseTestsEnabled))
+struct BudgetDaemonTests {
+    static let model = "openai:gpt-4o"
+
+    /// What one record of `tokens` input tokens costs at the built-in prices.
+    static func cost(tokens: Int64) throws -> Decimal {
+        var pricer = UsagePricer(table: try PriceTable.builtIn(), unknown: .seedFallback)
+        return pricer.price(UsageRecord(serviceName: "s", modelString: model, inputTokens: tokens), at: Int64(Date().timeIntervalSince1970)).cost
+    }
+
+    static func record(_ service: String, id: String, tokens: Int64) -> String {
+        #"{"service_name":"\#(service)","model_string":"\#(model)","input_tokens":\#(tokens),"id":"\#(id)"}"#
+    }
+
+    static func budget(_ socket: String, service: String, model: String = model) throws -> [String: Any] {
+        let client = try UnixSocketClient(path: socket)
+        let reply = try client.request(#"{"op":"budget","service_name":"\#(service)","model_string":"\#(model)"}"#) ?? ""
+        return try JSONSerialization.jsonObject(with: Data(reply.utf8)) as? [String: Any] ?? [:]
+    }
+
+    @Test(
+        "two daemons, one database, $-limit a day with thresholds 0.5 and 1, block: each event recorded and announced once; both refuse within the flush interval plus 1 s; acks say exceeded"
+    )
+    func twoDaemons() async throws {
+        try await onThread {
+            let a = try DaemonFixture()
+            let b = try DaemonFixture(sharingDatabaseOf: a)
+            let tokens: Int64 = 100_000
+            let unit = try Self.cost(tokens: tokens)
+            try a.cli.succeed([
+                "budgets", "set", "agent-day", "--scope", "service:agent", "--period", "day", "--limit", "\(unit * 4)", "--thresholds", "0.5,1",
+                "--action", "block",
+            ])
+            let daemonA = try a.start()
+            let daemonB = try b.start()
+            _ = try a.waitReady()
+            _ = try b.waitReady()
+            let clientA = try UnixSocketClient(path: a.socket)
+            let clientB = try UnixSocketClient(path: b.socket)
+            #expect(try Self.budget(a.socket, service: "agent")["allowed"] as? Bool == true)
+            // Half: one record through each daemon.
+            #expect(try clientA.request(Self.record("agent", id: "a1", tokens: tokens)) == #"{"ok":true}"#)
+            #expect(try clientB.request(Self.record("agent", id: "b1", tokens: tokens)) == #"{"ok":true}"#)
+            // This host's acks count at once, before any flush.
+            let mine = try Self.budget(a.socket, service: "agent")["budgets"] as? [[String: Any]]
+            #expect(mine?.first?["spent_usd"] as? String != "0")
+            // The limit: the last record is acknowledged, and then both refuse.
+            #expect(try clientA.request(Self.record("agent", id: "a2", tokens: tokens)) == #"{"ok":true}"#)
+            let last = try clientB.request(Self.record("agent", id: "b2", tokens: tokens)) ?? ""
+            let over = ContinuousClock.now
+            #expect(last == #"{"ok":true,"budget":"exceeded","budget_name":"agent-day"}"# || last == #"{"ok":true}"#)
+            for socket in [a.socket, b.socket] {
+                #expect(DaemonProcess.eventually(timeout: 10) { (try? Self.budget(socket, service: "agent")["allowed"] as? Bool) == false })
+            }
+            let took = ContinuousClock.now - over
+            #expect(took < .milliseconds(200 + 1_000 + 500), "refused after \(took) (flush interval 0.2 s)")
+            let refusal = try Self.budget(b.socket, service: "agent")
+            #expect(refusal["blocked_by"] as? [[String: String]] == [["name": "agent-day", "reason": "exceeded"]])
+            let state = (refusal["budgets"] as? [[String: Any]])?.first
+            #expect(state?["state"] as? String == "exceeded" && state?["remaining_usd"] as? String == "0")
+            #expect(state?["stale"] as? Bool == false)
+            // Acks after the limit say so, on both; the records still count.
+            #expect(try clientA.request(Self.record("agent", id: "a3", tokens: 10)) == #"{"ok":true,"budget":"exceeded","budget_name":"agent-day"}"#)
+            #expect(try clientB.request(Self.record("agent", id: "b3", tokens: 10)) == #"{"ok":true,"budget":"exceeded","budget_name":"agent-day"}"#)
+            // Another service is not under this budget.
+            #expect(try Self.budget(a.socket, service: "other")["allowed"] as? Bool == true)
+            #expect(try clientA.request(Self.record("other", id: "o1", tokens: 10)) == #"{"ok":true}"#)
+
+            // Each threshold: one row, announced by exactly one daemon, logged once in all.
+            let connection = try PostgresConnection(ConnectionOptions(conninfo: a.url))
+            #expect(
+                DaemonProcess.eventually(timeout: 10) {
+                    (try? connection.query("SELECT count(*) AS n FROM budget_events WHERE announced_by IS NOT NULL").rows[0]["n"]) == "2"
+                })
+            let rows = try connection.query("SELECT threshold::text AS t FROM budget_events ORDER BY threshold").rows.map { $0["t"] }
+            #expect(rows == ["0.5", "1"])
+            Thread.sleep(forTimeInterval: 1.5)  // a second refresh on each: nothing is announced again
+            let logs = daemonA.log + daemonB.log
+            #expect(logs.components(separatedBy: "budget threshold crossed").count - 1 == 1, "\(logs.suffix(2_000))")
+            #expect(logs.components(separatedBy: "budget limit reached").count - 1 == 1)
+            #expect(daemonA.stop() == 0 && daemonB.stop() == 0)
+            // Every acknowledged record counted once, in model_usage and in the ledger.
+            let total = try connection.query("SELECT sum(request_count)::text AS n FROM model_usage").rows[0]["n"]
+            #expect(total == "7")
+            let ledger = try connection.query("SELECT spent_usd::text AS v FROM providerd_budget_spend").rows[0]["v"]
+            let usage = try connection.query("SELECT sum(estimated_cost)::text AS v FROM model_usage WHERE service_name = 'agent'").rows[0]["v"]
+            #expect(ledger == usage)
+        }
+    }
+
+    @Test("the database gone: answers say stale; with budgets.fail_closed a block budget refuses while stale, and allows again once it is back")
+    func staleState() async throws {
+        try await onThread {
+            let fixture = try DaemonFixture(ownCluster: true)
+            let cluster = try #require(fixture.cluster)
+            try fixture.cli.succeed(["budgets", "set", "cap", "--scope", "global", "--period", "month", "--limit", "100", "--action", "block"])
+            fixture.extraEnvironment["PROVIDERD_BUDGETS_STALE_AFTER"] = "2"
+            let open = try fixture.start()
+            _ = try fixture.waitReady()
+            #expect(DaemonProcess.eventually(timeout: 5) { (try? Self.budget(fixture.socket, service: "s")["budgets"] as? [Any])?.count == 1 })
+            try cluster.stop()
+            #expect(
+                DaemonProcess.eventually(timeout: 10) {
+                    ((try? Self.budget(fixture.socket, service: "s")["budgets"] as? [[String: Any]])?.first?["stale"] as? Bool) == true
+                })
+            let stale = try Self.budget(fixture.socket, service: "s")
+            #expect(stale["allowed"] as? Bool == true, "fail-open by default")
+            #expect(open.stop() == 0)
+
+            fixture.extraEnvironment["PROVIDERD_BUDGETS_FAIL_CLOSED"] = "true"
+            try cluster.resume()
+            let closed = try fixture.start()
+            _ = try fixture.waitReady()
+            #expect(DaemonProcess.eventually(timeout: 5) { (try? Self.budget(fixture.socket, service: "s")["allowed"] as? Bool) == true })
+            try cluster.stop()
+            #expect(DaemonProcess.eventually(timeout: 10) { (try? Self.budget(fixture.socket, service: "s")["allowed"] as? Bool) == false })
+            let refused = try Self.budget(fixture.socket, service: "s")
+            #expect(refused["blocked_by"] as? [[String: String]] == [["name": "cap", "reason": "stale"]])
+            try cluster.resume()
+            #expect(DaemonProcess.eventually(timeout: 10) { (try? Self.budget(fixture.socket, service: "s")["allowed"] as? Bool) == true })
+            #expect(closed.stop() == 0)
+        }
+    }
+}
