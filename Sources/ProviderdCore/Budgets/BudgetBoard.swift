@@ -28,10 +28,15 @@ package final class BudgetBoard: Sendable {
         /// Unix seconds of the last successful database read; nil before the first.
         var asOf: Double?
         var failing = false
+        /// A read has succeeded or failed: whether budgets exist is known (or stale).
+        var known = false
         var pending: [String: PendingSpend] = [:]
         /// Segments whose spend the database has (their pending adds are dropped):
         /// an ack's pending add can arrive after its segment was flushed.
         var committed: [String] = []
+        /// Records acknowledged before the prices or the first read: priced then.
+        var raw: [String: [(records: [UsageRecord], now: Int64)]] = [:]
+        var rawCount = 0
         var pricer: UsagePricer?
         var staleAfter: Double
         var policy: BudgetVerdict.Policy
@@ -40,6 +45,7 @@ package final class BudgetBoard: Sendable {
 
     private let state: Mutex<State>
     static let committedMemory = 1_024
+    static let maxRawRecords = 100_000
 
     package init(settings: ProviderdSettings, prices: PriceTable?) {
         let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
@@ -65,36 +71,68 @@ package final class BudgetBoard: Sendable {
     package func pricesLoaded(_ table: PriceTable) {
         state.withLock { state in
             if state.pricer == nil { state.pricer = UsagePricer(table: table, unknown: state.unknownPrice) }
+            Self.settleRaw(&state)
         }
     }
 
-    /// Whether any budget is active: records are priced at ack only then.
-    package var hasActiveBudgets: Bool { state.withLock { $0.statuses.contains { $0.budget.isActive } } }
+    /// Whether the intake should hand over the records it acknowledges: while a
+    /// budget is active, and until the first read says whether any is (records
+    /// acknowledged at start then wait, unpriced, for that read and the prices).
+    package var wantsRecords: Bool {
+        state.withLock { state in !state.known || state.statuses.contains { $0.budget.isActive } }
+    }
 
-    /// Prices acknowledged records for the pending spend; nil when no budget is
-    /// active or the prices are not loaded yet (the flush then prices them).
-    package func price(_ records: some Sequence<UsageRecord>, now: Int64) -> PendingSpend? {
+    /// Acknowledged records as pending spend: priced when the prices and the
+    /// budgets are known, else kept as they are until they are; nil when no budget
+    /// is active.
+    package func pending(for records: [UsageRecord], now: Int64) -> PendingRecords? {
         state.withLock { state in
-            guard state.statuses.contains(where: { $0.budget.isActive }), state.pricer != nil else { return nil }
+            if state.known, !state.statuses.contains(where: { $0.budget.isActive }) { return nil }
+            guard state.known, state.pricer != nil else { return .raw(records, now: now) }
             var spend = PendingSpend()
             for record in records { spend.add(record, timestamp: record.timestamp ?? now, pricer: &state.pricer!) }
-            return spend
+            return .priced(spend)
         }
     }
 
     /// Records made durable in `segment`.
-    package func addPending(_ spend: PendingSpend, segment: String) {
-        guard !spend.isEmpty else { return }
+    package func addPending(_ records: PendingRecords, segment: String) {
         state.withLock { state in
             guard !state.committed.contains(segment) else { return }
+            switch records {
+            case .priced(let spend):
+                guard !spend.isEmpty else { return }
+                state.pending[segment, default: PendingSpend()].merge(spend)
+            case .raw(let list, let now):
+                // Bounded: past it, records count from their flush on.
+                guard state.rawCount + list.count <= Self.maxRawRecords else { return }
+                state.raw[segment, default: []].append((list, now))
+                state.rawCount += list.count
+            }
+            Self.settleRaw(&state)
+        }
+    }
+
+    /// Prices the records kept raw once both the prices and the budgets are known.
+    private static func settleRaw(_ state: inout State) {
+        guard state.rawCount > 0, state.known, state.pricer != nil else { return }
+        let active = state.statuses.contains { $0.budget.isActive }
+        for (segment, groups) in state.raw where active {
+            var spend = PendingSpend()
+            for (records, now) in groups {
+                for record in records { spend.add(record, timestamp: record.timestamp ?? now, pricer: &state.pricer!) }
+            }
             state.pending[segment, default: PendingSpend()].merge(spend)
         }
+        state.raw = [:]
+        state.rawCount = 0
     }
 
     /// `segment` committed: its spend is in the ledger values its transaction returned.
     package func committed(segment: String, ledger: [BudgetLedgerValue]) {
         state.withLock { state in
             state.pending[segment] = nil
+            if let groups = state.raw.removeValue(forKey: segment) { state.rawCount -= groups.reduce(0) { $0 + $1.records.count } }
             state.committed.append(segment)
             if state.committed.count > Self.committedMemory { state.committed.removeFirst(state.committed.count - Self.committedMemory) }
             for value in ledger {
@@ -116,7 +154,10 @@ package final class BudgetBoard: Sendable {
 
     /// `segment` left the spool without reaching the ledger (quarantined whole).
     package func discard(segment: String) {
-        state.withLock { _ = $0.pending.removeValue(forKey: segment) }
+        state.withLock { state in
+            state.pending[segment] = nil
+            if let groups = state.raw.removeValue(forKey: segment) { state.rawCount -= groups.reduce(0) { $0 + $1.records.count } }
+        }
     }
 
     /// A database read (`BudgetStore.statuses`) taken at `at`.
@@ -137,12 +178,18 @@ package final class BudgetBoard: Sendable {
             state.statuses = merged
             state.asOf = at
             state.failing = false
+            state.known = true
+            Self.settleRaw(&state)
         }
     }
 
     /// A database read failed: answers say stale until one succeeds.
     package func refreshFailed() {
-        state.withLock { $0.failing = true }
+        state.withLock { state in
+            state.failing = true
+            state.known = true
+            Self.settleRaw(&state)
+        }
     }
 
     /// Every budget as of `now`: the database's spend for the current period (none

@@ -49,9 +49,15 @@ struct BudgetDaemonTests {
             // Half: one record through each daemon.
             #expect(try clientA.request(Self.record("agent", id: "a1", tokens: tokens)) == #"{"ok":true}"#)
             #expect(try clientB.request(Self.record("agent", id: "b1", tokens: tokens)) == #"{"ok":true}"#)
-            // This host's acks count at once, before any flush.
-            let mine = try Self.budget(a.socket, service: "agent")["budgets"] as? [[String: Any]]
-            #expect(mine?.first?["spent_usd"] as? String != "0")
+            // This host's acks count within a second, flushed or not (and at once once
+            // the prices and the first read are in).
+            let acked = ContinuousClock.now
+            #expect(
+                DaemonProcess.eventually(timeout: 5) {
+                    ((try? Self.budget(a.socket, service: "agent")["budgets"] as? [[String: Any]])?.first?["spent_usd"] as? String)
+                        .map { $0 != "0" } == true
+                })
+            #expect(ContinuousClock.now - acked < .seconds(1))
             // The limit: the last record is acknowledged, and then both refuse.
             #expect(try clientA.request(Self.record("agent", id: "a2", tokens: tokens)) == #"{"ok":true}"#)
             let last = try clientB.request(Self.record("agent", id: "b2", tokens: tokens)) ?? ""
@@ -93,6 +99,34 @@ struct BudgetDaemonTests {
             let ledger = try connection.query("SELECT spent_usd::text AS v FROM providerd_budget_spend").rows[0]["v"]
             let usage = try connection.query("SELECT sum(estimated_cost)::text AS v FROM model_usage WHERE service_name = 'agent'").rows[0]["v"]
             #expect(ledger == usage)
+        }
+    }
+
+    @Test("with a flush a minute away, this host's acks are in its answer within a second, and its acks say exceeded")
+    func acksBeforeFlush() async throws {
+        try await onThread {
+            let fixture = try DaemonFixture()
+            fixture.extraEnvironment["PROVIDERD_FLUSH_INTERVAL"] = "60"
+            let unit = try Self.cost(tokens: 100_000)
+            try fixture.cli.succeed(["budgets", "set", "cap", "--scope", "service:agent", "--period", "day", "--limit", "\(unit * 2)", "--action", "block"])
+            let daemon = try fixture.start()
+            _ = try fixture.waitReady()
+            let client = try UnixSocketClient(path: fixture.socket)
+            #expect(DaemonProcess.eventually(timeout: 5) { (try? Self.budget(fixture.socket, service: "agent")["budgets"] as? [Any])?.count == 1 })
+            #expect(try client.request(Self.record("agent", id: "r1", tokens: 100_000)) == #"{"ok":true}"#)
+            let acked = ContinuousClock.now
+            #expect(
+                DaemonProcess.eventually(timeout: 5) {
+                    ((try? Self.budget(fixture.socket, service: "agent")["budgets"] as? [[String: Any]])?.first?["spent_usd"] as? String)
+                        == "\(unit)"
+                })
+            #expect(ContinuousClock.now - acked < .seconds(1))
+            #expect(try client.request(Self.record("agent", id: "r2", tokens: 100_000)) == #"{"ok":true,"budget":"exceeded","budget_name":"cap"}"#)
+            #expect(try Self.budget(fixture.socket, service: "agent")["allowed"] as? Bool == false)
+            let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+            #expect(try connection.query("SELECT count(*) AS n FROM model_usage").rows[0]["n"] == "0", "nothing flushed yet")
+            #expect(daemon.stop() == 0)
+            #expect(try connection.query("SELECT sum(request_count)::text AS n FROM model_usage").rows[0]["n"] == "2", "flushed at the stop")
         }
     }
 

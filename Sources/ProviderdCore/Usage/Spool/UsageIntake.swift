@@ -32,7 +32,7 @@ package actor UsageIntake {
     private var ids: IdWindow
     private var pending: [UInt8] = []
     private var spare: [UInt8] = []
-    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest], acceptedAt: Int64, spend: PendingSpend?)] = []
+    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest], acceptedAt: Int64, spend: PendingRecords?)] = []
     /// Where the spend of acknowledged records goes until their segment is flushed.
     package nonisolated let budgets: BudgetBoard?
     private var writing = false
@@ -119,7 +119,7 @@ package actor UsageIntake {
         var deferred: [Int] = []  // lines that resend an id still being written
         var waitFor: UInt64 = 0
         // Records to price for the budgets' pending spend: only while a budget is active.
-        let pricing = budgets?.hasActiveBudgets == true
+        let pricing = budgets?.wantsRecords == true
         var priced: [UsageRecord] = []
         for line in lines {
             var outcome = Outcome(accepted: 0, duplicates: 0)
@@ -176,7 +176,7 @@ package actor UsageIntake {
             results.append(.success(outcome))
         }
         if !bytes.isEmpty {
-            let spend = priced.isEmpty ? nil : budgets?.price(priced, now: now)
+            let spend = priced.isEmpty ? nil : budgets?.pending(for: priced, now: now)
             pending += bytes
             queuedBytes += bytes.count
             noteQueued()

@@ -1,0 +1,117 @@
+import Testing
+
+@testable import ProviderdCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+@Suite("The budget board: database spend, pending acks, and their hand-over")
+struct BudgetBoardTests {
+    /// 2026-12-06T12:00:00Z.
+    static let noon: Int64 = 1_796_558_400
+    static let day = BudgetPeriod.day.start(containing: noon)
+
+    static let table = try! PriceTable.builtIn()
+
+    func board(failClosed: Bool = false) -> BudgetBoard {
+        var settings = ProviderdSettings()
+        settings.budgetsFailClosed = failClosed
+        settings.budgetsStaleAfter = 10
+        return BudgetBoard(settings: settings, prices: Self.table)
+    }
+
+    func status(_ name: String, id: Int64, scope: BudgetScope, limit: Decimal, spent: Decimal, periodStart: Int64 = day) -> BudgetStatus {
+        let budget = Budget(id: id, name: name, scope: scope, period: .day, limit: limit, thresholds: [1], action: .block)
+        return BudgetStatus(budget: budget, periodStart: periodStart, spent: spent, unpricedRequests: 0, asOf: Double(Self.noon))
+    }
+
+    func record(_ service: String, tokens: Int64 = 1_000_000, at: Int64 = noon) -> UsageRecord {
+        UsageRecord(serviceName: service, modelString: "openai:gpt-4o", inputTokens: tokens, timestamp: at)
+    }
+
+    func spent(_ board: BudgetBoard, _ name: String, at: Int64 = noon) -> Decimal? {
+        board.statuses(now: Double(at)).first { $0.budget.name == name }?.spent
+    }
+
+    @Test("an ack counts at once; at its segment's commit the ledger value replaces it, never counted twice")
+    func handOver() throws {
+        let board = board()
+        board.refreshed([status("rag", id: 1, scope: .service("rag"), limit: 10, spent: 1)], at: Double(Self.noon))
+        let cost = try #require(
+            { () -> Decimal? in
+                var pricer = UsagePricer(table: Self.table, unknown: .seedFallback)
+                return pricer.price(record("rag"), at: Self.noon).cost
+            }())
+        #expect(cost > 0)
+        let pending = try #require(board.pending(for: [record("rag"), record("docs")], now: Self.noon))
+        board.addPending(pending, segment: "s1")
+        #expect(spent(board, "rag") == 1 + cost)
+        // A refresh read before the commit: the pending part stays.
+        board.refreshed([status("rag", id: 1, scope: .service("rag"), limit: 10, spent: 1)], at: Double(Self.noon + 1))
+        #expect(spent(board, "rag") == 1 + cost)
+        board.committed(segment: "s1", ledger: [BudgetLedgerValue(budgetID: 1, periodStart: Self.day, spent: 1 + cost, unpricedRequests: 0)])
+        #expect(spent(board, "rag") == 1 + cost)
+        // A late read (started before the commit) cannot take the committed spend back.
+        board.refreshed([status("rag", id: 1, scope: .service("rag"), limit: 10, spent: 1)], at: Double(Self.noon + 2))
+        #expect(spent(board, "rag") == 1 + cost)
+        // An ack that arrives after its segment's commit is already counted.
+        board.addPending(.priced(PendingSpend()), segment: "s1")
+        let late = try #require(board.pending(for: [record("rag")], now: Self.noon))
+        board.addPending(late, segment: "s1")
+        #expect(spent(board, "rag") == 1 + cost)
+    }
+
+    @Test("records acknowledged before the first read and the prices wait, then count")
+    func beforeTheFirstRead() throws {
+        let board = BudgetBoard(settings: ProviderdSettings(), prices: nil)
+        #expect(board.wantsRecords)
+        let early = try #require(board.pending(for: [record("rag")], now: Self.noon))
+        guard case .raw = early else {
+            Issue.record("priced without prices")
+            return
+        }
+        board.addPending(early, segment: "s1")
+        board.refreshed([status("rag", id: 1, scope: .service("rag"), limit: 10, spent: 0)], at: Double(Self.noon))
+        #expect(spent(board, "rag") == 0)
+        board.pricesLoaded(Self.table)
+        #expect(try #require(spent(board, "rag")) > 0)
+        // No active budget: nothing is priced, nothing kept.
+        let none = self.board()
+        none.refreshed([], at: Double(Self.noon))
+        #expect(!none.wantsRecords)
+        #expect(none.pending(for: [record("rag")], now: Self.noon) == nil)
+    }
+
+    @Test("the period turns without a read: the new period starts at the acks made in it")
+    func periodTurn() throws {
+        let board = board()
+        board.refreshed([status("all", id: 1, scope: .global, limit: 1, spent: 5)], at: Double(Self.noon))
+        #expect(board.verdict(service: "s", model: "openai:gpt-4o", now: Double(Self.noon)).allowed == false)
+        let tomorrow = Self.day + 86_400 + 60
+        #expect(board.verdict(service: "s", model: "openai:gpt-4o", now: Double(tomorrow)).allowed == true)
+        let pending = try #require(board.pending(for: [record("s", at: tomorrow)], now: tomorrow))
+        board.addPending(pending, segment: "s2")
+        let next = board.statuses(now: Double(tomorrow))[0]
+        #expect(next.periodStart == Self.day + 86_400 && next.spent > 0 && next.spent < 5)
+        #expect(next.stale, "no read for longer than budgets.stale_after")
+    }
+
+    @Test("stale: a failed read, or none for budgets.stale_after; with fail_closed a block budget refuses")
+    func stale() {
+        let open = board()
+        open.refreshed([status("cap", id: 1, scope: .global, limit: 100, spent: 0)], at: Double(Self.noon))
+        #expect(!open.statuses(now: Double(Self.noon + 5))[0].stale)
+        #expect(open.statuses(now: Double(Self.noon + 11))[0].stale)
+        open.refreshFailed()
+        #expect(open.statuses(now: Double(Self.noon))[0].stale)
+        #expect(open.verdict(service: "s", model: "openai:gpt-4o", now: Double(Self.noon)).allowed)
+        let closed = board(failClosed: true)
+        closed.refreshed([status("cap", id: 1, scope: .global, limit: 100, spent: 0)], at: Double(Self.noon))
+        closed.refreshFailed()
+        #expect(closed.verdict(service: "s", model: "openai:gpt-4o", now: Double(Self.noon)).refusals == [.init(budget: "cap", reason: .stale)])
+        #expect(closed.exceeded(for: [record("s")], now: Double(Self.noon)) == nil, "an ack says exceeded only when it is")
+    }
+}
