@@ -41,6 +41,8 @@ package final class BudgetBoard: Sendable {
         var staleAfter: Double
         var policy: BudgetVerdict.Policy
         var unknownPrice: UsagePricer.UnknownPolicy
+        var onChange: (@Sendable () -> Void)?
+        var lastView = BudgetRenderView()
     }
 
     private let state: Mutex<State>
@@ -69,7 +71,7 @@ package final class BudgetBoard: Sendable {
     /// The built-in prices, once the flusher has loaded them (when no price file
     /// is configured); an operator's table given at start or on SIGHUP stays.
     package func pricesLoaded(_ table: PriceTable) {
-        state.withLock { state in
+        mutate { state in
             if state.pricer == nil { state.pricer = UsagePricer(table: table, unknown: state.unknownPrice) }
             Self.settleRaw(&state)
         }
@@ -97,7 +99,7 @@ package final class BudgetBoard: Sendable {
 
     /// Records made durable in `segment`.
     package func addPending(_ records: PendingRecords, segment: String) {
-        state.withLock { state in
+        mutate { state in
             guard !state.committed.contains(segment) else { return }
             switch records {
             case .priced(let spend):
@@ -130,7 +132,7 @@ package final class BudgetBoard: Sendable {
 
     /// `segment` committed: its spend is in the ledger values its transaction returned.
     package func committed(segment: String, ledger: [BudgetLedgerValue]) {
-        state.withLock { state in
+        mutate { state in
             state.pending[segment] = nil
             if let groups = state.raw.removeValue(forKey: segment) { state.rawCount -= groups.reduce(0) { $0 + $1.records.count } }
             state.committed.append(segment)
@@ -154,7 +156,7 @@ package final class BudgetBoard: Sendable {
 
     /// `segment` left the spool without reaching the ledger (quarantined whole).
     package func discard(segment: String) {
-        state.withLock { state in
+        mutate { state in
             state.pending[segment] = nil
             if let groups = state.raw.removeValue(forKey: segment) { state.rawCount -= groups.reduce(0) { $0 + $1.records.count } }
         }
@@ -162,7 +164,7 @@ package final class BudgetBoard: Sendable {
 
     /// A database read (`BudgetStore.statuses`) taken at `at`.
     package func refreshed(_ statuses: [BudgetStatus], at: Double) {
-        state.withLock { state in
+        mutate { state in
             var merged = statuses
             for index in merged.indices {
                 let fresh = merged[index]
@@ -185,7 +187,7 @@ package final class BudgetBoard: Sendable {
 
     /// A database read failed: answers say stale until one succeeds.
     package func refreshFailed() {
-        state.withLock { state in
+        mutate { state in
             state.failing = true
             state.known = true
             Self.settleRaw(&state)
@@ -206,6 +208,35 @@ package final class BudgetBoard: Sendable {
             if state.policy.blockUnpriced, var pricer = state.pricer, case .unknown = pricer.resolution(of: model) { priced = false }
             return BudgetVerdict(statuses: statuses, service: service, model: model, policy: state.policy, modelPriced: priced)
         }
+    }
+
+    /// What the budgets change in the two files, as of `now`.
+    package func renderView(now: Double) -> BudgetRenderView {
+        state.withLock { BudgetRenderView(statuses: Self.statuses(state: $0, now: now)) }
+    }
+
+    /// Called (outside the lock) when `renderView` changes: a state, a limit, a reset.
+    package func onChange(_ handler: @escaping @Sendable () -> Void) {
+        state.withLock { $0.onChange = handler }
+    }
+
+    /// A change to the board; the view's handler runs after the lock is released.
+    private func mutate(_ body: (inout State) -> Void) {
+        let handler = state.withLock { state -> (@Sendable () -> Void)? in
+            body(&state)
+            return Self.viewMoved(&state, now: UTCTimestamp.now())
+        }
+        handler?()
+    }
+
+    /// Compares the view with the last one seen, after a change to what it is made
+    /// of; returns the handler to call when it moved.
+    private static func viewMoved(_ state: inout State, now: Double) -> (@Sendable () -> Void)? {
+        guard state.onChange != nil, !(state.statuses.isEmpty && state.lastView.entries.isEmpty) else { return nil }
+        let view = BudgetRenderView(statuses: statuses(state: state, now: now))
+        guard view != state.lastView else { return nil }
+        state.lastView = view
+        return state.onChange
     }
 
     /// The first exceeded `block` budget any of `records` falls under, for its ack.

@@ -227,6 +227,28 @@ package struct ConfigCheck: Sendable {
             case .error(let text): items.append(CheckItem(check, .error, "\(model.value): \(text)"))
             }
         }
+        if applied.contains("003") { items += try budgetItems(connection) }
+        return items
+    }
+
+    /// One line for the budgets, and one per exceeded budget that acts: what it
+    /// blocks or which key it withholds, and until when.
+    func budgetItems(_ connection: PostgresConnection) throws -> [CheckItem] {
+        let statuses = try BudgetStore(connection: connection).statuses(now: Int64(UTCTimestamp.now())).filter(\.budget.isActive)
+        var items: [CheckItem] = []
+        for status in statuses where status.state == .exceeded && status.budget.action != .alert {
+            let until = UTCTimestamp.iso8601(Double(status.resetsAt))
+            let what =
+                status.budget.action == .block
+                ? "agents under \(status.budget.scope) are refused"
+                : (status.budget.scope.provider.map { "\($0)'s key is withheld from the env file" } ?? "every provider key is withheld from the env file")
+            items.append(
+                CheckItem(
+                    "budget \(status.budget.name)", .warning,
+                    "exceeded: $\(status.spent) of $\(status.budget.limit) this \(status.budget.period.rawValue); \(what) until \(until)"))
+        }
+        let exceeded = statuses.filter { $0.state == .exceeded }.count
+        items.insert(CheckItem("budgets", .ok, "\(statuses.count) active, \(exceeded) exceeded"), at: 0)
         return items
     }
 }

@@ -71,7 +71,7 @@ package struct ConfigPublisher {
     /// a dropped row-level-security policy or a revoked grant looks exactly like
     /// that. It is logged once, shown in STATUS until rows show again, and not
     /// sealed, so that the sealed state keeps the last keys seen.
-    mutating func publish(_ snapshot: ConfigSnapshot, now: Double) -> Outcome {
+    mutating func publish(_ snapshot: ConfigSnapshot, budgets: BudgetRenderView = BudgetRenderView(), now: Double) -> Outcome {
         // Only an empty read needs the count (and opening the sealed state at start).
         let before = !snapshot.keys.isEmpty ? 0 : publishedOnce ? renderer.lastGood.count : sealedProviderCount()
         publishedOnce = true
@@ -85,7 +85,7 @@ package struct ConfigPublisher {
             logger.notice("api_keys shows rows again", metadata: ["rows": "\(snapshot.keys.count)"])
         }
         let candidates = decryptions.decrypt(snapshot.keys, keyring: keyring)
-        var result = renderer.render(candidates: candidates, services: snapshot.services)
+        var result = renderer.render(candidates: candidates, services: snapshot.services, budgets: budgets)
         result.vanishedProviders = vanishedFrom
         report(result)
         return write(result, sealing: vanishedFrom > 0 ? nil : snapshot.services, now: now)

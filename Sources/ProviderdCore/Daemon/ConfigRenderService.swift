@@ -52,14 +52,22 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     private var lastDatabaseError = ""
     private var databaseFailures = RepeatingFailureLog()
     private var listenDelivery = ListenDeliveryTracker()
+    /// The budgets' view of the files (states, withheld keys); nil without budgets.
+    private let budgets: BudgetBoard?
+    /// Set by `budgetsChanged` from outside the actor: a budget's state moved, so
+    /// the files are rendered again as after a NOTIFY.
+    private nonisolated let budgetChange = Mutex(false)
+    private var withheldReported: [String: String] = [:]
 
     package init(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, loop: any EventLoop,
         reporter: StatusReporter, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger,
+        budgets: BudgetBoard? = nil,
         clock: @escaping @Sendable () -> Double = MonotonicSeconds.now,
         wallClock: @escaping @Sendable () -> Double = UTCTimestamp.now
     ) throws {
         self.settings = settings
+        self.budgets = budgets
         self.publisher = try ConfigPublisher(settings: settings, keyring: keyring, state: state, logger: logger)
         self.machine = RenderLoopStateMachine(
             startedAt: clock(), startupWait: settings.startupWait,
@@ -93,6 +101,13 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     /// SIGHUP with a configuration that loaded: apply it, re-render, then READY=1.
     package nonisolated func reload(settings: ProviderdSettings, keyring: FernetKeyring) {
         pendingReload.withLock { $0 = (settings, keyring) }
+        wakeup.signal()
+    }
+
+    /// A budget's state changed (a threshold, a period turning): `models.json`
+    /// and a withheld key follow at once, through a render as after a NOTIFY.
+    package nonisolated func budgetsChanged() {
+        budgetChange.withLock { $0 = true }
         wakeup.signal()
     }
 
@@ -142,7 +157,8 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
                     let session = try currentSession()
                     let (snapshot, version) = try bounded(session) { try ConfigSnapshotQuery.read(on: session.queries) }
                     contact()
-                    let published = record(publisher.publish(snapshot, now: wallClock()))
+                    let view = budgets?.renderView(now: wallClock()) ?? BudgetRenderView()
+                    let published = record(publisher.publish(snapshot, budgets: view, now: wallClock()))
                     actions = machine.rendered(version: version, published: published)
                 } catch {
                     actions = databaseFailed(error)
@@ -271,13 +287,28 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
                 $0.services = result.services.count
                 $0.degradedProviders = Array(Set(result.problems.map(\.provider))).sorted()
                 $0.vanishedProviders = result.vanishedProviders > 0 ? result.vanishedProviders : nil
+                $0.withheldProviders = result.withheldProviders
                 $0.filesError = nil
             }
+            reportWithheld(result.withheldProviders)
             return true
         case .failed(_, let reason):
             reporter.update { $0.filesError = reason }
             return false
         }
+    }
+
+    /// One line when a budget takes a provider's key out of the env file, one when it is back.
+    private func reportWithheld(_ withheld: [String: String]) {
+        for (provider, budget) in withheld.sorted(by: { $0.key < $1.key }) where withheldReported[provider] != budget {
+            logger.warning(
+                "provider key withheld from the env file: its budget is exceeded until the period turns",
+                metadata: ["provider": "\(provider)", "budget": "\(budget)"])
+        }
+        for provider in withheldReported.keys.sorted() where withheld[provider] == nil {
+            logger.notice("provider key back in the env file", metadata: ["provider": "\(provider)"])
+        }
+        withheldReported = withheld
     }
 
     private func waitForChange(until: Double) throws -> [RenderLoopStateMachine.Action] {
@@ -290,6 +321,12 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         case .notified: return machine.notified()
         case .woken:
             wakeup.drain()
+            if budgetChange.withLock({ changed in
+                defer { changed = false }
+                return changed
+            }) {
+                return machine.notified()
+            }
             return [.waitForChange(until: until)]
         case .timedOut: return machine.waitTimedOut(now: clock())
         }

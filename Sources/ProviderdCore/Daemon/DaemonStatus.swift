@@ -19,6 +19,8 @@ package struct DaemonStatus: Sendable, Equatable {
     package var filesError: String?
     /// Providers rendered before `api_keys` showed no rows (nil while it shows rows).
     package var vanishedProviders: Int?
+    /// Providers whose key a `withhold_key` budget keeps out of the env file, and that budget.
+    package var withheldProviders: [String: String] = [:]
 
     package init() {}
 
@@ -40,6 +42,10 @@ package struct DaemonStatus: Sendable, Equatable {
         }
         if !degradedProviders.isEmpty {
             parts.append("degraded: \(degradedProviders.joined(separator: ", "))")
+        }
+        if !withheldProviders.isEmpty {
+            let list = withheldProviders.sorted { $0.key < $1.key }.map { "\($0.key) (budget \($0.value))" }
+            parts.append("key withheld: \(list.joined(separator: ", "))")
         }
         if let usage { parts.append(usage) }
         if let filesError { parts.append("cannot write files: \(filesError)") }

@@ -29,9 +29,15 @@ package enum ProviderdDaemon {
         let beacon = ProgressBeacon()
         let watchdog = notifier.watchdogInterval()
         let reporter = StatusReporter(notifier: notifier)
+        // Budgets: the board the socket answers from, kept by the intake (acks not
+        // flushed yet), the flusher (each segment's ledger values) and the refresher
+        // (every host's spend), which has a thread and a connection of its own. A
+        // state that moves re-renders the files (models.json, withheld keys).
+        let board = BudgetBoard(settings: settings, prices: prices)
         let service = try ConfigRenderService(
             settings: settings, keyring: keyring, state: state, loop: renderLoop.next(),
-            reporter: reporter, beacon: beacon, watchdogInterval: watchdog, logger: logger)
+            reporter: reporter, beacon: beacon, watchdogInterval: watchdog, logger: logger, budgets: board)
+        board.onChange { service.budgetsChanged() }
         // Usage: one event loop for the socket, and two threads that each run one actor
         // and nothing else: the `Spool` (blocking file calls) and the `UsageFlusher` (libpq).
         let spoolLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -40,11 +46,7 @@ package enum ProviderdDaemon {
         // The spool, the id table, ids.log and the stats board, opened once: the
         // intake fills them, the flusher empties them.
         let (storage, ids) = try UsageStorage.open(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
-        // Budgets: the board the socket answers from, kept by the intake (acks not
-        // flushed yet), the flusher (each segment's ledger values) and the refresher
-        // (every host's spend), which has a thread and a connection of its own.
         let budgetLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let board = BudgetBoard(settings: settings, prices: prices)
         let refresher = BudgetRefresher(
             board: board, announcer: BudgetAnnouncer(logger: logger), instance: storage.instance, loop: budgetLoop.next(),
             settings: settings, logger: logger)

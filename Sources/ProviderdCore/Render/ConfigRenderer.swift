@@ -45,9 +45,12 @@ package struct ConfigRenderer: Sendable {
         var value: String
     }
 
+    /// `budgets`: keys an exceeded `withhold_key` budget withholds stay out of the
+    /// env file (and in `lastGood`, so they come back when the period turns), and
+    /// each service's entry carries its budget state.
     package mutating func render(
         candidates: [String: Result<ProviderSecrets, ProviderProblem>],
-        services: [ServiceConfig]
+        services: [ServiceConfig], budgets: BudgetRenderView = BudgetRenderView()
     ) -> RenderResult {
         var problems: [ProviderProblem] = []
         var stale: [String] = []
@@ -108,8 +111,14 @@ package struct ConfigRenderer: Sendable {
         }
         var lastGood: [String: ProviderSecrets] = [:]
         lastGood.reserveCapacity(accepted.count)
+        var withheld: [String: String] = [:]
         for entry in accepted {
             let provider = entry.secrets.provider
+            if let budget = budgets.withholder(of: provider) {
+                withheld[provider] = budget
+                lastGood[provider] = entry.secrets
+                continue
+            }
             for name in entry.names.ownKeyNames { claim(name, provider, 0, entry.quoted.apiKey) }
             for name in entry.names.aliasKeyNames { claim(name, provider, 1, entry.quoted.apiKey) }
             if let url = entry.quoted.baseURL { claim(entry.names.baseURLName, provider, 0, url) }
@@ -128,13 +137,17 @@ package struct ConfigRenderer: Sendable {
             if let previous = lastGoodServices[problem.service] { entries[problem.service] = previous }
         }
         lastGoodServices = entries
+        if !budgets.entries.isEmpty {
+            for (service, entry) in entries { entries[service]?.budget = budgets.state(service: service, model: entry.model) }
+        }
         return RenderResult(
             envLines: lines,
             services: entries,
             problems: problems.sorted { ($0.provider, $0.reason) < ($1.provider, $1.reason) },
             staleProviders: stale.sorted(),
             providersWithKeys: withKeys,
-            serviceProblems: unwritable.sorted { $0.service < $1.service })
+            serviceProblems: unwritable.sorted { $0.service < $1.service },
+            withheldProviders: withheld)
     }
 
     /// `secrets` quoted for the env file, reusing the last quoting of the same values

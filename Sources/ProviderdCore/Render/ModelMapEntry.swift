@@ -12,6 +12,8 @@ package struct ModelMapEntry: Sendable, Equatable {
     package var temperature: Double
     package var maxTokens: Int?
     package var apiKeyConfigured: Bool
+    /// The state of the budgets that apply to this service and model; absent when none does.
+    package var budget: ServiceBudgetState?
 
     /// Key providers that serve a model provider, PydanticAI's aliases included:
     /// `google-gla:` and `google-vertex:` models run on a `google` or `gemini` key.
@@ -90,6 +92,7 @@ extension ModelMapEntry: Encodable {
         case modelName = "model_name"
         case maxTokens = "max_tokens"
         case apiKeyConfigured = "api_key_configured"
+        case budget
     }
 
     package func encode(to encoder: any Encoder) throws {
@@ -100,5 +103,6 @@ extension ModelMapEntry: Encodable {
         try container.encode(temperature, forKey: .temperature)
         try container.encode(maxTokens, forKey: .maxTokens)
         try container.encode(apiKeyConfigured, forKey: .apiKeyConfigured)
+        try container.encodeIfPresent(budget, forKey: .budget)
     }
 }

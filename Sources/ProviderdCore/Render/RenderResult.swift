@@ -20,6 +20,8 @@ package struct RenderResult: Sendable, Equatable {
     /// Services whose row could not be written (their last good entry is used
     /// where there is one).
     package var serviceProblems: [ServiceProblem] = []
+    /// Providers whose key an exceeded `withhold_key` budget keeps out, and that budget.
+    package var withheldProviders: [String: String] = [:]
     /// Set by the publisher: the providers rendered before `api_keys` showed no
     /// rows at all (0 when it shows rows).
     package var vanishedProviders = 0

@@ -35,6 +35,7 @@ struct BudgetDaemonTests {
             let b = try DaemonFixture(sharingDatabaseOf: a)
             let tokens: Int64 = 100_000
             let unit = try Self.cost(tokens: tokens)
+            try a.cli.succeed(["models", "set", "agent", Self.model])
             try a.cli.succeed([
                 "budgets", "set", "agent-day", "--scope", "service:agent", "--period", "day", "--limit", "\(unit * 4)", "--thresholds", "0.5,1",
                 "--action", "block",
@@ -76,6 +77,16 @@ struct BudgetDaemonTests {
             // Acks after the limit say so, on both; the records still count.
             #expect(try clientA.request(Self.record("agent", id: "a3", tokens: 10)) == #"{"ok":true,"budget":"exceeded","budget_name":"agent-day"}"#)
             #expect(try clientB.request(Self.record("agent", id: "b3", tokens: 10)) == #"{"ok":true,"budget":"exceeded","budget_name":"agent-day"}"#)
+            // The model map shows it, on both hosts.
+            for fixture in [a, b] {
+                #expect(
+                    DaemonProcess.eventually(timeout: 5) {
+                        let map = try? JSONSerialization.jsonObject(with: Data(fixture.mapText().utf8)) as? [String: Any]
+                        let agent = (map?["services"] as? [String: Any])?["agent"] as? [String: Any]
+                        let budget = agent?["budget"] as? [String: String]
+                        return budget?["state"] == "exceeded" && budget?["budget"] == "agent-day"
+                    }, "\(fixture.mapText())")
+            }
             // Another service is not under this budget.
             #expect(try Self.budget(a.socket, service: "other")["allowed"] as? Bool == true)
             #expect(try clientA.request(Self.record("other", id: "o1", tokens: 10)) == #"{"ok":true}"#)
@@ -99,6 +110,51 @@ struct BudgetDaemonTests {
             let ledger = try connection.query("SELECT spent_usd::text AS v FROM providerd_budget_spend").rows[0]["v"]
             let usage = try connection.query("SELECT sum(estimated_cost)::text AS v FROM model_usage WHERE service_name = 'agent'").rows[0]["v"]
             #expect(ledger == usage)
+        }
+    }
+
+    @Test(
+        "withhold_key: the provider's lines leave the env file when its budget is exceeded (STATUS, check and models.json say so), and come back when it is not"
+    )
+    func withholdKey() async throws {
+        try await onThread {
+            let fixture = try DaemonFixture()
+            try fixture.cli.succeed(["keys", "set", "openai", "--base-url", "https://llm.example/v1"], stdin: "sk-openai-withheld")
+            try fixture.cli.succeed(["keys", "set", "anthropic"], stdin: "sk-ant-stays")
+            try fixture.cli.succeed(["models", "set", "agent", Self.model])
+            let unit = try Self.cost(tokens: 100_000)
+            try fixture.cli.succeed([
+                "budgets", "set", "openai-cap", "--scope", "provider:openai", "--period", "month", "--limit", "\(unit * 2)", "--action",
+                "withhold_key",
+            ])
+            let daemon = try fixture.start()
+            _ = try fixture.waitReady()
+            #expect(fixture.envFileEventually(contains: "OPENAI_API_KEY="))
+            let client = try UnixSocketClient(path: fixture.socket)
+            for id in ["w1", "w2"] { #expect(try client.request(Self.record("agent", id: id, tokens: 100_000)) == #"{"ok":true}"#) }
+            #expect(DaemonProcess.eventually(timeout: 5) { !fixture.envText().contains("OPENAI") }, "\(fixture.envText())")
+            #expect(fixture.envText().contains("ANTHROPIC_API_KEY="))
+            let status = try fixture.notify.wait { $0.fields["STATUS"]?.contains("key withheld: openai (budget openai-cap)") == true }
+            #expect(status.message.fields["STATUS"] != nil)
+            #expect(daemon.log.contains("provider key withheld from the env file"))
+            let map = try JSONSerialization.jsonObject(with: Data(fixture.mapText().utf8)) as? [String: Any]
+            let agent = (map?["services"] as? [String: Any])?["agent"] as? [String: Any]
+            #expect(agent?["api_key_configured"] as? Bool == false)
+            #expect((agent?["budget"] as? [String: String])?["state"] == "exceeded")
+            // check reads the database: once the records are flushed it says so too.
+            #expect(
+                DaemonProcess.eventually(timeout: 5) {
+                    (try? fixture.renderCLI.run(["check"]).stdoutText.contains("openai's key is withheld from the env file until")) == true
+                })
+            // A raised limit: the key is back at once, with the same value.
+            try fixture.cli.succeed([
+                "budgets", "set", "openai-cap", "--scope", "provider:openai", "--period", "month", "--limit", "\(unit * 4)", "--action",
+                "withhold_key",
+            ])
+            #expect(fixture.envFileEventually(contains: "OPENAI_API_KEY=sk-openai-withheld"), "\(fixture.envText())")
+            #expect(fixture.envText().contains("OPENAI_BASE_URL=https://llm.example/v1"))
+            #expect(DaemonProcess.eventually(timeout: 5) { daemon.log.contains("provider key back in the env file") })
+            #expect(daemon.stop() == 0)
         }
     }
 
