@@ -102,8 +102,10 @@ package struct UsageServer: Sendable {
     }
 
     /// Descriptors kept for the daemon's own files (spool, database, env file) when
-    /// the process limit is lower than `usage.max_connections` allows for.
-    static let reservedDescriptors = 64
+    /// the process limit is lower than `usage.max_connections` allows for: its five
+    /// threads' event loops, its three database connections (render, flusher,
+    /// budgets), the files it writes, with room to spare.
+    static let reservedDescriptors = 72
 
     /// `usage.max_connections`, or fewer when `RLIMIT_NOFILE` could not hold them:
     /// idle clients must never take the descriptors a render or a flush needs, nor
