@@ -15,14 +15,14 @@ as_root() {
 # System packages: the C libraries, pkg-config and the PostgreSQL server.
 install_system_packages() {
     local missing=()
-    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime; do
+    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ] || [ ! -x "$PG_BIN/initdb" ]; then
         log "installing ${missing[*]:-postgresql}"
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime >/dev/null
+            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl >/dev/null
     fi
 }
 

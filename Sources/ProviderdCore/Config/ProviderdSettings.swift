@@ -50,6 +50,8 @@ package struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, 
     package var budgetsRefreshInterval = 1.0
     /// Seconds without a successful read after which the spend is stale.
     package var budgetsStaleAfter = 10.0
+    /// `budgets.on_event`: run at each threshold event this host announces.
+    package var budgetsOnEvent: BudgetHook?
 
     package enum UnknownPricePolicy: String, Sendable, Equatable {
         case seedFallback = "seed-fallback"

@@ -51,6 +51,8 @@ package struct SettingsLoader: Sendable {
         "budgets.unpriced": "PROVIDERD_BUDGETS_UNPRICED",
         "budgets.refresh_interval": "PROVIDERD_BUDGETS_REFRESH_INTERVAL",
         "budgets.stale_after": "PROVIDERD_BUDGETS_STALE_AFTER",
+        "budgets.on_event": "PROVIDERD_BUDGETS_ON_EVENT",
+        "budgets.on_event_timeout": "PROVIDERD_BUDGETS_ON_EVENT_TIMEOUT",
     ]
 
     package static let defaultConfigFile = "/etc/providerd/providerd.yaml"
@@ -212,6 +214,8 @@ package struct SettingsLoader: Sendable {
         }
         settings.budgetsRefreshInterval = try seconds("budgets.refresh_interval", 0.1...60) ?? settings.budgetsRefreshInterval
         settings.budgetsStaleAfter = try seconds("budgets.stale_after", 1...86_400) ?? settings.budgetsStaleAfter
+        let hookTimeout = try seconds("budgets.on_event_timeout", 1...3_600) ?? 10
+        if let command = text("budgets.on_event") { settings.budgetsOnEvent = try BudgetHook.parse(command, timeout: hookTimeout) }
         return settings
     }
 }

@@ -38,6 +38,8 @@ package enum SettingsReload {
         ("budgets.unpriced", .live, { "\($0.budgetsBlockUnpriced)" }),
         ("budgets.refresh_interval", .live, { "\($0.budgetsRefreshInterval)" }),
         ("budgets.stale_after", .live, { "\($0.budgetsStaleAfter)" }),
+        ("budgets.on_event", .live, { $0.budgetsOnEvent?.argv.joined(separator: " ") ?? "" }),
+        ("budgets.on_event_timeout", .live, { "\($0.budgetsOnEvent?.timeout ?? 10)" }),
         ("state.dir", .restart, { $0.stateDir }),
         ("usage.socket", .restart, { $0.socket }),
         ("usage.socket_mode", .restart, { String($0.socketMode, radix: 8) }),

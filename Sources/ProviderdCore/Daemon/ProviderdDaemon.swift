@@ -47,8 +47,9 @@ package enum ProviderdDaemon {
         // intake fills them, the flusher empties them.
         let (storage, ids) = try UsageStorage.open(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
         let budgetLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        let announcer = BudgetAnnouncer(hook: settings.budgetsOnEvent, logger: logger)
         let refresher = BudgetRefresher(
-            board: board, announcer: BudgetAnnouncer(logger: logger), instance: storage.instance, loop: budgetLoop.next(),
+            board: board, announcer: announcer, instance: storage.instance, loop: budgetLoop.next(),
             settings: settings, logger: logger)
         let intake = UsageIntake(storage: storage, ids: ids, maxBytes: settings.spoolMaxBytes, budgets: board)
         let flusher = UsageFlusher(
@@ -99,6 +100,7 @@ package enum ProviderdDaemon {
                         flusher.update(settings: next, prices: nextPrices)
                         board.update(settings: next, prices: nextPrices)
                         refresher.update(settings: next)
+                        announcer.update(hook: next.budgetsOnEvent)
                         if let nextPrices {
                             logger.info(
                                 "prices loaded",

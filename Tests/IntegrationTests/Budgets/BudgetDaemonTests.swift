@@ -40,6 +40,12 @@ struct BudgetDaemonTests {
                 "budgets", "set", "agent-day", "--scope", "service:agent", "--period", "day", "--limit", "\(unit * 4)", "--thresholds", "0.5,1",
                 "--action", "block",
             ])
+            // Both hosts have the hook; each event must run it once in all.
+            let runs = a.directory.file("hook-runs")
+            let hook = a.directory.file("hook.sh")
+            try "#!/bin/bash\necho \"$PROVIDERD_BUDGET_NAME $PROVIDERD_BUDGET_THRESHOLD\" >> \"$1\"\n".write(toFile: hook, atomically: true, encoding: .utf8)
+            chmod(hook, 0o755)
+            for fixture in [a, b] { fixture.extraEnvironment["PROVIDERD_BUDGETS_ON_EVENT"] = "\(hook) \(runs)" }
             let daemonA = try a.start()
             let daemonB = try b.start()
             _ = try a.waitReady()
@@ -103,6 +109,8 @@ struct BudgetDaemonTests {
             let logs = daemonA.log + daemonB.log
             #expect(logs.components(separatedBy: "budget threshold crossed").count - 1 == 1, "\(logs.suffix(2_000))")
             #expect(logs.components(separatedBy: "budget limit reached").count - 1 == 1)
+            let ran = (try? String(contentsOfFile: runs, encoding: .utf8)) ?? ""
+            #expect(ran.split(separator: "\n").sorted() == ["agent-day 0.5", "agent-day 1"], "\(ran)")
             #expect(daemonA.stop() == 0 && daemonB.stop() == 0)
             // Every acknowledged record counted once, in model_usage and in the ledger.
             let total = try connection.query("SELECT sum(request_count)::text AS n FROM model_usage").rows[0]["n"]
