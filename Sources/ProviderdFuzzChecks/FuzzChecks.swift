@@ -54,7 +54,7 @@ package enum FuzzChecks {
         switch request {
         case .record(let record): records = [record]
         case .batch(let batch): records = batch
-        case .ping, .stats, .budget: return
+        case .ping, .stats, .budget, .metrics: return
         }
         for record in records {
             check(!record.serviceName.isEmpty && record.serviceName.utf8.count <= 256, "service_name length")

@@ -12,17 +12,18 @@ as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# System packages: the C libraries, pkg-config and the PostgreSQL server.
+# System packages: the C libraries, pkg-config and the PostgreSQL server; for the
+# tests, PgBouncer, faketime, curl, promtool (prometheus) and node_exporter.
 install_system_packages() {
     local missing=()
-    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl; do
+    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ] || [ ! -x "$PG_BIN/initdb" ]; then
         log "installing ${missing[*]:-postgresql}"
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl >/dev/null
+            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter >/dev/null
     fi
 }
 

@@ -21,11 +21,13 @@ package final class BudgetAnnouncer: Sendable {
     private let announced = Mutex<Int64>(0)
     private let hook: Mutex<BudgetHook?>
     private let runner: BudgetHookRunner
+    private let metrics: ProviderdMetrics?
 
     package static let maxQueued = 256
 
-    package init(hook: BudgetHook? = nil, logger: Logger) {
+    package init(hook: BudgetHook? = nil, metrics: ProviderdMetrics? = nil, logger: Logger) {
         self.logger = logger
+        self.metrics = metrics
         self.hook = Mutex(hook)
         self.runner = BudgetHookRunner(logger: logger)
     }
@@ -46,6 +48,7 @@ package final class BudgetAnnouncer: Sendable {
     package func announce(_ claimed: ClaimedBudgetEvent, now: Double) {
         announced.withLock { $0 += 1 }
         let event = claimed.event
+        metrics?.announced(budget: event.budget)
         let metadata: Logger.Metadata = [
             "budget": "\(event.budget)", "scope": "\(claimed.scope)", "threshold": "\(event.threshold)",
             "percent": "\(claimed.percent)", "spent_usd": "\(event.spent)", "limit_usd": "\(event.limit)",

@@ -194,6 +194,9 @@ package final class BudgetBoard: Sendable {
         }
     }
 
+    /// Unix seconds of the last successful database read; nil before the first.
+    package var asOf: Double? { state.withLock { $0.asOf } }
+
     /// Every budget as of `now`: the database's spend for the current period (none
     /// if the period turned since the read), plus this host's pending records in it.
     package func statuses(now: Double) -> [BudgetStatus] {

@@ -52,6 +52,11 @@ package struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, 
     package var budgetsStaleAfter = 10.0
     /// `budgets.on_event`: run at each threshold event this host announces.
     package var budgetsOnEvent: BudgetHook?
+    /// `metrics.textfile`: where the Prometheus text goes (node_exporter's textfile
+    /// collector); nil: only the socket's `metrics` op.
+    package var metricsTextfile: String?
+    /// Seconds between writes of `metricsTextfile`.
+    package var metricsInterval = 5.0
 
     package enum UnknownPricePolicy: String, Sendable, Equatable {
         case seedFallback = "seed-fallback"

@@ -53,6 +53,8 @@ package struct SettingsLoader: Sendable {
         "budgets.stale_after": "PROVIDERD_BUDGETS_STALE_AFTER",
         "budgets.on_event": "PROVIDERD_BUDGETS_ON_EVENT",
         "budgets.on_event_timeout": "PROVIDERD_BUDGETS_ON_EVENT_TIMEOUT",
+        "metrics.textfile": "PROVIDERD_METRICS_TEXTFILE",
+        "metrics.interval": "PROVIDERD_METRICS_INTERVAL",
     ]
 
     package static let defaultConfigFile = "/etc/providerd/providerd.yaml"
@@ -216,6 +218,13 @@ package struct SettingsLoader: Sendable {
         settings.budgetsStaleAfter = try seconds("budgets.stale_after", 1...86_400) ?? settings.budgetsStaleAfter
         let hookTimeout = try seconds("budgets.on_event_timeout", 1...3_600) ?? 10
         if let command = text("budgets.on_event") { settings.budgetsOnEvent = try BudgetHook.parse(command, timeout: hookTimeout) }
+        if let file = try path("metrics.textfile") {
+            guard file.hasSuffix(".prom") else {
+                throw bad("metrics.textfile", "'\(file)' must end in .prom (node_exporter's textfile collector reads only those)")
+            }
+            settings.metricsTextfile = file
+        }
+        settings.metricsInterval = try seconds("metrics.interval", 1...3_600) ?? settings.metricsInterval
         return settings
     }
 }

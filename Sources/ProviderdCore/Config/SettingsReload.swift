@@ -40,6 +40,8 @@ package enum SettingsReload {
         ("budgets.stale_after", .live, { "\($0.budgetsStaleAfter)" }),
         ("budgets.on_event", .live, { $0.budgetsOnEvent?.argv.joined(separator: " ") ?? "" }),
         ("budgets.on_event_timeout", .live, { "\($0.budgetsOnEvent?.timeout ?? 10)" }),
+        ("metrics.textfile", .restart, { $0.metricsTextfile ?? "" }),
+        ("metrics.interval", .restart, { "\($0.metricsInterval)" }),
         ("state.dir", .restart, { $0.stateDir }),
         ("usage.socket", .restart, { $0.socket }),
         ("usage.socket_mode", .restart, { String($0.socketMode, radix: 8) }),

@@ -47,13 +47,16 @@ package enum ProviderdDaemon {
         // intake fills them, the flusher empties them.
         let (storage, ids) = try UsageStorage.open(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
         let budgetLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let announcer = BudgetAnnouncer(hook: settings.budgetsOnEvent, logger: logger)
+        // Metrics: counted by the flusher and the announcer, gauges read from the
+        // stats board, STATUS and the budget board; the textfile and the socket's op.
+        let metrics = ProviderdMetrics(stats: storage.stats, reporter: reporter, budgets: board)
+        let announcer = BudgetAnnouncer(hook: settings.budgetsOnEvent, metrics: metrics, logger: logger)
         let refresher = BudgetRefresher(
             board: board, announcer: announcer, instance: storage.instance, loop: budgetLoop.next(),
             settings: settings, logger: logger)
-        let intake = UsageIntake(storage: storage, ids: ids, maxBytes: settings.spoolMaxBytes, budgets: board)
+        let intake = UsageIntake(storage: storage, ids: ids, maxBytes: settings.spoolMaxBytes, budgets: board, metrics: metrics)
         let flusher = UsageFlusher(
-            storage: storage, loop: flushLoop.next(), settings: settings, prices: prices, budgets: board, logger: logger)
+            storage: storage, loop: flushLoop.next(), settings: settings, prices: prices, budgets: board, metrics: metrics, logger: logger)
         await flusher.reportStatus(to: reporter)
         let usageService = UsageService(
             settings: settings, intake: intake, flusher: flusher, group: eventLoops,
@@ -63,6 +66,9 @@ package enum ProviderdDaemon {
             ServiceGroupConfiguration.ServiceConfiguration(service: service),
             ServiceGroupConfiguration.ServiceConfiguration(service: refresher),
         ]
+        if let file = settings.metricsTextfile {
+            services.append(.init(service: MetricsTextfileService(metrics: metrics, path: file, interval: settings.metricsInterval, logger: logger)))
+        }
         if let watchdog {
             services.append(
                 .init(

@@ -52,6 +52,8 @@ package actor UsageFlusher {
     private var registration: InstanceRegistration
     /// Budgets' view, told each segment's ledger values and pending spend's end.
     private let budgets: BudgetBoard?
+    /// Counts what each committed segment added (cost, tokens, requests).
+    private let metrics: ProviderdMetrics?
     /// Whether the current connection's database has migration 003 (nil: not asked yet).
     private var budgetSchema: Bool?
     private var budgetSchemaWarned = false
@@ -60,9 +62,10 @@ package actor UsageFlusher {
     /// once (`UsageStorage.open`).
     package init(
         storage: UsageStorage, loop: any EventLoop, settings: ProviderdSettings, prices: PriceTable?, budgets: BudgetBoard? = nil,
-        logger: Logger
+        metrics: ProviderdMetrics? = nil, logger: Logger
     ) {
         self.budgets = budgets
+        self.metrics = metrics
         self.registration = InstanceRegistration(instance: storage.instance, host: storage.host)
         self.spool = storage.spool
         self.stats = storage.stats
@@ -197,6 +200,7 @@ package actor UsageFlusher {
                 let store = UsageFlushStore(connection: connection)
                 let result = try await committer.commit(flush, segment: segment, store: store, budgets: try budgetsAvailable(store))
                 budgets?.committed(segment: segment, ledger: result.ledger)
+                if !result.alreadyFlushed { metrics?.flushed(result.aggregate, refused: Set(result.quarantined.map(\.key))) }
                 // Committed: from here the segment must leave the spool whatever happens,
                 // or a full disk holds it (and the space it takes) for ever.
                 let logged = committer.log(result.ids)

@@ -160,6 +160,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
         case batch([UsageRecord])
         case stats
         case budget(service: String, model: String)
+        case metrics
     }
 
     /// Lines parsed since the last `channelReadComplete`: submitted together, so
@@ -189,6 +190,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
                 case .ping: burst.append(.reply(UsageReply.pong))
                 case .stats: burst.append(.stats)
                 case .budget(let service, let model): burst.append(.budget(service: service, model: model))
+                case .metrics: burst.append(.metrics)
                 case .batch(let records) where records.isEmpty: burst.append(.reply(UsageReply.count(0, duplicates: 0)))
                 case .batch(let records): burst.append(.batch(records))
                 case .record(let record): burst.append(.record(record))
@@ -223,6 +225,7 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
             case .batch: sum + 48
             case .stats: sum + 256
             case .budget: sum + 1_024
+            case .metrics: sum + 16_384
             }
         }
         owedBytes += estimate
@@ -270,6 +273,8 @@ final class UsageConnectionHandler: ChannelDuplexHandler {
                 out += UsageReply.stats(intake.stats.current.fields)
             case .budget(let service, let model):
                 out += UsageReply.budget(intake.budgets?.verdict(service: service, model: model, now: UTCTimestamp.now()))
+            case .metrics:
+                out += UsageReply.metrics(intake.metrics?.text() ?? "")
             case .record, .batch:
                 switch results[next] {
                 case .success(let outcome):

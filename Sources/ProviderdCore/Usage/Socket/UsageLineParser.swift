@@ -234,6 +234,7 @@ package struct UsageLineParser: Sendable {
             switch op {
             case "ping": return .op(.ping)
             case "stats": return .op(.stats)
+            case "metrics": return .op(.metrics)
             case "budget":
                 // The names meet a record's rules: the budget asked about is the one a
                 // record of this service and model would count toward.
@@ -241,7 +242,7 @@ package struct UsageLineParser: Sendable {
                 guard let model = values.modelString else { throw UsageLineError("op budget needs model_string") }
                 if let violation = UsageRecordRule.violation(of: UsageRecord(serviceName: service, modelString: model)) { throw violation }
                 return .op(.budget(service: service, model: model))
-            default: throw UsageLineError("op must be \"ping\", \"stats\" or \"budget\"")
+            default: throw UsageLineError("op must be \"ping\", \"stats\", \"budget\" or \"metrics\"")
             }
         }
         return .record(try record(values))

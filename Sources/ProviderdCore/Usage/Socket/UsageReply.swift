@@ -33,6 +33,14 @@ package enum UsageReply {
         SpoolLine.appendString(name, to: &out)
     }
 
+    /// `{"ok":true,"metrics":"<Prometheus text>"}`: one line, the text a JSON string.
+    package static func metrics(_ text: String) -> [UInt8] {
+        var out = Array(#"{"ok":true,"metrics":"#.utf8)
+        SpoolLine.appendString(text, to: &out)
+        out += Array("}\n".utf8)
+        return out
+    }
+
     /// `{"ok":true,"allowed":...,"blocked_by":[{"name","reason"}],"budgets":[...]}`,
     /// each budget as `budgets status --json` shows it. No board (budgets not
     /// wired, as in tools) allows everything.

@@ -7,4 +7,6 @@ package enum UsageRequest: Sendable, Equatable {
     case stats
     /// Whether `service` may call `model` now, and every budget that applies.
     case budget(service: String, model: String)
+    /// The Prometheus text of `metrics.textfile`, made now.
+    case metrics
 }

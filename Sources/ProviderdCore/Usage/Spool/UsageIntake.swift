@@ -35,6 +35,8 @@ package actor UsageIntake {
     private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest], acceptedAt: Int64, spend: PendingRecords?)] = []
     /// Where the spend of acknowledged records goes until their segment is flushed.
     package nonisolated let budgets: BudgetBoard?
+    /// What the socket's `metrics` op answers with (nil: an empty text).
+    package nonisolated let metrics: ProviderdMetrics?
     private var writing = false
     /// Ids of records queued or being written, with the write round that carries
     /// them: they join `ids` only once that round is durable.
@@ -51,8 +53,11 @@ package actor UsageIntake {
 
     /// `storage`'s spool, stats and id table, and the id window (its ids already
     /// readmitted: `UsageStorage.open`), which only the intake touches from here.
-    package init(storage: UsageStorage, ids: sending IdWindow, maxBytes: Int, budgets: BudgetBoard? = nil) {
+    package init(
+        storage: UsageStorage, ids: sending IdWindow, maxBytes: Int, budgets: BudgetBoard? = nil, metrics: ProviderdMetrics? = nil
+    ) {
         self.budgets = budgets
+        self.metrics = metrics
         self.maxBytes = maxBytes
         self.ids = ids
         self.idTable = storage.idTable
@@ -69,6 +74,7 @@ package actor UsageIntake {
         stats: UsageStatsBoard = UsageStatsBoard(), budgets: BudgetBoard? = nil
     ) throws {
         self.budgets = budgets
+        self.metrics = nil
         var ids = try IdWindow(window: idWindow, capacity: idCapacity, path: idTable)
         UsageStorage.readmit(into: &ids, logged: idLog, unflushed: try files.unflushedContents(), now: now)
         let table = IdTableFile(ids: ids)

@@ -49,7 +49,7 @@ struct UsageLineParserTests {
     func requests() throws {
         #expect(try parser.parse(#"{"op":"ping"}"#) == .ping)
         #expect(try parser.parse(#" {"op":"stats"} "#) == .stats)
-        #expect(error(#"{"op":"reboot"}"#) == #"op must be "ping", "stats" or "budget""#)
+        #expect(error(#"{"op":"reboot"}"#) == #"op must be "ping", "stats", "budget" or "metrics""#)
         #expect(try parser.parse("[]") == .batch([]))
         guard
             case .batch(let records) = try parser.parse(
