@@ -1,8 +1,10 @@
 """A PydanticAI agent run the providerd way: its model from models.json, its key
-from the env file (systemd EnvironmentFile=, or `set -a; . providers.env`), its
-usage reported to providerd.
+from the env file (systemd EnvironmentFile=, or `set -a; . providers.env`), and
+providerd's budgets obeyed and its usage reported by one capability.
 
     PROVIDERD_SERVICE=rag_agent python example_agent.py "What is providerd?"
+
+Exits 3 when a budget refuses the request (nothing is sent to the model).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ import sys
 
 from pydantic_ai import Agent
 
-from providerd_client import report_usage
+from providerd_client import BudgetExceeded
+from providerd_client.pydantic_ai import ProviderdBudget
 
 MODEL_MAP = os.environ.get("PROVIDERD_MODEL_MAP", "/run/providerd/models.json")
 
@@ -32,11 +35,15 @@ def main() -> None:
     settings = {"temperature": config["temperature"]}
     if config["max_tokens"] is not None:
         settings["max_tokens"] = config["max_tokens"]
-    agent = Agent(config["model"], model_settings=settings)
+    agent = Agent(config["model"], model_settings=settings, capabilities=[ProviderdBudget(service, model=config["model"])])
     prompt = sys.argv[1] if len(sys.argv) > 1 else "Say hello."
-    result = agent.run_sync(prompt)
+    try:
+        result = agent.run_sync(prompt)
+    except BudgetExceeded as refused:
+        print(f"refused by budget {refused.name} until {refused.resets_at}: {refused}", file=sys.stderr)
+        raise SystemExit(3)
     print(result.output)
-    print(json.dumps(report_usage(service, config["model"], result.usage)))
+    print(json.dumps({"run_id": result.run_id, "usage": {"input_tokens": result.usage.input_tokens, "output_tokens": result.usage.output_tokens}}))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ import Testing
 
 /// A real PydanticAI agent (pydantic-ai-slim[openai] from PyPI) run the providerd
 /// way: model from models.json, key and base URL from the env file, usage through
-/// clients/python/providerd_client.py into model_usage. The model is a loopback
+/// clients/python/providerd_client (the ProviderdBudget capability) into model_usage. The model is a loopback
 /// OpenAI-compatible stand-in that refuses any other bearer key.
 @Suite("A real PydanticAI agent end to end", .enabled(if: TestEnvironment.databaseTestsEnabled && TestEnvironment.pythonTestsEnabled))
 struct PydanticAIAgentTests {
@@ -91,7 +91,7 @@ struct PydanticAIAgentTests {
         }
         #expect(output.status == 0, "\(output.stderrText)")
         #expect(output.stdoutText.contains("hello from the stand-in"))
-        #expect(output.stdoutText.contains(#"{"ok": true}"#))
+        #expect(output.stdoutText.contains(#""usage": {"input_tokens": 123, "output_tokens": 45}"#))
         #expect(output.stdoutText.contains("\"Bearer \(secret)\""))
         #expect(output.stdoutText.contains("gpt-4o-mini"))
 

@@ -1,8 +1,4 @@
-"""Report PydanticAI usage to providerd's usage socket. Standard library only.
-
-    from providerd_client import report_usage
-    result = agent.run_sync("...")
-    report_usage("rag_agent", "openai:gpt-4o-mini", result.usage)
+"""Report PydanticAI usage to providerd's usage socket.
 
 `usage` may be a PydanticAI RunUsage/RequestUsage (PydanticAI 2.x exposes
 `result.usage` as a property, older versions as a method: both work), any object
@@ -15,20 +11,12 @@ lost is still counted once (within providerd's id window, 24 h by default).
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import time
 import uuid
 from typing import Any, Mapping
 
-DEFAULT_SOCKET = "/run/providerd/usage.sock"
+from ._socket import request, request_async
 
-__all__ = ["report_usage", "ProviderdError", "DEFAULT_SOCKET"]
-
-
-class ProviderdError(Exception):
-    """providerd refused the record (`{"ok": false}`) or could not be reached."""
+__all__ = ["report_usage", "report_usage_async", "usage_record"]
 
 
 def _field(usage: Any, *names: str) -> int | None:
@@ -44,7 +32,7 @@ def _field(usage: Any, *names: str) -> int | None:
     return None
 
 
-def _record(service_name: str, model_string: str, usage: Any, record_id: str) -> dict[str, Any]:
+def usage_record(service_name: str, model_string: str, usage: Any, record_id: str) -> dict[str, Any]:
     if callable(usage) and not isinstance(usage, Mapping):
         usage = usage()  # PydanticAI < 2: result.usage()
     record: dict[str, Any] = {"service_name": service_name, "model_string": model_string, "id": record_id}
@@ -73,30 +61,24 @@ def report_usage(
     timeout: float = 10.0,
 ) -> dict[str, Any]:
     """Send one usage record; return providerd's reply (`{"ok": true}`, or with
-    `"duplicate": true` for a resend). Raises ProviderdError on `{"ok": false}` or
-    when providerd cannot be reached after `attempts` tries."""
-    path = socket_path or os.environ.get("PROVIDERD_SOCKET") or DEFAULT_SOCKET
-    record = _record(service_name, model_string, usage, id or str(uuid.uuid4()))
-    line = (json.dumps(record, separators=(",", ":")) + "\n").encode()
-    last_error: Exception | None = None
-    for attempt in range(attempts):
-        try:
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
-                connection.settimeout(timeout)
-                connection.connect(path)
-                connection.sendall(line)
-                reply = b""
-                while not reply.endswith(b"\n"):
-                    chunk = connection.recv(4096)
-                    if not chunk:
-                        raise ConnectionError("providerd closed the connection without a reply")
-                    reply += chunk
-        except OSError as error:  # not reachable or cut off: retry with the same id
-            last_error = error
-            time.sleep(min(2.0, 0.1 * 2**attempt))
-            continue
-        answer = json.loads(reply)
-        if not answer.get("ok"):
-            raise ProviderdError(answer.get("error", "refused"))
-        return answer
-    raise ProviderdError(f"cannot reach providerd at {path}: {last_error}")
+    `"duplicate": true` for a resend, and `"budget": "exceeded"` with
+    `"budget_name"` when a blocking budget it falls under is used up: the record
+    still counts). Raises ProviderdError on `{"ok": false}` or when providerd
+    cannot be reached after `attempts` tries."""
+    record = usage_record(service_name, model_string, usage, id or str(uuid.uuid4()))
+    return request(record, path=socket_path, attempts=attempts, timeout=timeout)
+
+
+async def report_usage_async(
+    service_name: str,
+    model_string: str,
+    usage: Any,
+    *,
+    socket_path: str | None = None,
+    id: str | None = None,
+    attempts: int = 5,
+    timeout: float = 10.0,
+) -> dict[str, Any]:
+    """`report_usage` for an event loop."""
+    record = usage_record(service_name, model_string, usage, id or str(uuid.uuid4()))
+    return await request_async(record, path=socket_path, attempts=attempts, timeout=timeout)
