@@ -19,7 +19,7 @@ struct PythonClientPackageTests {
             guard made.status == 0 else { return made }
             // As an agent's environment would: the build backend (setuptools) comes
             // from the package index, the client itself needs nothing.
-            try ProcessRunner.run(venv + "/bin/pip", ["install", "--quiet", "--disable-pip-version-check", copy])
+            return try ProcessRunner.run(venv + "/bin/pip", ["install", "--quiet", "--disable-pip-version-check", copy])
         }
         #expect(output.status == 0, "\(output.stdoutText)\(output.stderrText)")
         let check = try ProcessRunner.run(
