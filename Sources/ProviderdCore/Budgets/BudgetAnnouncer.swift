@@ -22,11 +22,13 @@ package final class BudgetAnnouncer: Sendable {
     private let hook: Mutex<BudgetHook?>
     private let runner: BudgetHookRunner
     private let metrics: ProviderdMetrics?
+    private let reporter: StatusReporter?
 
     package static let maxQueued = 256
 
-    package init(hook: BudgetHook? = nil, metrics: ProviderdMetrics? = nil, logger: Logger) {
+    package init(hook: BudgetHook? = nil, metrics: ProviderdMetrics? = nil, reporter: StatusReporter? = nil, logger: Logger) {
         self.logger = logger
+        self.reporter = reporter
         self.metrics = metrics
         self.hook = Mutex(hook)
         self.runner = BudgetHookRunner(logger: logger)
@@ -49,6 +51,10 @@ package final class BudgetAnnouncer: Sendable {
         announced.withLock { $0 += 1 }
         let event = claimed.event
         metrics?.announced(budget: event.budget)
+        if Double(claimed.resetsAt) > now {
+            reporter?.update { $0.lastBudgetEvent = "\(event.budget) at \(claimed.percent)% (threshold \(event.threshold)) \(event.crossedAt)" }
+            reporter?.sendStatus()
+        }
         let metadata: Logger.Metadata = [
             "budget": "\(event.budget)", "scope": "\(claimed.scope)", "threshold": "\(event.threshold)",
             "percent": "\(claimed.percent)", "spent_usd": "\(event.spent)", "limit_usd": "\(event.limit)",

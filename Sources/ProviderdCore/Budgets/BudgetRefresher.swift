@@ -14,6 +14,7 @@ import Synchronization
 /// budget read. A stop ends a statement in flight (`RunningStatement`).
 package actor BudgetRefresher: Service {
     private let board: BudgetBoard
+    private let reporter: StatusReporter?
     private let announcer: BudgetAnnouncer
     private let instance: String
     private let loop: any EventLoop
@@ -29,9 +30,10 @@ package actor BudgetRefresher: Service {
 
     package init(
         board: BudgetBoard, announcer: BudgetAnnouncer, instance: String, loop: any EventLoop, settings: ProviderdSettings,
-        logger: Logger
+        reporter: StatusReporter? = nil, logger: Logger
     ) {
         self.board = board
+        self.reporter = reporter
         self.announcer = announcer
         self.instance = instance
         self.loop = loop
@@ -96,6 +98,14 @@ package actor BudgetRefresher: Service {
                 logger.notice("budget spend read again", metadata: ["after_seconds": "\(Int(duration))"])
             }
             for event in events { announcer.announce(event, now: at) }
+            let statuses = board.statuses(now: at).filter(\.budget.isActive)
+            let exceeded = statuses.filter { $0.state == .exceeded }.map(\.budget.name)
+            let warning = statuses.filter { $0.state == .warning }.map(\.budget.name)
+            reporter?.update {
+                $0.exceededBudgets = exceeded
+                $0.warningBudgets = warning
+            }
+            reporter?.sendStatus()
         } catch {
             connection = nil
             board.refreshFailed()

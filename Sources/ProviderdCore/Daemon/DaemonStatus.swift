@@ -21,6 +21,11 @@ package struct DaemonStatus: Sendable, Equatable {
     package var vanishedProviders: Int?
     /// Providers whose key a `withhold_key` budget keeps out of the env file, and that budget.
     package var withheldProviders: [String: String] = [:]
+    /// Budgets past their limit, and those past a lower threshold.
+    package var exceededBudgets: [String] = []
+    package var warningBudgets: [String] = []
+    /// The last threshold event this process announced ("name threshold at time").
+    package var lastBudgetEvent: String?
 
     package init() {}
 
@@ -47,6 +52,13 @@ package struct DaemonStatus: Sendable, Equatable {
             let list = withheldProviders.sorted { $0.key < $1.key }.map { "\($0.key) (budget \($0.value))" }
             parts.append("key withheld: \(list.joined(separator: ", "))")
         }
+        if !exceededBudgets.isEmpty || !warningBudgets.isEmpty {
+            var budgets: [String] = []
+            if !exceededBudgets.isEmpty { budgets.append("exceeded \(exceededBudgets.joined(separator: ", "))") }
+            if !warningBudgets.isEmpty { budgets.append("warning \(warningBudgets.joined(separator: ", "))") }
+            parts.append("budgets: \(budgets.joined(separator: "; "))")
+        }
+        if let lastBudgetEvent { parts.append("last budget event: \(lastBudgetEvent)") }
         if let usage { parts.append(usage) }
         if let filesError { parts.append("cannot write files: \(filesError)") }
         return parts.joined(separator: "; ")

@@ -50,10 +50,10 @@ package enum ProviderdDaemon {
         // Metrics: counted by the flusher and the announcer, gauges read from the
         // stats board, STATUS and the budget board; the textfile and the socket's op.
         let metrics = ProviderdMetrics(stats: storage.stats, reporter: reporter, budgets: board)
-        let announcer = BudgetAnnouncer(hook: settings.budgetsOnEvent, metrics: metrics, logger: logger)
+        let announcer = BudgetAnnouncer(hook: settings.budgetsOnEvent, metrics: metrics, reporter: reporter, logger: logger)
         let refresher = BudgetRefresher(
             board: board, announcer: announcer, instance: storage.instance, loop: budgetLoop.next(),
-            settings: settings, logger: logger)
+            settings: settings, reporter: reporter, logger: logger)
         let intake = UsageIntake(storage: storage, ids: ids, maxBytes: settings.spoolMaxBytes, budgets: board, metrics: metrics)
         let flusher = UsageFlusher(
             storage: storage, loop: flushLoop.next(), settings: settings, prices: prices, budgets: board, metrics: metrics, logger: logger)

@@ -75,6 +75,10 @@ struct BudgetDaemonTests {
             }
             let took = ContinuousClock.now - over
             #expect(took < .milliseconds(200 + 1_000 + 500), "refused after \(took) (flush interval 0.2 s)")
+            // STATUS names the exceeded budget, and the host that announced an event says which.
+            for fixture in [a, b] {
+                #expect((try? fixture.notify.wait { $0.fields["STATUS"]?.contains("budgets: exceeded agent-day") == true }) != nil)
+            }
             let refusal = try Self.budget(b.socket, service: "agent")
             #expect(refusal["blocked_by"] as? [[String: String]] == [["name": "agent-day", "reason": "exceeded"]])
             let state = (refusal["budgets"] as? [[String: Any]])?.first

@@ -97,6 +97,10 @@ struct BudgetBoardTests {
         let next = board.statuses(now: Double(tomorrow))[0]
         #expect(next.periodStart == Self.day + 86_400 && next.spent > 0 && next.spent < 5)
         #expect(next.stale, "no read for longer than budgets.stale_after")
+        // A late record, dated in the day before, counts there and not in today's spend.
+        let late = try #require(board.pending(for: [record("s", at: Self.noon)], now: tomorrow))
+        board.addPending(late, segment: "s3")
+        #expect(board.statuses(now: Double(tomorrow))[0].spent == next.spent)
     }
 
     @Test("stale: a failed read, or none for budgets.stale_after; with fail_closed a block budget refuses")
