@@ -39,88 +39,93 @@ def main():
         time.sleep(0.05)
     time.sleep(0.5)
 
-    # Four client processes (agents are separate processes; threads would share
-    # one GIL), one connection each, payload prepared before timing. Each keeps at
-    # most 8 chunks of 1,000 records in flight and checks every reply: a chunk's
-    # replies are compared in one piece against 1,000 `{"ok":true}` lines.
-    per = args.records // 4
-    chunk = 1000
-    ok_line = b'{"ok":true}\n'
-    ctx = multiprocessing.get_context("fork")
-    go = ctx.Event()
-    results = ctx.Queue()
+    def load(prefix, records):
+        """Four client processes (agents are separate processes; threads would share
+        one GIL), one connection each, payload prepared before timing. Each keeps at
+        most 8 chunks of 1,000 records in flight and checks every reply: a chunk's
+        replies are compared in one piece against 1,000 `{"ok":true}` lines.
+        Returns (acknowledged, records/s, latencies, peak RSS KiB, CPU s, elapsed s)."""
+        per = records // 4
+        chunk = 1000
+        ok_line = b'{"ok":true}\n'
+        ctx = multiprocessing.get_context("fork")
+        go = ctx.Event()
+        results = ctx.Queue()
 
-    def client(c):
-        chunks = []
-        for start in range(0, per, chunk):
-            lines = "".join(
-                f'{{"service_name":"svc{c}","model_string":"openai:gpt-4o-mini","input_tokens":{100 + n % 50},'
-                f'"output_tokens":20,"id":"b{c}-{n}"}}\n' for n in range(start, min(start + chunk, per)))
-            chunks.append(lines.encode())
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        s.connect(sock)
-        sent_at, latencies, oks = [], [], [0]
-        received = threading.Semaphore(8)
+        def client(c):
+            chunks = []
+            for start in range(0, per, chunk):
+                lines = "".join(
+                    f'{{"service_name":"svc{c}","model_string":"openai:gpt-4o-mini","input_tokens":{100 + n % 50},'
+                    f'"output_tokens":20,"id":"{prefix}{c}-{n}"}}\n' for n in range(start, min(start + chunk, per)))
+                chunks.append(lines.encode())
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(sock)
+            sent_at, latencies, oks = [], [], [0]
+            received = threading.Semaphore(8)
 
-        def reader():
-            pending = b""
-            for i, data in enumerate(chunks):
-                want = data.count(b"\n")
-                expected = ok_line * want
-                while pending.count(b"\n") < want:
-                    more = s.recv(1 << 20)
-                    if not more:
-                        return
-                    pending += more
-                cut = 0
-                for _ in range(want):
-                    cut = pending.index(b"\n", cut) + 1
-                block, pending = pending[:cut], pending[cut:]
-                latencies.append(time.perf_counter() - sent_at[i])
-                oks[0] += want if block == expected else block.count(ok_line)
-                received.release()
+            def reader():
+                pending = b""
+                for i, data in enumerate(chunks):
+                    want = data.count(b"\n")
+                    expected = ok_line * want
+                    while pending.count(b"\n") < want:
+                        more = s.recv(1 << 20)
+                        if not more:
+                            return
+                        pending += more
+                    cut = 0
+                    for _ in range(want):
+                        cut = pending.index(b"\n", cut) + 1
+                    block, pending = pending[:cut], pending[cut:]
+                    latencies.append(time.perf_counter() - sent_at[i])
+                    oks[0] += want if block == expected else block.count(ok_line)
+                    received.release()
 
-        r = threading.Thread(target=reader)
-        r.start()
-        go.wait()
-        for data in chunks:
-            received.acquire()
-            sent_at.append(time.perf_counter())
-            s.sendall(data)
-        r.join()
-        s.close()
-        results.put((oks[0], latencies, time.perf_counter()))
+            r = threading.Thread(target=reader)
+            r.start()
+            go.wait()
+            for data in chunks:
+                received.acquire()
+                sent_at.append(time.perf_counter())
+                s.sendall(data)
+            r.join()
+            s.close()
+            results.put((oks[0], latencies, time.perf_counter()))
 
-    clients = [ctx.Process(target=client, args=(c,)) for c in range(4)]
-    for p in clients:
-        p.start()
-    time.sleep(1.0)  # payloads built, connections open
+        clients = [ctx.Process(target=client, args=(c,)) for c in range(4)]
+        for p in clients:
+            p.start()
+        time.sleep(1.0)  # payloads built, connections open
 
-    peak_rss = [0]
-    done = threading.Event()
+        peak_rss = [0]
+        done = threading.Event()
 
-    def sample_rss():
-        while not done.is_set():
-            peak_rss[0] = max(peak_rss[0], rss_kib(daemon.pid))
-            time.sleep(0.05)
+        def sample_rss():
+            while not done.is_set():
+                peak_rss[0] = max(peak_rss[0], rss_kib(daemon.pid))
+                time.sleep(0.05)
 
-    threading.Thread(target=sample_rss, daemon=True).start()
-    cpu0 = cpu_seconds(daemon.pid)
-    t0 = time.perf_counter()
-    go.set()
-    finished = [results.get() for _ in clients]
-    for p in clients:
-        p.join()
-    elapsed = max(end for _, _, end in finished) - t0
-    cpu_used = cpu_seconds(daemon.pid) - cpu0
-    if daemon.poll() is not None:
-        with open(f"{args.work}/daemon.log") as log:
-            sys.exit(f"providerd exited ({daemon.returncode}) during the load:\n{log.read()[-3000:]}")
-    done.set()
-    acked = sum(ok for ok, _, _ in finished)
-    rate = acked / elapsed
-    # Every record of a chunk waited as long as the chunk's last reply.
-    all_latencies = [l for _, part, _ in finished for l in part for _ in range(chunk)]
+        threading.Thread(target=sample_rss, daemon=True).start()
+        cpu0 = cpu_seconds(daemon.pid)
+        t0 = time.perf_counter()
+        go.set()
+        finished = [results.get() for _ in clients]
+        for p in clients:
+            p.join()
+        elapsed = max(end for _, _, end in finished) - t0
+        cpu_used = cpu_seconds(daemon.pid) - cpu0
+        if daemon.poll() is not None:
+            with open(f"{args.work}/daemon.log") as log:
+                sys.exit(f"providerd exited ({daemon.returncode}) during the load:\n{log.read()[-3000:]}")
+        done.set()
+        acked = sum(ok for ok, _, _ in finished)
+        # Every record of a chunk waited as long as the chunk's last reply.
+        latencies = [l for _, part, _ in finished for l in part for _ in range(chunk)]
+        return acked, acked / elapsed, latencies, peak_rss[0], cpu_used, elapsed, t0
+
+    acked, rate, all_latencies, peak, cpu_used, elapsed, t0 = load("b", args.records)
+    peak_rss = [peak]
 
     # Everything reaches model_usage.
     deadline = time.time() + 120
@@ -132,6 +137,46 @@ def main():
                 break
             time.sleep(0.2)
     flushed_after = time.perf_counter() - t0
+
+    # Ten active budgets (every record falls under several): the same load again,
+    # alternating with the budgets disabled, so order and spool growth weigh on
+    # both sides alike. Limits are high: nothing is refused.
+    def cli(*arguments):
+        subprocess.run([args.bin, *arguments], env=env, check=True, capture_output=True)
+
+    scopes = ["global", "provider:openai", "model:openai:gpt-4o-mini"] + [f"service:svc{c}" for c in range(4)] + \
+        ["service:svc0", "service:svc1", "global"]
+    periods = ["day", "week", "month"]
+
+    def budgets(enabled):
+        for n, scope in enumerate(scopes):
+            cli("budgets", "set", f"bench{n}", "--scope", scope, "--period", periods[n % 3], "--limit", "1000000",
+                "--action", "block" if n % 2 else "alert", "--enable" if enabled else "--disable")
+        time.sleep(2.5)  # the refresher reads them (each second)
+
+    paired = {False: [], True: []}
+    for round_ in range(2):
+        for enabled in (True, False):
+            budgets(enabled)
+            _, phase_rate, _, _, _, _, _ = load(f"r{round_}{int(enabled)}", args.records // 2)
+            paired[enabled].append(phase_rate)
+    budgets(True)
+
+    # The budget op as an agent asks it before each model request: one at a time,
+    # on one connection, ten budgets, this host's unflushed records included.
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    probe.connect(sock)
+    question = b'{"op":"budget","service_name":"svc1","model_string":"openai:gpt-4o-mini"}\n'
+    op_latencies = []
+    reader = probe.makefile("rb")
+    for n in range(20_000):
+        t = time.perf_counter()
+        probe.sendall(question)
+        line = reader.readline()
+        op_latencies.append(time.perf_counter() - t)
+        if n == 0 and b'"allowed":true' not in line:
+            sys.exit(f"unexpected budget answer: {line[:300]!r}")
+    probe.close()
     time.sleep(5)
     idle_rss = rss_kib(daemon.pid)
     idle_anon = rss_kib(daemon.pid, "RssAnon:")
@@ -174,6 +219,12 @@ def main():
     print(f"{'all in model_usage after':46} {flushed_after:>14.1f} s   ({total} requests)")
     print(f"{'restart: exec to first answered ping':46} {(start_to_socket or float('nan')) * 1000:>13.1f} ms   ({acked} ids in the window)")
     print(f"{'restart: private memory once up':46} {restart_anon / 1024:>13.1f} MB   (id table file {table_mb:.0f} MB)")
+    with_budgets, without = statistics.median(paired[True]), statistics.median(paired[False])
+    print(f"{'durable acks, 10 active budgets (median of 2)':46} {with_budgets:>12.0f} r/s   ({', '.join(f'{r:.0f}' for r in paired[True])})")
+    print(f"{'durable acks, budgets disabled (median of 2)':46} {without:>12.0f} r/s   ({', '.join(f'{r:.0f}' for r in paired[False])})")
+    print(f"{'with budgets / without (target >= 0.90)':46} {with_budgets / without:>15.2f}x")
+    print(f"{'budget op latency p50 (10 budgets)':46} {percentile(op_latencies, 50) * 1000:>13.3f} ms")
+    print(f"{'budget op latency p99 (target < 1 ms)':46} {percentile(op_latencies, 99) * 1000:>13.3f} ms")
 
 
 if __name__ == "__main__":
