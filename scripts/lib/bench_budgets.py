@@ -74,7 +74,7 @@ def main():
         for _ in range(100):
             with conn.transaction():
                 t = time.perf_counter()
-                conn.execute("SELECT * FROM providerd_budget_add(%s, %s, %s, %s, %s)",
+                conn.execute("SELECT * FROM providerd_budget_add(%s::text[], %s::text[], %s::timestamptz[], %s::numeric[], %s::bigint[])",
                              (services, models, [time.strftime("%Y-%m-%d")] * 50, [0.001] * 50, [0] * 50)).fetchall()
                 add_samples.append(time.perf_counter() - t)
         status_cli = []

@@ -22,6 +22,42 @@ struct SettingsLoaderTests {
         #expect(settings == ProviderdSettings())
     }
 
+    @Test("budgets and metrics from the YAML file: a YAML boolean, an enum, seconds, the hook's words; bad values named")
+    func budgetsAndMetrics() async throws {
+        let directory = try TemporaryDirectory()
+        let file = directory.file("providerd.yaml")
+        try """
+        budgets:
+          fail_closed: true
+          unpriced: block
+          refresh_interval: 0.5
+          stale_after: 3
+          on_event: /usr/local/bin/alert --channel ops
+          on_event_timeout: 4
+        metrics:
+          textfile: /var/lib/providerd/metrics/providerd.prom
+          interval: 2
+        """.write(toFile: file, atomically: true, encoding: .utf8)
+        let settings = try await SettingsLoader(environment: [:], configFile: file).load()
+        #expect(settings.budgetsFailClosed && settings.budgetsBlockUnpriced)
+        #expect(settings.budgetsRefreshInterval == 0.5 && settings.budgetsStaleAfter == 3)
+        #expect(settings.budgetsOnEvent == BudgetHook(argv: ["/usr/local/bin/alert", "--channel", "ops"], timeout: 4))
+        #expect(settings.metricsTextfile == "/var/lib/providerd/metrics/providerd.prom" && settings.metricsInterval == 2)
+        for (name, value, message) in [
+            ("PROVIDERD_BUDGETS_FAIL_CLOSED", "yes", "budgets.fail_closed (PROVIDERD_BUDGETS_FAIL_CLOSED): 'yes' must be true or false"),
+            ("PROVIDERD_BUDGETS_UNPRICED", "deny", "budgets.unpriced (PROVIDERD_BUDGETS_UNPRICED): 'deny' must be count or block"),
+            ("PROVIDERD_BUDGETS_ON_EVENT", "curl x", "'curl' must be an absolute path"),
+            ("PROVIDERD_METRICS_TEXTFILE", "/tmp/metrics.txt", "must end in .prom"),
+        ] {
+            await #expect(throws: ConfigurationError.self) { try await SettingsLoader(environment: [name: value]).load() }
+            do {
+                _ = try await SettingsLoader(environment: [name: value]).load()
+            } catch {
+                #expect("\(error)".contains(message), "\(error)")
+            }
+        }
+    }
+
     @Test("precedence: flag, then environment, then file")
     func precedence() async throws {
         let directory = try TemporaryDirectory()
