@@ -24,15 +24,15 @@ struct BudgetsCommand: ParsableCommand {
         @Option(parsing: .unconditional, help: "Fractions of the limit that record an event (default 0.5,0.8,0.9,1).")
         var thresholds: String?
         @Option(help: "alert (default), block (agents are refused) or withhold_key (provider or global scope).") var action: String?
-        @Flag(inversion: .prefixedEnableDisable, help: "Whether the budget applies (disabled: kept, counted, not enforced).")
-        var enabled = true
+        @Flag(name: .customLong("disable"), help: "Keep the budget and its spend, but neither alert nor enforce it (set again without it to enable).")
+        var disabled = false
         @Option(name: .customLong("updated-by"), help: "Who made the change.") var updatedBy: String?
         @OptionGroup var options: GlobalOptions
 
         func run() async throws {
             let context = try await options.resolve()
             let input = try BudgetInput(
-                name: name, scope: scope, period: period, limit: limit, thresholds: thresholds, action: action, isActive: enabled)
+                name: name, scope: scope, period: period, limit: limit, thresholds: thresholds, action: action, isActive: !disabled)
             let outcome = try BudgetStore(connection: try context.connect())
                 .set(input, updatedBy: updatedBy, now: Int64(UTCTimestamp.now()))
             if options.json {

@@ -53,8 +53,10 @@ struct Providerd: AsyncParsableCommand {
             }
         } catch let error as ExitCode {
             Glibc.exit(error.rawValue)
-        } catch let error where error is ValidationError || error is CleanExit {
+        } catch let error where error is ValidationError || error is CleanExit || exitCode(for: error) == .success {
             // ArgumentParser's own errors, thrown by a command's `run`: usage, as at parse time.
+            // `--help` is one of them: parsed as ArgumentParser's help command, whose
+            // `run` throws the help request (exit code success).
             exitAfterParsing(error)
         } catch {
             try? DescriptorIO.writeAll(STDERR_FILENO, Array("providerd: error: \(error)\n".utf8), path: "standard error")

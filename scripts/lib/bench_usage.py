@@ -151,7 +151,7 @@ def main():
     def budgets(enabled):
         for n, scope in enumerate(scopes):
             cli("budgets", "set", f"bench{n}", "--scope", scope, "--period", periods[n % 3], "--limit", "1000000",
-                "--action", "block" if n % 2 else "alert", "--enable" if enabled else "--disable")
+                "--action", "block" if n % 2 else "alert", *([] if enabled else ["--disable"]))
         time.sleep(2.5)  # the refresher reads them (each second)
 
     paired = {False: [], True: []}

@@ -49,6 +49,12 @@ package actor BudgetRefresher: Service {
     }
 
     package func run() async throws {
+        // The render loop connects first: a role whose connection limit is tight
+        // must not lose its READY to the budgets' connection. Acks made meanwhile
+        // wait, unpriced, on the board.
+        while let reporter, !reporter.isReady, !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(100)) }
+        }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let running = self.running
             await withGracefulShutdownHandler {

@@ -57,7 +57,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     /// Set by `budgetsChanged` from outside the actor: a budget's state moved, so
     /// the files are rendered again as after a NOTIFY.
     private nonisolated let budgetChange = Mutex(false)
-    private var withheldReported: [String: String] = [:]
+    private var withheldLog = WithheldKeyLog()
 
     package init(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, loop: any EventLoop,
@@ -300,15 +300,13 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
 
     /// One line when a budget takes a provider's key out of the env file, one when it is back.
     private func reportWithheld(_ withheld: [String: String]) {
-        for (provider, budget) in withheld.sorted(by: { $0.key < $1.key }) where withheldReported[provider] != budget {
+        let (taken, back) = withheldLog.changes(to: withheld)
+        for (provider, budget) in taken {
             logger.warning(
                 "provider key withheld from the env file: its budget is exceeded until the period turns",
                 metadata: ["provider": "\(provider)", "budget": "\(budget)"])
         }
-        for provider in withheldReported.keys.sorted() where withheld[provider] == nil {
-            logger.notice("provider key back in the env file", metadata: ["provider": "\(provider)"])
-        }
-        withheldReported = withheld
+        for provider in back { logger.notice("provider key back in the env file", metadata: ["provider": "\(provider)"]) }
     }
 
     private func waitForChange(until: Double) throws -> [RenderLoopStateMachine.Action] {
@@ -394,15 +392,5 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         settings = next
         publisher.apply(settings: next, keyring: reload.keyring)
         logger.info("configuration reloaded", metadata: ["key_ids": "\(reload.keyring.keyIDs.joined(separator: ","))"])
-    }
-}
-
-extension RenderLoopStateMachine.Action {
-    /// Where the loop would wait: a pending reload is taken before these.
-    var isWaitPoint: Bool {
-        switch self {
-        case .connect, .waitForChange, .pause: true
-        default: false
-        }
     }
 }

@@ -202,3 +202,13 @@ struct RenderLoopStateMachine: Sendable {
         random((seconds * 0.9)...(seconds * 1.1))
     }
 }
+
+extension RenderLoopStateMachine.Action {
+    /// Where the loop would wait: a pending reload is taken before these.
+    var isWaitPoint: Bool {
+        switch self {
+        case .connect, .waitForChange, .pause: true
+        default: false
+        }
+    }
+}

@@ -98,6 +98,15 @@ struct BudgetCommandTests {
         let other = try cli.run(["budgets", "status", "--service", "docs", "--model", "anthropic:claude-3-5-haiku-latest"])
         #expect(other.status == 0)
 
+        // Disabled: kept and counted, not enforced; set again without --disable to enable.
+        try cli.succeed([
+            "budgets", "set", "rag-day", "--scope", "service:rag", "--period", "day", "--limit", "0.30", "--action", "block", "--disable",
+        ])
+        #expect(try cli.run(["budgets", "status", "--service", "rag", "--model", "openai:gpt-4o"]).status == 0)
+        let disabled = try cli.json(["budgets", "list", "--json"]) as? [String: [[String: Any]]]
+        #expect(disabled?["budgets"]?.first?["is_active"] as? Bool == false)
+        try cli.succeed(["budgets", "set", "rag-day", "--scope", "service:rag", "--period", "day", "--limit", "0.30", "--action", "block"])
+        #expect(try cli.run(["budgets", "status", "--service", "rag", "--model", "openai:gpt-4o"]).status == 1)
         try cli.succeed(["budgets", "delete", "rag-day"])
         #expect(try connection.query("SELECT count(*) AS n FROM providerd_budget_spend").rows[0]["n"] == "1")
         #expect(try connection.query("SELECT count(*) AS n FROM budget_events").rows[0]["n"] == "0")

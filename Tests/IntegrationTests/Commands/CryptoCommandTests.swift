@@ -14,6 +14,17 @@ struct CryptoCommandTests {
         #expect(try ProviderdCLI().succeed(["--version"]).stdoutText == ProviderdVersion.current + "\n")
     }
 
+    @Test("--help prints the usage and exits 0, for providerd and every subcommand (it printed an error and exited 1)")
+    func help() throws {
+        for arguments in [["--help"], ["budgets", "--help"], ["budgets", "set", "--help"], ["models", "set", "--help"], ["help", "keys"]] {
+            let output = try ProviderdCLI().run(arguments)
+            #expect(output.status == 0, "\(arguments): \(output.stderrText)")
+            #expect(output.stdoutText.contains("USAGE:") || output.stdoutText.contains("Usage:"), "\(arguments): \(output.stdoutText)")
+            #expect(!output.stderrText.contains("CommandError"), "\(arguments): \(output.stderrText)")
+        }
+        #expect(try ProviderdCLI().run(["budgets", "set", "--help"]).stdoutText.contains("--scope"))
+    }
+
     @Test("encrypt then decrypt returns exact bytes, trailing newline and all")
     func roundTrip() throws {
         let key = try FernetKey.generate()
