@@ -206,6 +206,7 @@ package final class BudgetBoard: Sendable {
     /// Whether `service` may call `model` now, and the budgets that say so.
     package func verdict(service: String, model: String, now: Double) -> BudgetVerdict {
         state.withLock { state in
+            if state.asOf == nil, state.failing { return BudgetVerdict.unread(policy: state.policy) }
             let statuses = Self.statuses(state: state, now: now)
             var priced = true
             if state.policy.blockUnpriced, var pricer = state.pricer, case .unknown = pricer.resolution(of: model) { priced = false }

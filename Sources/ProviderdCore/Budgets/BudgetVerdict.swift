@@ -24,6 +24,21 @@ package struct BudgetVerdict: Sendable, Equatable {
 
     package var allowed: Bool { refusals.isEmpty }
 
+    /// The refusal's budget name when no budget has been read yet and
+    /// `budgets.fail_closed` is set: which budgets exist is unknown.
+    package static let unknownBudgets = "(budgets not read yet)"
+
+    /// No budget read since start, the database unreachable: with fail-closed,
+    /// refuse (the budgets that would apply are unknown); else allow.
+    package static func unread(policy: Policy) -> BudgetVerdict {
+        BudgetVerdict(budgets: [], refusals: policy.failClosed ? [Refusal(budget: unknownBudgets, reason: .stale)] : [])
+    }
+
+    private init(budgets: [BudgetStatus], refusals: [Refusal]) {
+        self.budgets = budgets
+        self.refusals = refusals
+    }
+
     package struct Policy: Sendable, Equatable {
         package var failClosed = false
         package var blockUnpriced = false

@@ -221,14 +221,26 @@ struct BudgetDaemonTests {
             try cluster.resume()
             let closed = try fixture.start()
             _ = try fixture.waitReady()
-            #expect(DaemonProcess.eventually(timeout: 5) { (try? Self.budget(fixture.socket, service: "s")["allowed"] as? Bool) == true })
+            #expect(DaemonProcess.eventually(timeout: 5) { (try? Self.budget(fixture.socket, service: "s")["budgets"] as? [Any])?.count == 1 })
+            #expect(try Self.budget(fixture.socket, service: "s")["allowed"] as? Bool == true)
             try cluster.stop()
             #expect(DaemonProcess.eventually(timeout: 10) { (try? Self.budget(fixture.socket, service: "s")["allowed"] as? Bool) == false })
             let refused = try Self.budget(fixture.socket, service: "s")
             #expect(refused["blocked_by"] as? [[String: String]] == [["name": "cap", "reason": "stale"]])
+            #expect(closed.stop() == 0)
+            // Started with the database already gone (READY from the sealed state): no
+            // budget has been read, and fail-closed refuses rather than allow blind.
+            let blind = try fixture.start()
+            _ = try fixture.waitReady()
+            #expect(
+                DaemonProcess.eventually(timeout: 10) {
+                    (try? Self.budget(fixture.socket, service: "s")["blocked_by"] as? [[String: String]]) == [
+                        ["name": BudgetVerdict.unknownBudgets, "reason": "stale"]
+                    ]
+                })
             try cluster.resume()
             #expect(DaemonProcess.eventually(timeout: 10) { (try? Self.budget(fixture.socket, service: "s")["allowed"] as? Bool) == true })
-            #expect(closed.stop() == 0)
+            #expect(blind.stop() == 0)
         }
     }
 }

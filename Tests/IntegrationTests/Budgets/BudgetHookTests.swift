@@ -65,7 +65,8 @@ struct BudgetHookTests {
             Issue.record("not timed out")
             return
         }
-        #expect(ContinuousClock.now - start < .seconds(6))
+        // 1 s, then 2 s from SIGTERM to SIGKILL; the rest is slack for a loaded machine.
+        #expect(ContinuousClock.now - start < .seconds(15))
         let child = Int32(try String(contentsOfFile: pids, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
         #expect(DaemonProcess.eventually(timeout: 3) { kill(child, 0) != 0 }, "the background child survived")
     }
