@@ -43,6 +43,16 @@ package final class BudgetBoard: Sendable {
         var unknownPrice: UsagePricer.UnknownPolicy
         var onChange: (@Sendable () -> Void)?
         var lastView = BudgetRenderView()
+        /// The statuses as of one second, reused by every answer in that second
+        /// until something changes (each ack asks; see `current`).
+        var snapshot: Snapshot?
+    }
+
+    struct Snapshot {
+        var second: Int64
+        var statuses: [BudgetStatus]
+        /// Exceeded `block` budgets: what an ack checks its records against.
+        var blocking: [(scope: BudgetScope, name: String)]
     }
 
     private let state: Mutex<State>
@@ -63,6 +73,7 @@ package final class BudgetBoard: Sendable {
         state.withLock { state in
             state.staleAfter = settings.budgetsStaleAfter
             state.policy = settings.budgetPolicy
+            state.snapshot = nil
             state.unknownPrice = unknown
             if let prices { state.pricer = UsagePricer(table: prices, unknown: unknown) }
         }
@@ -91,9 +102,7 @@ package final class BudgetBoard: Sendable {
         state.withLock { state in
             if state.known, !state.statuses.contains(where: { $0.budget.isActive }) { return nil }
             guard state.known, state.pricer != nil else { return .raw(records, now: now) }
-            var spend = PendingSpend()
-            for record in records { spend.add(record, timestamp: record.timestamp ?? now, pricer: &state.pricer!) }
-            return .priced(spend)
+            return .priced(PendingSpend.priced(records, now: now, pricer: &state.pricer!))
         }
     }
 
@@ -200,14 +209,14 @@ package final class BudgetBoard: Sendable {
     /// Every budget as of `now`: the database's spend for the current period (none
     /// if the period turned since the read), plus this host's pending records in it.
     package func statuses(now: Double) -> [BudgetStatus] {
-        state.withLock { Self.statuses(state: $0, now: now) }
+        state.withLock { Self.current(&$0, now: now).statuses }
     }
 
     /// Whether `service` may call `model` now, and the budgets that say so.
     package func verdict(service: String, model: String, now: Double) -> BudgetVerdict {
         state.withLock { state in
             if state.asOf == nil, state.failing { return BudgetVerdict.unread(policy: state.policy) }
-            let statuses = Self.statuses(state: state, now: now)
+            let statuses = Self.current(&state, now: now).statuses
             var priced = true
             if state.policy.blockUnpriced, var pricer = state.pricer, case .unknown = pricer.resolution(of: model) { priced = false }
             return BudgetVerdict(statuses: statuses, service: service, model: model, policy: state.policy, modelPriced: priced)
@@ -216,7 +225,7 @@ package final class BudgetBoard: Sendable {
 
     /// What the budgets change in the two files, as of `now`.
     package func renderView(now: Double) -> BudgetRenderView {
-        state.withLock { BudgetRenderView(statuses: Self.statuses(state: $0, now: now)) }
+        state.withLock { BudgetRenderView(statuses: Self.current(&$0, now: now).statuses) }
     }
 
     /// Called (outside the lock) when `renderView` changes: a state, a limit, a reset.
@@ -228,6 +237,7 @@ package final class BudgetBoard: Sendable {
     private func mutate(_ body: (inout State) -> Void) {
         let handler = state.withLock { state -> (@Sendable () -> Void)? in
             body(&state)
+            state.snapshot = nil
             return Self.viewMoved(&state, now: UTCTimestamp.now())
         }
         handler?()
@@ -237,27 +247,40 @@ package final class BudgetBoard: Sendable {
     /// of; returns the handler to call when it moved.
     private static func viewMoved(_ state: inout State, now: Double) -> (@Sendable () -> Void)? {
         guard state.onChange != nil, !(state.statuses.isEmpty && state.lastView.entries.isEmpty) else { return nil }
-        let view = BudgetRenderView(statuses: statuses(state: state, now: now))
+        let view = BudgetRenderView(statuses: current(&state, now: now).statuses)
         guard view != state.lastView else { return nil }
         state.lastView = view
         return state.onChange
     }
 
     /// The first exceeded `block` budget any of `records` falls under, for its ack.
+    /// Asked for every record: it reads the second's snapshot, and is a scan of an
+    /// empty list while no blocking budget is exceeded.
     package func exceeded(for records: [UsageRecord], now: Double) -> String? {
         state.withLock { state in
-            guard state.statuses.contains(where: { $0.budget.isActive && $0.budget.action == .block }) else { return nil }
-            let blocking = Self.statuses(state: state, now: now).filter {
-                $0.budget.isActive && $0.budget.action == .block && $0.state == .exceeded
-            }
+            guard !state.statuses.isEmpty else { return nil }
+            let blocking = Self.current(&state, now: now).blocking
             guard !blocking.isEmpty else { return nil }
             for record in records {
-                if let status = blocking.first(where: { $0.budget.scope.applies(service: record.serviceName, model: record.modelString) }) {
-                    return status.budget.name
+                if let hit = blocking.first(where: { $0.scope.applies(service: record.serviceName, model: record.modelString) }) {
+                    return hit.name
                 }
             }
             return nil
         }
+    }
+
+    /// The statuses as of `now`'s second: the snapshot, or made anew when the board
+    /// changed or the second moved on (staleness and the period's turn count in seconds).
+    private static func current(_ state: inout State, now: Double) -> Snapshot {
+        let second = Int64(now.rounded(.down))
+        if let snapshot = state.snapshot, snapshot.second == second { return snapshot }
+        let statuses = statuses(state: state, now: now)
+        let blocking = statuses.filter { $0.budget.isActive && $0.budget.action == .block && $0.state == .exceeded }
+            .map { (scope: $0.budget.scope, name: $0.budget.name) }
+        let snapshot = Snapshot(second: second, statuses: statuses, blocking: blocking)
+        state.snapshot = snapshot
+        return snapshot
     }
 
     private static func statuses(state: State, now: Double) -> [BudgetStatus] {

@@ -27,6 +27,62 @@ package struct PendingSpend: Sendable, Equatable {
 
     package var isEmpty: Bool { amounts.isEmpty }
 
+    /// `records` priced as the flush will price them, in bulk: records at the same
+    /// linear rates are summed by (service, model, day) with integers and priced
+    /// once (the same decimal a record-by-record sum gives); only tiered prices are
+    /// priced record by record. Acks are in the path of every request, the flush
+    /// is not.
+    package static func priced(_ records: [UsageRecord], now: Int64, pricer: inout UsagePricer) -> PendingSpend {
+        struct Group: Hashable {
+            var key: Key
+            var slot: Int
+        }
+        var sums: [Group: UsageRecord] = [:]
+        var spend = PendingSpend()
+        for record in records {
+            let timestamp = record.timestamp ?? now
+            let slot: Int
+            switch pricer.bulk(record, at: timestamp) {
+            case .linear(let index, _): slot = index
+            case .unknown: slot = -1
+            case .free:
+                // Costs nothing, but is usage of its key like any other.
+                let key = UsageAggregate.key(for: record, timestamp: timestamp)
+                spend.amounts[Key(service: key.service, model: key.model, day: key.day), default: Amount()].cost += 0
+                continue
+            case .single:
+                spend.add(record, timestamp: timestamp, pricer: &pricer)
+                continue
+            }
+            let day = UsageAggregate.key(for: record, timestamp: timestamp).day
+            let group = Group(key: Key(service: record.serviceName, model: record.modelString, day: day), slot: slot)
+            if var sum = sums[group] {
+                sum.inputTokens += record.inputTokens
+                sum.outputTokens += record.outputTokens
+                sum.cacheReadTokens += record.cacheReadTokens
+                sum.cacheWriteTokens += record.cacheWriteTokens
+                sum.requestCount += record.requestCount
+                sums[group] = sum
+            } else {
+                var sum = record
+                sum.timestamp = timestamp
+                sums[group] = sum
+            }
+        }
+        for (group, sum) in sums {
+            var amount = spend.amounts[group.key] ?? Amount()
+            switch pricer.bulk(sum, at: sum.timestamp ?? now) {
+            case .linear(_, let rates): amount.cost += rates.cost(of: sum)
+            case .unknown:
+                amount.cost += pricer.unknownCost(of: sum)
+                amount.unpricedRequests += sum.requestCount
+            case .free, .single: break
+            }
+            spend.amounts[group.key] = amount
+        }
+        return spend
+    }
+
     package mutating func add(_ record: UsageRecord, timestamp: Int64, pricer: inout UsagePricer) {
         let key = UsageAggregate.key(for: record, timestamp: timestamp)
         let (cost, priced) = pricer.price(record, at: timestamp)

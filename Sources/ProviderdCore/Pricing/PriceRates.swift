@@ -52,6 +52,15 @@ package struct PriceRates: Sendable, Equatable {
         self.requestsPerThousand = requestsPerThousand
     }
 
+    /// Whether the cost is linear in a record's counts (no tier): a sum of records
+    /// then costs the sum of their costs, and may be priced at once.
+    package var isLinear: Bool {
+        [input, output, cacheRead, cacheWrite, requestsPerThousand].allSatisfy { value in
+            if case .tiered = value { return false }
+            return true
+        }
+    }
+
     static let perMillion = Decimal(sign: .plus, exponent: -6, significand: 1)
     static let perThousand = Decimal(sign: .plus, exponent: -3, significand: 1)
 

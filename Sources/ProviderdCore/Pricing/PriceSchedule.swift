@@ -43,9 +43,14 @@ package struct PriceSchedule: Sendable, Equatable {
     }
 
     package func rates(at timestamp: Int64) -> PriceRates {
-        for entry in entries.reversed() where entry.condition?.holds(at: timestamp) ?? true {
-            return entry.rates
+        entries[index(at: timestamp)].rates
+    }
+
+    /// The entry in force at `timestamp`.
+    package func index(at timestamp: Int64) -> Int {
+        for index in entries.indices.reversed() where entries[index].condition?.holds(at: timestamp) ?? true {
+            return index
         }
-        return entries[0].rates
+        return 0
     }
 }

@@ -34,6 +34,37 @@ package struct UsagePricer {
         return found
     }
 
+    /// How a record is priced when records are priced in bulk (`PendingSpend`).
+    package enum Bulk: Sendable {
+        /// At these rates, linear in the counts: `slot` tells the schedule's entries apart.
+        case linear(slot: Int, PriceRates)
+        /// The model has no price: the fallback (linear too), counted unpriced.
+        case unknown
+        /// A local model: nothing.
+        case free
+        /// Tiered: each record on its own.
+        case single
+    }
+
+    package mutating func bulk(_ record: UsageRecord, at timestamp: Int64) -> Bulk {
+        switch resolution(of: record.modelString) {
+        case .priced(_, _, let schedule, _):
+            let index = schedule.index(at: timestamp)
+            let rates = schedule.entries[index].rates
+            return rates.isLinear ? .linear(slot: index, rates) : .single
+        case .local:
+            return .free
+        case .unknown:
+            return .unknown
+        }
+    }
+
+    /// What `prices.unknown` charges for a record (or a sum of records) of a model with no price.
+    package func unknownCost(of record: UsageRecord) -> Decimal {
+        guard unknown == .seedFallback else { return 0 }
+        return Decimal(record.inputTokens) * Self.fallbackInput + Decimal(record.outputTokens) * Self.fallbackOutput
+    }
+
     /// The cost of one record at its timestamp (Unix seconds), and whether its
     /// model had a price.
     package mutating func price(_ record: UsageRecord, at timestamp: Int64) -> (cost: Decimal, priced: Bool) {
@@ -43,11 +74,7 @@ package struct UsagePricer {
         case .local:
             return (0, true)
         case .unknown:
-            guard unknown == .seedFallback else { return (0, false) }
-            return (
-                Decimal(record.inputTokens) * Self.fallbackInput + Decimal(record.outputTokens) * Self.fallbackOutput,
-                false
-            )
+            return (unknownCost(of: record), false)
         }
     }
 }

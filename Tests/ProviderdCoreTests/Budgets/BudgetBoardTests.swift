@@ -119,3 +119,36 @@ struct BudgetBoardTests {
         #expect(closed.exceeded(for: [record("s")], now: Double(Self.noon)) == nil, "an ack says exceeded only when it is")
     }
 }
+
+@Suite("Acks priced in bulk")
+struct PendingSpendTests {
+    @Test("summing records at linear rates and pricing once gives the decimal a record-by-record sum gives; tiers, unknown and local models too")
+    func bulkEqualsOneByOne() throws {
+        let table = try PriceTable.builtIn()
+        let models = [
+            "openai:gpt-4o", "openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest", "google-gla:gemini-1.5-pro",
+            "acme:unknown-model", "ollama:llama3", "deepseek:deepseek-chat",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        var records: [UsageRecord] = []
+        for index in 0..<2_000 {
+            let input = Int64.random(in: 0...300_000, using: &generator)
+            records.append(
+                UsageRecord(
+                    serviceName: "svc\(index % 3)", modelString: models[index % models.count], inputTokens: input,
+                    outputTokens: Int64.random(in: 0...5_000, using: &generator), cacheReadTokens: input / 4,
+                    requestCount: Int64.random(in: 1...3, using: &generator),
+                    timestamp: 1_796_558_400 + Int64(index) * 97))  // across two UTC days and times of day
+        }
+        var bulkPricer = UsagePricer(table: table, unknown: .seedFallback)
+        let bulk = PendingSpend.priced(records, now: 0, pricer: &bulkPricer)
+        var onePricer = UsagePricer(table: table, unknown: .seedFallback)
+        var oneByOne = PendingSpend()
+        for record in records { oneByOne.add(record, timestamp: record.timestamp!, pricer: &onePricer) }
+        #expect(bulk.amounts.count == oneByOne.amounts.count)
+        for (key, amount) in oneByOne.amounts {
+            #expect(bulk.amounts[key]?.unpricedRequests == amount.unpricedRequests, "\(key)")
+            #expect(bulk.amounts[key]?.cost == amount.cost, "\(key): \(bulk.amounts[key]?.cost ?? -1) vs \(amount.cost)")
+        }
+    }
+}
