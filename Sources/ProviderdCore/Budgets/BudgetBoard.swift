@@ -56,11 +56,15 @@ package final class BudgetBoard: Sendable {
     }
 
     private let state: Mutex<State>
+    /// `settle`'s pricer, and one settle at a time: a caller that needs its own
+    /// records priced waits for a settle in progress, which may be pricing them.
+    private let settling: Mutex<UsagePricer?>
     static let committedMemory = 1_024
-    static let maxRawRecords = 100_000
+    static let maxRawRecords = 500_000
 
     package init(settings: ProviderdSettings, prices: PriceTable?) {
         let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
+        settling = Mutex(prices.map { UsagePricer(table: $0, unknown: unknown) })
         state = Mutex(
             State(
                 pricer: prices.map { UsagePricer(table: $0, unknown: unknown) }, staleAfter: settings.budgetsStaleAfter,
@@ -77,14 +81,16 @@ package final class BudgetBoard: Sendable {
             state.unknownPrice = unknown
             if let prices { state.pricer = UsagePricer(table: prices, unknown: unknown) }
         }
+        if let prices { settling.withLock { $0 = UsagePricer(table: prices, unknown: unknown) } }
     }
 
     /// The built-in prices, once the flusher has loaded them (when no price file
     /// is configured); an operator's table given at start or on SIGHUP stays.
     package func pricesLoaded(_ table: PriceTable) {
+        let unknown = state.withLock { $0.unknownPrice }
+        settling.withLock { pricer in if pricer == nil { pricer = UsagePricer(table: table, unknown: unknown) } }
         mutate { state in
             if state.pricer == nil { state.pricer = UsagePricer(table: table, unknown: state.unknownPrice) }
-            Self.settleRaw(&state)
         }
     }
 
@@ -95,49 +101,61 @@ package final class BudgetBoard: Sendable {
         state.withLock { state in !state.known || state.statuses.contains { $0.budget.isActive } }
     }
 
-    /// Acknowledged records as pending spend: priced when the prices and the
-    /// budgets are known, else kept as they are until they are; nil when no budget
-    /// is active.
+    /// Acknowledged records for the pending spend, as they are: `settle` prices them
+    /// off the ack path. Nil when no budget is active.
     package func pending(for records: [UsageRecord], now: Int64) -> PendingRecords? {
         state.withLock { state in
             if state.known, !state.statuses.contains(where: { $0.budget.isActive }) { return nil }
-            guard state.known, state.pricer != nil else { return .raw(records, now: now) }
-            return .priced(PendingSpend.priced(records, now: now, pricer: &state.pricer!))
+            return PendingRecords(records: records, now: now)
         }
     }
 
-    /// Records made durable in `segment`.
-    package func addPending(_ records: PendingRecords, segment: String) {
-        mutate { state in
-            guard !state.committed.contains(segment) else { return }
-            switch records {
-            case .priced(let spend):
-                guard !spend.isEmpty else { return }
-                state.pending[segment, default: PendingSpend()].merge(spend)
-            case .raw(let list, let now):
-                // Bounded: past it, records count from their flush on.
-                guard state.rawCount + list.count <= Self.maxRawRecords else { return }
-                state.raw[segment, default: []].append((list, now))
-                state.rawCount += list.count
-            }
-            Self.settleRaw(&state)
+    /// Records made durable in `segment`. Raw records change no answer until
+    /// `settle` has priced them, so nothing is recomputed here: this is on the
+    /// path of every ack.
+    package func addPending(_ pending: PendingRecords, segment: String) {
+        state.withLock { state in
+            // Bounded: past it, records count from their flush on.
+            guard !state.committed.contains(segment), state.rawCount + pending.records.count <= Self.maxRawRecords else { return }
+            state.raw[segment, default: []].append((pending.records, pending.now))
+            state.rawCount += pending.records.count
         }
     }
 
-    /// Prices the records kept raw once both the prices and the budgets are known.
-    private static func settleRaw(_ state: inout State) {
-        guard state.rawCount > 0, state.known, state.pricer != nil else { return }
-        let active = state.statuses.contains { $0.budget.isActive }
-        for (segment, groups) in state.raw where active {
-            var spend = PendingSpend()
-            for (records, now) in groups {
-                for record in records { spend.add(record, timestamp: record.timestamp ?? now, pricer: &state.pricer!) }
+    /// Prices the records acknowledged since the last call and adds them to the
+    /// pending spend: every `BudgetRefresher.settleInterval` on the refresher's
+    /// thread, and before an answer that must include its caller's own records
+    /// (the `budget` op, the ack under a `block` budget), on the caller's thread
+    /// (the cooperative pool, never the intake's actor). The pricing runs outside
+    /// the board's lock.
+    package func settle() {
+        settling.withLock { pricer in
+            guard pricer != nil else { return }
+            let raw = state.withLock { state -> [String: [(records: [UsageRecord], now: Int64)]]? in
+                guard state.rawCount > 0, state.known else { return nil }
+                defer {
+                    state.raw = [:]
+                    state.rawCount = 0
+                }
+                return state.statuses.contains(where: { $0.budget.isActive }) ? state.raw : nil
             }
-            state.pending[segment, default: PendingSpend()].merge(spend)
+            guard let raw else { return }
+            var priced: [String: PendingSpend] = [:]
+            for (segment, groups) in raw {
+                var spend = PendingSpend()
+                for (records, now) in groups { spend.merge(PendingSpend.priced(records, now: now, pricer: &pricer!)) }
+                priced[segment] = spend
+            }
+            mutate { state in
+                for (segment, spend) in priced where !state.committed.contains(segment) {
+                    state.pending[segment, default: PendingSpend()].merge(spend)
+                }
+            }
         }
-        state.raw = [:]
-        state.rawCount = 0
     }
+
+    /// Whether records wait to be priced (and a budget is active to price them for).
+    private var unsettled: Bool { state.withLock { $0.rawCount > 0 && $0.known } }
 
     /// `segment` committed: its spend is in the ledger values its transaction returned.
     package func committed(segment: String, ledger: [BudgetLedgerValue]) {
@@ -190,7 +208,6 @@ package final class BudgetBoard: Sendable {
             state.asOf = at
             state.failing = false
             state.known = true
-            Self.settleRaw(&state)
         }
     }
 
@@ -199,7 +216,6 @@ package final class BudgetBoard: Sendable {
         mutate { state in
             state.failing = true
             state.known = true
-            Self.settleRaw(&state)
         }
     }
 
@@ -214,7 +230,8 @@ package final class BudgetBoard: Sendable {
 
     /// Whether `service` may call `model` now, and the budgets that say so.
     package func verdict(service: String, model: String, now: Double) -> BudgetVerdict {
-        state.withLock { state in
+        if unsettled { settle() }
+        return state.withLock { state in
             if state.asOf == nil, state.failing { return BudgetVerdict.unread(policy: state.policy) }
             let statuses = Self.current(&state, now: now).statuses
             var priced = true
@@ -257,7 +274,13 @@ package final class BudgetBoard: Sendable {
     /// Asked for every record: it reads the second's snapshot, and is a scan of an
     /// empty list while no blocking budget is exceeded.
     package func exceeded(for records: [UsageRecord], now: Double) -> String? {
-        state.withLock { state in
+        // Only a block budget marks an ack: then the ack's own record must count.
+        let blocking = state.withLock { state in
+            state.statuses.contains { $0.budget.isActive && $0.budget.action == .block } ? state.rawCount > 0 && state.known : nil
+        }
+        guard let unsettled = blocking else { return nil }
+        if unsettled { settle() }
+        return state.withLock { state in
             guard !state.statuses.isEmpty else { return nil }
             let blocking = Self.current(&state, now: now).blocking
             guard !blocking.isEmpty else { return nil }

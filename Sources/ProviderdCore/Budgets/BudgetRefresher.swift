@@ -6,7 +6,8 @@ import Synchronization
 /// Reads every budget's spend from the database into the `BudgetBoard` each
 /// `budgets.refresh_interval` (that is how one host sees another's flushed
 /// usage), and claims the threshold events no providerd has announced yet, for
-/// the `BudgetAnnouncer`. A failed read leaves the board's last values and makes
+/// the `BudgetAnnouncer`. Between reads, every `settleInterval`, it prices the
+/// records this host has acknowledged (`BudgetBoard.settle`), off the ack path. A failed read leaves the board's last values and makes
 /// its answers stale.
 ///
 /// Its executor is a thread of its own, with a connection of its own: libpq
@@ -27,6 +28,8 @@ package actor BudgetRefresher: Service {
     private nonisolated let running = RunningStatement()
     /// Seconds one refresh may take (its statements' timeout is 5 s).
     static let bound = 8.0
+    /// Seconds between pricings of this host's new acks (`BudgetBoard.settle`).
+    static let settleInterval = 0.2
 
     package init(
         board: BudgetBoard, announcer: BudgetAnnouncer, instance: String, loop: any EventLoop, settings: ProviderdSettings,
@@ -55,15 +58,21 @@ package actor BudgetRefresher: Service {
         while let reporter, !reporter.isReady, !Task.isShuttingDownGracefully, !Task.isCancelled {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(100)) }
         }
+        var nextRead = 0.0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            let running = self.running
-            await withGracefulShutdownHandler {
-                await refresh()
-            } onGracefulShutdown: {
-                running.cancel()
+            if MonotonicSeconds.now() >= nextRead {
+                let running = self.running
+                await withGracefulShutdownHandler {
+                    await refresh()
+                } onGracefulShutdown: {
+                    running.cancel()
+                }
+                nextRead = MonotonicSeconds.now() + settings.budgetsRefreshInterval
             }
+            // This host's acks, priced here rather than on the ack path.
+            board.settle()
             try? await cancelWhenGracefulShutdown { [settings] in
-                try await Task.sleep(for: .milliseconds(Int64(settings.budgetsRefreshInterval * 1000)))
+                try await Task.sleep(for: .milliseconds(Int64(min(Self.settleInterval, settings.budgetsRefreshInterval) * 1000)))
             }
         }
     }

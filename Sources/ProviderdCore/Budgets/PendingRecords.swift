@@ -1,7 +1,7 @@
-/// Records acknowledged in one write round, as the `BudgetBoard` takes them:
-/// priced, or kept as they are until the prices and the budgets are known.
-package enum PendingRecords: Sendable {
-    case priced(PendingSpend)
-    /// `now`: the ack time, the timestamp of records that carry none.
-    case raw([UsageRecord], now: Int64)
+/// Records acknowledged in one write round, as the `BudgetBoard` takes them: as
+/// they are, priced later by `BudgetBoard.settle` on the refresher's thread.
+package struct PendingRecords: Sendable {
+    package var records: [UsageRecord]
+    /// The ack time, the timestamp of records that carry none.
+    package var now: Int64
 }

@@ -48,6 +48,8 @@ struct BudgetBoardTests {
         #expect(cost > 0)
         let pending = try #require(board.pending(for: [record("rag"), record("docs")], now: Self.noon))
         board.addPending(pending, segment: "s1")
+        #expect(spent(board, "rag") == 1, "priced off the ack path, by settle")
+        board.settle()
         #expect(spent(board, "rag") == 1 + cost)
         // A refresh read before the commit: the pending part stays.
         board.refreshed([status("rag", id: 1, scope: .service("rag"), limit: 10, spent: 1)], at: Double(Self.noon + 1))
@@ -58,9 +60,9 @@ struct BudgetBoardTests {
         board.refreshed([status("rag", id: 1, scope: .service("rag"), limit: 10, spent: 1)], at: Double(Self.noon + 2))
         #expect(spent(board, "rag") == 1 + cost)
         // An ack that arrives after its segment's commit is already counted.
-        board.addPending(.priced(PendingSpend()), segment: "s1")
         let late = try #require(board.pending(for: [record("rag")], now: Self.noon))
         board.addPending(late, segment: "s1")
+        board.settle()
         #expect(spent(board, "rag") == 1 + cost)
     }
 
@@ -69,14 +71,13 @@ struct BudgetBoardTests {
         let board = BudgetBoard(settings: ProviderdSettings(), prices: nil)
         #expect(board.wantsRecords)
         let early = try #require(board.pending(for: [record("rag")], now: Self.noon))
-        guard case .raw = early else {
-            Issue.record("priced without prices")
-            return
-        }
         board.addPending(early, segment: "s1")
+        board.settle()  // nothing known yet: kept
         board.refreshed([status("rag", id: 1, scope: .service("rag"), limit: 10, spent: 0)], at: Double(Self.noon))
+        board.settle()  // no prices yet: kept
         #expect(spent(board, "rag") == 0)
         board.pricesLoaded(Self.table)
+        board.settle()
         #expect(try #require(spent(board, "rag")) > 0)
         // No active budget: nothing is priced, nothing kept.
         let none = self.board()
@@ -94,12 +95,14 @@ struct BudgetBoardTests {
         #expect(board.verdict(service: "s", model: "openai:gpt-4o", now: Double(tomorrow)).allowed == true)
         let pending = try #require(board.pending(for: [record("s", at: tomorrow)], now: tomorrow))
         board.addPending(pending, segment: "s2")
+        board.settle()
         let next = board.statuses(now: Double(tomorrow))[0]
         #expect(next.periodStart == Self.day + 86_400 && next.spent > 0 && next.spent < 5)
         #expect(next.stale, "no read for longer than budgets.stale_after")
         // A late record, dated in the day before, counts there and not in today's spend.
         let late = try #require(board.pending(for: [record("s", at: Self.noon)], now: tomorrow))
         board.addPending(late, segment: "s3")
+        board.settle()
         #expect(board.statuses(now: Double(tomorrow))[0].spent == next.spent)
     }
 
