@@ -124,10 +124,9 @@ package final class BudgetBoard: Sendable {
 
     /// Prices the records acknowledged since the last call and adds them to the
     /// pending spend: every `BudgetRefresher.settleInterval` on the refresher's
-    /// thread, and before an answer that must include its caller's own records
-    /// (the `budget` op, the ack under a `block` budget), on the caller's thread
-    /// (the cooperative pool, never the intake's actor). The pricing runs outside
-    /// the board's lock.
+    /// thread, and before a `budget` op (an agent that asks right after its ack
+    /// must see its own spend), on the caller's thread (the cooperative pool, never
+    /// the intake's actor). The pricing runs outside the board's lock.
     package func settle() {
         settling.withLock { pricer in
             guard pricer != nil else { return }
@@ -271,16 +270,12 @@ package final class BudgetBoard: Sendable {
     }
 
     /// The first exceeded `block` budget any of `records` falls under, for its ack.
-    /// Asked for every record: it reads the second's snapshot, and is a scan of an
-    /// empty list while no blocking budget is exceeded.
+    /// Asked for every record, so it never prices: it reads the second's snapshot,
+    /// which has this host's acks up to the last settle (at most
+    /// `BudgetRefresher.settleInterval` ago), and is a scan of an empty list while
+    /// no blocking budget is exceeded.
     package func exceeded(for records: [UsageRecord], now: Double) -> String? {
-        // Only a block budget marks an ack: then the ack's own record must count.
-        let blocking = state.withLock { state in
-            state.statuses.contains { $0.budget.isActive && $0.budget.action == .block } ? state.rawCount > 0 && state.known : nil
-        }
-        guard let unsettled = blocking else { return nil }
-        if unsettled { settle() }
-        return state.withLock { state in
+        state.withLock { state in
             guard !state.statuses.isEmpty else { return nil }
             let blocking = Self.current(&state, now: now).blocking
             guard !blocking.isEmpty else { return nil }
