@@ -65,8 +65,10 @@ struct BudgetHookTests {
             Issue.record("not timed out")
             return
         }
-        // 1 s, then 2 s from SIGTERM to SIGKILL; the rest is slack for a loaded machine.
-        #expect(ContinuousClock.now - start < .seconds(15))
+        // 1 s, then 2 s from SIGTERM to SIGKILL. The hook sleeps 300 s: ending in far
+        // less proves the kill. (The bound is loose: a busy test run can starve the
+        // cooperative pool the hook's wait runs on for tens of seconds.)
+        #expect(ContinuousClock.now - start < .seconds(120))
         let child = Int32(try String(contentsOfFile: pids, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
         #expect(DaemonProcess.eventually(timeout: 3) { kill(child, 0) != 0 }, "the background child survived")
     }
