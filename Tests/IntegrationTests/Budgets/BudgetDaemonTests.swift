@@ -201,6 +201,34 @@ struct BudgetDaemonTests {
         }
     }
 
+    @Test("budgets.unpriced block: a block budget refuses a model the price table does not know, names the reason, and lets priced models through")
+    func unpricedBlocks() async throws {
+        try await onThread {
+            let fixture = try DaemonFixture()
+            fixture.extraEnvironment["PROVIDERD_BUDGETS_UNPRICED"] = "block"
+            try fixture.cli.succeed(["budgets", "set", "cap", "--scope", "global", "--period", "month", "--limit", "100", "--action", "block"])
+            let daemon = try fixture.start()
+            _ = try fixture.waitReady()
+            #expect(DaemonProcess.eventually(timeout: 5) { (try? Self.budget(fixture.socket, service: "s")["budgets"] as? [Any])?.count == 1 })
+            let unknown = try Self.budget(fixture.socket, service: "s", model: "acme:secret-model")
+            #expect(unknown["allowed"] as? Bool == false)
+            #expect(unknown["blocked_by"] as? [[String: String]] == [["name": "cap", "reason": "unpriced"]])
+            #expect(try Self.budget(fixture.socket, service: "s", model: "openai:gpt-4o")["allowed"] as? Bool == true)
+            // An unpriced record still counts, at prices.unknown, and says so.
+            let client = try UnixSocketClient(path: fixture.socket)
+            #expect(
+                try client.request(#"{"service_name":"s","model_string":"acme:secret-model","input_tokens":1000,"output_tokens":1000,"id":"u1"}"#)
+                    == #"{"ok":true}"#)
+            #expect(
+                DaemonProcess.eventually(timeout: 5) {
+                    ((try? Self.budget(fixture.socket, service: "s")["budgets"] as? [[String: Any]])?.first?["unpriced_requests"] as? Int) == 1
+                })
+            let state = (try Self.budget(fixture.socket, service: "s")["budgets"] as? [[String: Any]])?.first
+            #expect(state?["spent_usd"] as? String == "0.003", "the seed's fallback: 0.001 + 0.002 per thousand tokens")
+            #expect(daemon.stop() == 0)
+        }
+    }
+
     @Test("the database gone: answers say stale; with budgets.fail_closed a block budget refuses while stale, and allows again once it is back")
     func staleState() async throws {
         try await onThread {
