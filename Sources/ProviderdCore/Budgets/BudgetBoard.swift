@@ -234,7 +234,12 @@ package final class BudgetBoard: Sendable {
             if state.asOf == nil, state.failing { return BudgetVerdict.unread(policy: state.policy) }
             let statuses = Self.current(&state, now: now).statuses
             var priced = true
-            if state.policy.blockUnpriced, var pricer = state.pricer, case .unknown = pricer.resolution(of: model) { priced = false }
+            if state.policy.blockUnpriced {
+                // No table yet: whether the model has a price is unknown, so it is not
+                // taken to have one (the daemon loads the table at start in this mode).
+                if var pricer = state.pricer, case .unknown = pricer.resolution(of: model) { priced = false }
+                if state.pricer == nil { priced = false }
+            }
             return BudgetVerdict(statuses: statuses, service: service, model: model, policy: state.policy, modelPriced: priced)
         }
     }

@@ -33,6 +33,9 @@ package enum ProviderdDaemon {
         // flushed yet), the flusher (each segment's ledger values) and the refresher
         // (every host's spend), which has a thread and a connection of its own. A
         // state that moves re-renders the files (models.json, withheld keys).
+        // budgets.unpriced: block decides on the price table from the first request:
+        // the built-in table is then loaded now rather than beside the first render.
+        let prices = try prices ?? (settings.budgetsBlockUnpriced ? PriceTable.builtIn() : nil)
         let board = BudgetBoard(settings: settings, prices: prices)
         let service = try ConfigRenderService(
             settings: settings, keyring: keyring, state: state, loop: renderLoop.next(),

@@ -106,6 +106,22 @@ struct BudgetBoardTests {
         #expect(board.statuses(now: Double(tomorrow))[0].spent == next.spent)
     }
 
+    @Test("budgets.unpriced block: a model the table does not know is refused; before the table is loaded, every model is")
+    func unpriced() {
+        var settings = ProviderdSettings()
+        settings.budgetsBlockUnpriced = true
+        let cap = status("cap", id: 1, scope: .global, limit: 100, spent: 0)
+        let loaded = BudgetBoard(settings: settings, prices: Self.table)
+        loaded.refreshed([cap], at: Double(Self.noon))
+        #expect(loaded.verdict(service: "s", model: "openai:gpt-4o", now: Double(Self.noon)).allowed)
+        #expect(loaded.verdict(service: "s", model: "acme:x", now: Double(Self.noon)).refusals == [.init(budget: "cap", reason: .unpriced)])
+        let early = BudgetBoard(settings: settings, prices: nil)
+        early.refreshed([cap], at: Double(Self.noon))
+        #expect(early.verdict(service: "s", model: "openai:gpt-4o", now: Double(Self.noon)).refusals == [.init(budget: "cap", reason: .unpriced)])
+        early.pricesLoaded(Self.table)
+        #expect(early.verdict(service: "s", model: "openai:gpt-4o", now: Double(Self.noon)).allowed)
+    }
+
     @Test("stale: a failed read, or none for budgets.stale_after; with fail_closed a block budget refuses")
     func stale() {
         let open = board()
