@@ -12,7 +12,7 @@ struct ModelsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "models",
         abstract: "Manage which model each service uses (model_config).",
-        subcommands: [Set.self, List.self, BulkUpdate.self])
+        subcommands: [Set.self, List.self, BulkUpdate.self, Recommend.self])
 
     struct Set: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Set a service's model (provider:model).")
@@ -107,6 +107,45 @@ struct ModelsCommand: ParsableCommand {
             }
             print("updated \(changed.count) service(s)")
             for change in changed { print("  \(change.service) -> \(change.model)") }
+        }
+    }
+
+    struct Recommend: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cheaper models for the tokens a service used: its usage repriced under every priced model.",
+            discussion: "List prices only, not quality; another provider's tokenizer counts differently, so its costs are estimates.")
+
+        @Argument(help: "Service name.") var service: String
+        @Option(parsing: .unconditional, help: "UTC days back, today included (1 to 366).") var days = 30
+        @Option(help: "How many candidates to show (the table; --json gives all).") var top = 10
+        @OptionGroup var options: GlobalOptions
+
+        func run() async throws {
+            guard (1...366).contains(days) else { throw InputError("--days", "must be 1 to 366 (got \(days))") }
+            let context = try await options.resolve()
+            let connection = try context.connect()
+            let models = try ModelConfigStore(connection: connection).all()
+            guard let current = models.first(where: { $0.service == service }) else {
+                throw StoreError.notFound("no service '\(service.prefix(80))' in model_config or the defaults")
+            }
+            let rows = try UsageStore(connection: connection).serviceTokens(service: service, days: days)
+            let table = try PriceTable.load(file: context.settings.pricesFile)
+            let unknown: UsagePricer.UnknownPolicy = context.settings.unknownPrice == .zero ? .zero : .seedFallback
+            let report = ModelRecommender(table: table, unknown: unknown).recommend(service: service, currentModel: current.model, rows: rows)
+            if options.json {
+                try options.printJSON(report)
+                return
+            }
+            print("\(service): \(current.model), $\(report.currentCostUSD) over \(days) days (\(report.tokens.requests) requests)")
+            var table_ = TextTable(["MODEL", "COST USD", "SAVING USD", "NOTE"])
+            for candidate in report.candidates.prefix(top) {
+                let note = [candidate.sameProvider ? "same provider" : "other tokenizer: estimate", candidate.tieredEstimate ? "tiered: estimate" : ""]
+                    .filter { !$0.isEmpty }.joined(separator: "; ")
+                table_.append([candidate.model, "\(candidate.costUSD)", "\(candidate.savingUSD)", note])
+            }
+            print(table_.render(), terminator: "")
+            if !report.excluded.isEmpty { print("\(report.excluded.count) models left out (no price for a token kind used; --json lists them)") }
+            for caveat in report.caveats { print("note: \(caveat)") }
         }
     }
 }

@@ -112,6 +112,15 @@ package struct PriceTable: Sendable {
         return try PriceTable(json: text, origin: file)
     }
 
+    /// The provider id a model string's prefix stands for (`google-gla` → `google`).
+    package func aliasOf(_ prefix: String) -> String { aliases[prefix] ?? prefix }
+
+    /// Every priced model, as the model string that names it (`provider:model id`),
+    /// in file order; local providers (free) are left out.
+    package var pricedModelStrings: [String] {
+        providers.filter { !$0.isLocal }.flatMap { provider in provider.models.map { "\(provider.id):\($0.id)" } }
+    }
+
     /// Finds a model string's prices; `regexes` compiles the file's patterns for
     /// this caller's thread.
     package func resolve(_ modelString: String, regexes: RegexCache) -> Resolution {

@@ -92,6 +92,26 @@ package struct UsageStore {
         ).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("cost")) }
     }
 
+    /// A service's tokens per day and model over the last `days` UTC days (today
+    /// included), for recommendations. Bounded by the date, on the
+    /// (service_name, period_start) index.
+    package func serviceTokens(service: String, days: Int) throws -> [ServiceTokens] {
+        try connection.query(
+            """
+            SELECT extract(epoch FROM period_start)::bigint AS day, model_string, request_count::bigint AS requests,
+                   input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
+            FROM public.model_usage
+            WHERE service_name = $1 AND period_start >= (now() AT TIME ZONE 'UTC')::date - ($2::int - 1)
+            ORDER BY period_start, model_string
+            """, [service, days]
+        ).rows.map { row throws(PostgresError) in
+            ServiceTokens(
+                day: Int64(try row.int("day")), model: try row.string("model_string"), requests: Int64(try row.int("requests")),
+                input: Int64(try row.int("input_tokens")), output: Int64(try row.int("output_tokens")),
+                cacheRead: Int64(try row.int("cache_read_tokens")), cacheWrite: Int64(try row.int("cache_write_tokens")))
+        }
+    }
+
     /// The seed's monthly estimate: the average cost of the days with usage among
     /// the last 7, times 30.
     package func monthlyEstimate() throws -> (estimate: String, daysWithUsage: Int) {

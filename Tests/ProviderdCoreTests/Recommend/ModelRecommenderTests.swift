@@ -1,0 +1,83 @@
+import Testing
+
+@testable import ProviderdCore
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
+@Suite("Model recommendations: the service's tokens priced under every model")
+struct ModelRecommenderTests {
+    static let table = try! PriceTable.builtIn()
+    /// Three days of December 2026.
+    static let days: [Int64] = [1_796_083_200, 1_796_169_600, 1_796_256_000]
+
+    static let rows = days.enumerated().map { index, day in
+        ServiceTokens(
+            day: day, model: "openai:gpt-4o", requests: 100 + Int64(index), input: 400_000 + Int64(index) * 1_000, output: 50_000,
+            cacheRead: 100_000, cacheWrite: 0)
+    }
+
+    @Test("each candidate's cost equals pricing each day's tokens under it with UsagePricer, one model at a time; the saving is against the current model")
+    func equalsOneModelAtATime() throws {
+        let report = ModelRecommender(table: Self.table).recommend(service: "rag", currentModel: "openai:gpt-4o", rows: Self.rows)
+        func expected(_ model: String) -> Decimal {
+            var pricer = UsagePricer(table: Self.table, unknown: .seedFallback)
+            return Self.rows.reduce(Decimal(0)) { sum, row in
+                sum
+                    + pricer.price(
+                        UsageRecord(
+                            serviceName: "x", modelString: model, inputTokens: row.input, outputTokens: row.output,
+                            cacheReadTokens: row.cacheRead, cacheWriteTokens: row.cacheWrite, requestCount: row.requests), at: row.day
+                    ).cost
+            }
+        }
+        #expect(report.currentCostUSD == expected("openai:gpt-4o"))
+        #expect(report.currentCostUSD > 0)
+        for model in ["openai:gpt-4o-mini", "anthropic:claude-3-5-haiku-latest", "openai:gpt-4.1-nano"] {
+            guard let candidate = report.candidates.first(where: { $0.model == model }) else { continue }
+            #expect(candidate.costUSD == expected(model), "\(model)")
+            #expect(candidate.savingUSD == report.currentCostUSD - candidate.costUSD)
+        }
+        #expect(report.tokens.requests == 303 && report.tokens.cacheRead == 300_000)
+        #expect(report.candidates.count > 20)
+    }
+
+    @Test("the current provider's models first, each group by cost; other providers marked as estimates")
+    func order() {
+        let report = ModelRecommender(table: Self.table).recommend(service: "rag", currentModel: "openai:gpt-4o", rows: Self.rows)
+        let firstOther = report.candidates.firstIndex { !$0.sameProvider } ?? report.candidates.count
+        #expect(firstOther > 0)
+        #expect(report.candidates[..<firstOther].allSatisfy { $0.model.hasPrefix("openai:") && !$0.otherTokenizer })
+        #expect(report.candidates[firstOther...].allSatisfy { !$0.sameProvider && $0.otherTokenizer })
+        for group in [report.candidates[..<firstOther], report.candidates[firstOther...]] {
+            #expect(zip(group, group.dropFirst()).allSatisfy { $0.costUSD <= $1.costUSD })
+        }
+        #expect(report.caveats.contains { $0.contains("List prices only") })
+    }
+
+    @Test("a model with no price for a token kind the service used is left out, and the report says which kind")
+    func missingKinds() {
+        let report = ModelRecommender(table: Self.table).recommend(service: "rag", currentModel: "openai:gpt-4o", rows: Self.rows)
+        // Cache reads were used: every candidate left in has a cache read price.
+        var pricer = UsagePricer(table: Self.table, unknown: .seedFallback)
+        for candidate in report.candidates {
+            guard case .priced(_, _, let schedule, _) = pricer.resolution(of: candidate.model) else {
+                Issue.record("\(candidate.model) is not priced")
+                continue
+            }
+            #expect(schedule.rates(at: Self.days[2]).cacheRead != nil, "\(candidate.model)")
+        }
+        #expect(report.excluded.contains { $0.reason == "no price for cache read tokens, which rag used" })
+        // Without cache reads, those models come back.
+        let plain = Self.rows.map { row in
+            var row = row
+            row.cacheRead = 0
+            return row
+        }
+        let wider = ModelRecommender(table: Self.table).recommend(service: "rag", currentModel: "openai:gpt-4o", rows: plain)
+        #expect(wider.candidates.count > report.candidates.count)
+    }
+}
