@@ -18,7 +18,6 @@ import Synchronization
 /// (each bounded by its timeout), never a read, a flush or an ack.
 package final class BudgetAnnouncer: Sendable {
     private let logger: Logger
-    private let announced = Mutex<Int64>(0)
     private let hook: Mutex<BudgetHook?>
     private let runner: BudgetHookRunner
     private let metrics: ProviderdMetrics?
@@ -39,16 +38,7 @@ package final class BudgetAnnouncer: Sendable {
         self.hook.withLock { $0 = hook }
     }
 
-    /// Waits until every queued hook has run (tests, the stop).
-    package func drained() async {
-        await runner.drained()
-    }
-
-    /// Events announced by this process.
-    package var count: Int64 { announced.withLock { $0 } }
-
     package func announce(_ claimed: ClaimedBudgetEvent, now: Double) {
-        announced.withLock { $0 += 1 }
         let event = claimed.event
         metrics?.announced(budget: event.budget)
         if Double(claimed.resetsAt) > now {
@@ -81,7 +71,6 @@ actor BudgetHookRunner {
     private let logger: Logger
     private var queued = 0
     private var running: Task<Void, Never>?
-    private var waiters: [CheckedContinuation<Void, Never>] = []
 
     init(logger: Logger) {
         self.logger = logger
@@ -118,14 +107,5 @@ actor BudgetHookRunner {
         running = task
         await task.value
         queued -= 1
-        if queued == 0 {
-            for waiter in waiters { waiter.resume() }
-            waiters = []
-        }
-    }
-
-    func drained() async {
-        guard queued > 0 else { return }
-        await withCheckedContinuation { waiters.append($0) }
     }
 }

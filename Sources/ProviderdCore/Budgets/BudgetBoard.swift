@@ -20,8 +20,8 @@ import Synchronization
 /// twice for a moment, an overestimate, never an underestimate.
 ///
 /// A `Mutex`, not an actor: the socket's event loop reads it and must not wait
-/// for a hop; every critical section is a few dictionary operations (and, for
-/// `price`, pricing the records of one request).
+/// for a hop; every critical section is a few dictionary operations. Pricing
+/// (`settle`) runs outside it.
 package final class BudgetBoard: Sendable {
     struct State {
         var statuses: [BudgetStatus] = []
@@ -34,7 +34,7 @@ package final class BudgetBoard: Sendable {
         /// Segments whose spend the database has (their pending adds are dropped):
         /// an ack's pending add can arrive after its segment was flushed.
         var committed: [String] = []
-        /// Records acknowledged before the prices or the first read: priced then.
+        /// Acknowledged records, by segment, not priced yet (`settle` prices them).
         var raw: [String: [(records: [UsageRecord], now: Int64)]] = [:]
         var rawCount = 0
         var pricer: UsagePricer?
@@ -98,27 +98,37 @@ package final class BudgetBoard: Sendable {
     /// budget is active, and until the first read says whether any is (records
     /// acknowledged at start then wait, unpriced, for that read and the prices).
     package var wantsRecords: Bool {
-        state.withLock { state in !state.known || state.statuses.contains { $0.budget.isActive } }
+        state.withLock { Self.wantsRecords($0) }
+    }
+
+    private static func wantsRecords(_ state: borrowing State) -> Bool {
+        !state.known || state.statuses.contains { $0.budget.isActive }
     }
 
     /// Acknowledged records for the pending spend, as they are: `settle` prices them
     /// off the ack path. Nil when no budget is active.
     package func pending(for records: [UsageRecord], now: Int64) -> PendingRecords? {
-        state.withLock { state in
-            if state.known, !state.statuses.contains(where: { $0.budget.isActive }) { return nil }
-            return PendingRecords(records: records, now: now)
-        }
+        state.withLock { state in Self.wantsRecords(state) ? PendingRecords(records: records, now: now) : nil }
     }
 
     /// Records made durable in `segment`. Raw records change no answer until
     /// `settle` has priced them, so nothing is recomputed here: this is on the
     /// path of every ack.
     package func addPending(_ pending: PendingRecords, segment: String) {
+        addPending([pending], segment: segment)
+    }
+
+    /// The records of one write round (every waiter's), under one lock.
+    package func addPending(_ round: [PendingRecords], segment: String) {
+        guard !round.isEmpty else { return }
         state.withLock { state in
-            // Bounded: past it, records count from their flush on.
-            guard !state.committed.contains(segment), state.rawCount + pending.records.count <= Self.maxRawRecords else { return }
-            state.raw[segment, default: []].append((pending.records, pending.now))
-            state.rawCount += pending.records.count
+            guard !state.committed.contains(segment) else { return }
+            for pending in round {
+                // Bounded: past it, records count from their flush on.
+                guard state.rawCount + pending.records.count <= Self.maxRawRecords else { return }
+                state.raw[segment, default: []].append((pending.records, pending.now))
+                state.rawCount += pending.records.count
+            }
         }
     }
 
@@ -152,9 +162,6 @@ package final class BudgetBoard: Sendable {
             }
         }
     }
-
-    /// Whether records wait to be priced (and a budget is active to price them for).
-    private var unsettled: Bool { state.withLock { $0.rawCount > 0 && $0.known } }
 
     /// `segment` committed: its spend is in the ledger values its transaction returned.
     package func committed(segment: String, ledger: [BudgetLedgerValue]) {
@@ -229,7 +236,9 @@ package final class BudgetBoard: Sendable {
 
     /// Whether `service` may call `model` now, and the budgets that say so.
     package func verdict(service: String, model: String, now: Double) -> BudgetVerdict {
-        if unsettled { settle() }
+        // Always through `settle`: it waits for a settle in progress, whose records
+        // (perhaps the caller's own) the board does not have yet.
+        settle()
         return state.withLock { state in
             if state.asOf == nil, state.failing { return BudgetVerdict.unread(policy: state.policy) }
             let statuses = Self.current(&state, now: now).statuses

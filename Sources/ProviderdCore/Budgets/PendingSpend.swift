@@ -46,9 +46,10 @@ package struct PendingSpend: Sendable, Equatable {
             case .linear(let index, _): slot = index
             case .unknown: slot = -1
             case .free:
-                // Costs nothing, but is usage of its key like any other.
+                // Costs nothing, but is usage of its key like any other (as `add` counts it).
                 let key = UsageAggregate.key(for: record, timestamp: timestamp)
-                spend.amounts[Key(service: key.service, model: key.model, day: key.day), default: Amount()].cost += 0
+                let pendingKey = Key(service: key.service, model: key.model, day: key.day)
+                if spend.amounts[pendingKey] == nil { spend.amounts[pendingKey] = Amount() }
                 continue
             case .single:
                 spend.add(record, timestamp: timestamp, pricer: &pricer)

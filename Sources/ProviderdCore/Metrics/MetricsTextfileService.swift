@@ -23,6 +23,8 @@ package struct MetricsTextfileService: Service, CustomStringConvertible {
     package func run() async throws {
         var failures = RepeatingFailureLog()
         let writer = AtomicFileWriter(mode: 0o644)
+        // A write killed before its rename (SIGKILL, a power cut) left its temporary file.
+        _ = AtomicFileWriter.removeStaleTemporaries(of: path)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 try writer.write(Array(metrics.text().utf8), to: path)

@@ -1,12 +1,7 @@
+import Foundation
 import Testing
 
 @testable import ProviderdCore
-
-#if canImport(FoundationEssentials)
-    import FoundationEssentials
-#else
-    import Foundation
-#endif
 
 @Suite("The budget board: database spend, pending acks, and their hand-over")
 struct BudgetBoardTests {
@@ -64,6 +59,21 @@ struct BudgetBoardTests {
         board.addPending(late, segment: "s1")
         board.settle()
         #expect(spent(board, "rag") == 1 + cost)
+    }
+
+    @Test("a budget op during a settle waits for it: the records it is pricing (perhaps the caller's own) are in the answer")
+    func verdictWaitsForSettle() throws {
+        let board = board()
+        board.refreshed([status("all", id: 1, scope: .global, limit: 1_000_000, spent: 0)], at: Double(Self.noon))
+        // Enough distinct records that pricing them takes a while.
+        let records = (0..<100_000).map { UsageRecord(serviceName: "svc\($0 % 500)", modelString: "openai:gpt-4o", inputTokens: 1_000, timestamp: Self.noon) }
+        board.addPending(try #require(board.pending(for: records, now: Self.noon)), segment: "s1")
+        let settling = Thread { board.settle() }
+        settling.start()
+        // Long enough for the settle to take the records, not to price them all.
+        Thread.sleep(forTimeInterval: 0.005)
+        let verdict = board.verdict(service: "svc1", model: "openai:gpt-4o", now: Double(Self.noon))
+        #expect(verdict.budgets.first?.spent ?? 0 > 0, "the answer left out the records a settle was pricing")
     }
 
     @Test("records acknowledged before the first read and the prices wait, then count")

@@ -14,6 +14,7 @@ which `UsageLimits` alone, one run in one process, cannot.
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,7 +67,11 @@ class ProviderdBudget(AbstractCapability[Any]):
     ) -> ModelResponse:
         if self.report:
             model = self.model or model_string(request_context)
-            record_id = f"pydantic-ai:{ctx.run_id}:{ctx.run_step}:{request_context.attempt}"
+            # A run without an id (never in a PydanticAI that has capabilities, but
+            # the field is optional) gets a random one: a shared "None" would make
+            # every other run's report a duplicate, and its usage would be lost.
+            run_id = ctx.run_id or f"anonymous-{uuid.uuid4()}"
+            record_id = f"pydantic-ai:{run_id}:{ctx.run_step}:{request_context.attempt}"
             try:
                 await report_usage_async(self.service, model, response.usage, id=record_id, socket_path=self.socket_path)
             except ProviderdError as error:

@@ -32,7 +32,7 @@ package actor UsageIntake {
     private var ids: IdWindow
     private var pending: [UInt8] = []
     private var spare: [UInt8] = []
-    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest], acceptedAt: Int64, spend: PendingRecords?)] = []
+    private var waiters: [(continuation: CheckedContinuation<Void, any Error>, ids: [IdWindow.Digest], acceptedAt: Int64, forBudgets: PendingRecords?)] = []
     /// Where the spend of acknowledged records goes until their segment is flushed.
     package nonisolated let budgets: BudgetBoard?
     /// What the socket's `metrics` op answers with (nil: an empty text).
@@ -124,12 +124,12 @@ package actor UsageIntake {
         var written: [Int] = []  // indices of lines whose records are in `bytes`
         var deferred: [Int] = []  // lines that resend an id still being written
         var waitFor: UInt64 = 0
-        // Records to price for the budgets' pending spend: only while a budget is active.
-        let pricing = budgets?.wantsRecords == true
-        var priced: [UsageRecord] = []
+        // The accepted records, for the budgets' pending spend: only while a budget is active.
+        let keepForBudgets = budgets?.wantsRecords == true
+        var forBudgets: [UsageRecord] = []
         for line in lines {
             var outcome = Outcome(accepted: 0, duplicates: 0)
-            let start = bytes.count, idStart = newIDs.count, pricedStart = priced.count
+            let start = bytes.count, idStart = newIDs.count, budgetStart = forBudgets.count
             var inFlight: UInt64? = nil
             func take(_ record: UsageRecord, seenHere: inout Set<IdWindow.Digest>?) {
                 if let id = record.id {
@@ -147,7 +147,7 @@ package actor UsageIntake {
                     newIDs.append(digest)
                 }
                 SpoolLine.encode(record, timestamp: record.timestamp ?? now, acceptedAt: now, into: &bytes)
-                if pricing { priced.append(record) }
+                if keepForBudgets { forBudgets.append(record) }
                 outcome.accepted += 1
             }
             switch line {
@@ -164,7 +164,7 @@ package actor UsageIntake {
             if let round = inFlight {
                 bytes.removeSubrange(start...)
                 newIDs.removeSubrange(idStart...)
-                priced.removeSubrange(pricedStart...)
+                forBudgets.removeSubrange(budgetStart...)
                 waitFor = max(waitFor, round)
                 deferred.append(results.count)
                 results.append(nil)
@@ -173,7 +173,7 @@ package actor UsageIntake {
             if storedBytes + queuedBytes + bytes.count + tableBytes > maxBytes {
                 bytes.removeSubrange(start...)
                 newIDs.removeSubrange(idStart...)
-                priced.removeSubrange(pricedStart...)
+                forBudgets.removeSubrange(budgetStart...)
                 results.append(.failure(.spoolFull))
                 continue
             }
@@ -182,13 +182,13 @@ package actor UsageIntake {
             results.append(.success(outcome))
         }
         if !bytes.isEmpty {
-            let spend = priced.isEmpty ? nil : budgets?.pending(for: priced, now: now)
+            let budgetRecords = forBudgets.isEmpty ? nil : budgets?.pending(for: forBudgets, now: now)
             pending += bytes
             queuedBytes += bytes.count
             noteQueued()
             do {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    waiters.append((continuation, newIDs, now, spend))
+                    waiters.append((continuation, newIDs, now, budgetRecords))
                     if !writing {
                         writing = true
                         Task { await self.drain() }
@@ -246,9 +246,7 @@ package actor UsageIntake {
                 let segment = try await spool.append(bytes)
                 commits += 1
                 // Before the acks: an agent that asks right after its ack sees its spend.
-                if let budgets {
-                    for waiter in batch { if let spend = waiter.spend { budgets.addPending(spend, segment: segment) } }
-                }
+                budgets?.addPending(batch.compactMap(\.forBudgets), segment: segment)
                 // Durable: from now on a resend is a duplicate.
                 for waiter in batch {
                     for id in waiter.ids {
