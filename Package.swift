@@ -29,6 +29,12 @@ let package = Package(
         // Metrics: swift-metrics' types, rendered as Prometheus text by swift-prometheus.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The management API: spec-first (openapi.yaml is the source of truth), served by Hummingbird.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-openapi-generator", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird", from: "2.1.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -56,6 +62,13 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["EmbedResources"]
         ),
+        // Types and the server protocol generated from Sources/ProviderdAPI/openapi.yaml
+        // at build time: the code cannot drift from the document.
+        .target(
+            name: "ProviderdAPI",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
         .target(
             name: "ProviderdCore",
             dependencies: [
@@ -73,10 +86,29 @@ let package = Package(
             ],
             plugins: ["EmbedResourcesPlugin"]
         ),
+        // The management API (`providerd dashboard`): Hummingbird serving the handlers
+        // generated from ProviderdAPI's document, over ProviderdCore's stores. A
+        // target of its own: OpenAPIRuntime brings full Foundation, which the
+        // sidecar's code in ProviderdCore keeps out.
+        .target(
+            name: "ProviderdDashboard",
+            dependencies: [
+                "ProviderdCore", "ProviderdAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "providerd",
             dependencies: [
-                "ProviderdCore",
+                "ProviderdCore", "ProviderdDashboard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -105,6 +137,10 @@ let package = Package(
                 "ProviderdCore", "TestSupport", "ProviderdFuzzChecks",
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "ProviderdDashboardTests",
+            dependencies: ["ProviderdDashboard", "ProviderdCore", "TestSupport"]
         ),
         .testTarget(
             name: "IntegrationTests",

@@ -1,7 +1,8 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds the package's top-level `migrations/*.sql` and `etc/prices.json` into the
+/// Embeds the package's top-level `migrations/*.sql`, `etc/prices.json` and the API's
+/// `openapi.json` into the
 /// target as Swift source, so the installed binary carries them and the files in the
 /// repository remain the single source of truth.
 @main
@@ -16,6 +17,9 @@ struct EmbedResourcesPlugin: BuildToolPlugin {
         }
         let prices = packageDir.appendingPathComponent("etc/prices.json")
         if fileManager.fileExists(atPath: prices.path) { inputs.append(prices) }
+        // The management API's document, served at /api/v1/openapi.json as it is.
+        let openAPI = packageDir.appendingPathComponent("Sources/ProviderdAPI/openapi.json")
+        if fileManager.fileExists(atPath: openAPI.path) { inputs.append(openAPI) }
 
         let output = context.pluginWorkDirectoryURL.appendingPathComponent("EmbeddedResources.swift")
         return [

@@ -11,7 +11,7 @@ enum ExitStatus {
         switch error {
         case let error as CommandFailure:
             return error.status
-        case is InputError, is KeySourceError, is ConfigurationError, is PriceTableError:
+        case is InputError, is KeySourceError, is ConfigurationError, is PriceTableError, is DashboardError:
             return usage
         case let error as FernetError:
             if case .invalidKey = error { return usage }

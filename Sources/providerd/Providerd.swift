@@ -30,6 +30,7 @@ struct Providerd: AsyncParsableCommand {
             ReencryptCommand.self,
             UsageCommand.self,
             BudgetsCommand.self,
+            DashboardCommand.self,
         ]
     )
 

@@ -1,6 +1,6 @@
 import Foundation
 
-/// `providerd run` as a real child process, with its stdout and stderr in a file
+/// `providerd run` (or another long-running command) as a real child process, with its stdout and stderr in a file
 /// for log assertions and signals sent with kill(2).
 package final class DaemonProcess: @unchecked Sendable {
     // @unchecked: only touched from the test's own task.
@@ -8,9 +8,11 @@ package final class DaemonProcess: @unchecked Sendable {
     package let logPath: String
 
     /// `launcher` runs before the binary (e.g. `["/usr/bin/prlimit", "--nofile=160:160", "--"]`).
-    package init(arguments: [String], environment: [String: String], logPath: String, launcher: [String] = []) throws {
+    package init(
+        arguments: [String], environment: [String: String], logPath: String, launcher: [String] = [], command subcommand: [String] = ["run"]
+    ) throws {
         self.logPath = logPath
-        let command = launcher + [TestEnvironment.providerdBinary, "run"] + arguments
+        let command = launcher + [TestEnvironment.providerdBinary] + subcommand + arguments
         child = try ChildProcess(
             command[0], Array(command.dropFirst()), environment: environment,
             stdin: "/dev/null", stdout: logPath, stderr: logPath)

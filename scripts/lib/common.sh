@@ -4,7 +4,8 @@
 
 PG_BIN=/usr/lib/postgresql/15/bin
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-PY_PACKAGES=(cryptography cryptography-vectors python-dotenv 'psycopg[binary]' 'pydantic-ai-slim[openai]')
+# schemathesis: the management API checked against its OpenAPI document.
+PY_PACKAGES=(cryptography cryptography-vectors python-dotenv 'psycopg[binary]' 'pydantic-ai-slim[openai]' schemathesis)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -53,7 +54,7 @@ setup_python() {
     local prices_version
     prices_version=$(prices_version)
     if ! "$venv/bin/python" -c "
-import cryptography, cryptography_vectors, dotenv, psycopg, pydantic_ai, genai_prices
+import cryptography, cryptography_vectors, dotenv, psycopg, pydantic_ai, genai_prices, schemathesis
 assert genai_prices.__version__ == '$prices_version'" 2>/dev/null; then
         log "installing ${PY_PACKAGES[*]} genai-prices==$prices_version"
         "$venv/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}" "genai-prices==$prices_version"

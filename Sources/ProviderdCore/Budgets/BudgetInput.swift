@@ -47,7 +47,7 @@ package struct BudgetInput: Sendable, Equatable {
         self.isActive = isActive
     }
 
-    static func isValidName(_ name: String) -> Bool {
+    package static func isValidName(_ name: String) -> Bool {
         let bytes = Array(name.utf8)
         guard (1...64).contains(bytes.count) else { return false }
         func alnum(_ b: UInt8) -> Bool {

@@ -57,6 +57,8 @@ package struct ProviderdSettings: Sendable, Equatable, CustomStringConvertible, 
     package var metricsTextfile: String?
     /// Seconds between writes of `metricsTextfile`.
     package var metricsInterval = 5.0
+    /// `dashboard.*`: the management API (`providerd dashboard`).
+    package var dashboard = DashboardSettings()
 
     package enum UnknownPricePolicy: String, Sendable, Equatable {
         case seedFallback = "seed-fallback"

@@ -55,6 +55,15 @@ package struct SettingsLoader: Sendable {
         "budgets.on_event_timeout": "PROVIDERD_BUDGETS_ON_EVENT_TIMEOUT",
         "metrics.textfile": "PROVIDERD_METRICS_TEXTFILE",
         "metrics.interval": "PROVIDERD_METRICS_INTERVAL",
+        "dashboard.listen": "PROVIDERD_DASHBOARD_LISTEN",
+        "dashboard.token_file": "PROVIDERD_DASHBOARD_TOKEN_FILE",
+        "dashboard.viewer_token_file": "PROVIDERD_DASHBOARD_VIEWER_TOKEN_FILE",
+        "dashboard.allow_writes": "PROVIDERD_DASHBOARD_ALLOW_WRITES",
+        "dashboard.secure_cookies": "PROVIDERD_DASHBOARD_SECURE_COOKIES",
+        "dashboard.allowed_hosts": "PROVIDERD_DASHBOARD_ALLOWED_HOSTS",
+        "dashboard.session_ttl": "PROVIDERD_DASHBOARD_SESSION_TTL",
+        "dashboard.max_body_bytes": "PROVIDERD_DASHBOARD_MAX_BODY_BYTES",
+        "dashboard.db_connections": "PROVIDERD_DASHBOARD_DB_CONNECTIONS",
     ]
 
     package static let defaultConfigFile = "/etc/providerd/providerd.yaml"
@@ -202,12 +211,12 @@ package struct SettingsLoader: Sendable {
             }
             settings.logLevel = value
         }
-        if let value = text("budgets.fail_closed") {
-            guard let flag = ["true": true, "false": false][value.lowercased()] else {
-                throw bad("budgets.fail_closed", "'\(value)' must be true or false")
-            }
-            settings.budgetsFailClosed = flag
+        func flag(_ key: String) throws -> Bool? {
+            guard let value = text(key) else { return nil }
+            guard let flag = ["true": true, "false": false][value.lowercased()] else { throw bad(key, "'\(value)' must be true or false") }
+            return flag
         }
+        settings.budgetsFailClosed = try flag("budgets.fail_closed") ?? settings.budgetsFailClosed
         if let value = text("budgets.unpriced") {
             guard let block = ["count": false, "block": true][value] else {
                 throw bad("budgets.unpriced", "'\(value)' must be count or block")
@@ -225,6 +234,21 @@ package struct SettingsLoader: Sendable {
             settings.metricsTextfile = file
         }
         settings.metricsInterval = try seconds("metrics.interval", 1...3_600) ?? settings.metricsInterval
+        if let listen = text("dashboard.listen") { settings.dashboard.listen = try DashboardListenAddress(parsing: listen) }
+        settings.dashboard.adminTokenFile = try path("dashboard.token_file")
+        settings.dashboard.viewerTokenFile = try path("dashboard.viewer_token_file")
+        settings.dashboard.allowWrites = try flag("dashboard.allow_writes") ?? false
+        settings.dashboard.secureCookies = try flag("dashboard.secure_cookies") ?? false
+        let hosts =
+            reader.stringArray(forKey: ConfigKey(["dashboard", "allowed_hosts"]))
+            ?? text("dashboard.allowed_hosts").map { $0.split(separator: ",").map { String($0.trimmingWhitespace()) } }
+        if let hosts {
+            for host in hosts { try HostAllowList.validate(host) }
+            settings.dashboard.allowedHosts = hosts
+        }
+        settings.dashboard.sessionTTL = try seconds("dashboard.session_ttl", 60...(86_400 * 30)) ?? settings.dashboard.sessionTTL
+        settings.dashboard.maxBodyBytes = try integer("dashboard.max_body_bytes", 1_024...(64 << 20)) ?? settings.dashboard.maxBodyBytes
+        settings.dashboard.databaseConnections = try integer("dashboard.db_connections", 1...64) ?? settings.dashboard.databaseConnections
         return settings
     }
 }

@@ -10,9 +10,13 @@ import Logging
 /// - `restart`: read once at start (the socket, its limits, the spool and id
 ///   table, the state directory, the logger). A change is logged once, by name, and
 ///   waits for `systemctl restart providerd`.
+/// - `dashboard`: read by `providerd dashboard` at its own start (a change needs
+///   `systemctl restart providerd-dashboard`); `providerd run` does not use it, so
+///   its reload says nothing about it.
 package enum ReloadClass: String, Sendable, Equatable {
     case live
     case restart
+    case dashboard
 }
 
 package enum SettingsReload {
@@ -55,6 +59,15 @@ package enum SettingsReload {
         ("usage.max_connections", .restart, { "\($0.maxConnections)" }),
         ("usage.idle_timeout", .restart, { "\($0.idleTimeout)" }),
         ("log.level", .restart, { $0.logLevel.rawValue }),
+        ("dashboard.listen", .dashboard, { "\($0.dashboard.listen)" }),
+        ("dashboard.token_file", .dashboard, { $0.dashboard.adminTokenFile ?? "" }),
+        ("dashboard.viewer_token_file", .dashboard, { $0.dashboard.viewerTokenFile ?? "" }),
+        ("dashboard.allow_writes", .dashboard, { "\($0.dashboard.allowWrites)" }),
+        ("dashboard.secure_cookies", .dashboard, { "\($0.dashboard.secureCookies)" }),
+        ("dashboard.allowed_hosts", .dashboard, { ($0.dashboard.allowedHosts ?? []).joined(separator: ",") }),
+        ("dashboard.session_ttl", .dashboard, { "\($0.dashboard.sessionTTL)" }),
+        ("dashboard.max_body_bytes", .dashboard, { "\($0.dashboard.maxBodyBytes)" }),
+        ("dashboard.db_connections", .dashboard, { "\($0.dashboard.databaseConnections)" }),
     ]
 
     package static func reloadClass(of key: String) -> ReloadClass? {

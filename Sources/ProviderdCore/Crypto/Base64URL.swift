@@ -10,8 +10,8 @@
 ///
 /// Foundation's standard-alphabet codec does the work; only `+/` and `-_` are
 /// swapped, byte by byte (every token of a render passes through here).
-enum Base64URL {
-    static func encode(_ bytes: [UInt8]) -> String {
+package enum Base64URL {
+    package static func encode(_ bytes: [UInt8]) -> String {
         var text = [UInt8](Data(bytes).base64EncodedData())
         for index in text.indices {
             if text[index] == UInt8(ascii: "+") {
@@ -49,4 +49,10 @@ enum Base64URL {
     }
 
     static func decode(_ text: String) -> [UInt8]? { decode(text[...]) }
+
+    /// One of the 64 URL-safe characters (no padding).
+    package static func isAlphabet(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+            || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+    }
 }

@@ -8,15 +8,15 @@ package struct CryptoError: Error, CustomStringConvertible, Sendable, Equatable 
 
 /// The few libcrypto primitives Fernet and fingerprints need. Every C call and
 /// every `EVP_*` handle stays inside this file; callers see byte arrays only.
-enum OpenSSL {
-    static func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {
+package enum OpenSSL {
+    package static func randomBytes(_ count: Int) throws(CryptoError) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         let rc = bytes.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32(count)) }
         guard rc == 1 else { throw CryptoError(operation: "RAND_bytes") }
         return bytes
     }
 
-    static func sha256(_ data: [UInt8]) -> [UInt8] {
+    package static func sha256(_ data: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         data.withUnsafeBufferPointer { input in
             digest.withUnsafeMutableBufferPointer { out in
@@ -43,7 +43,7 @@ enum OpenSSL {
     }
 
     /// Compares in time that depends on the length only (`CRYPTO_memcmp`).
-    static func constantTimeEqual(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
+    package static func constantTimeEqual(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
         return a.withUnsafeBufferPointer { x in
             b.withUnsafeBufferPointer { y in
@@ -53,7 +53,7 @@ enum OpenSSL {
     }
 
     /// Overwrites a buffer that held secret material before it is released.
-    static func cleanse(_ bytes: inout [UInt8]) {
+    package static func cleanse(_ bytes: inout [UInt8]) {
         bytes.withUnsafeMutableBytes { providerd_cleanse($0.baseAddress, $0.count) }
     }
 

@@ -52,6 +52,16 @@ package struct PriceRates: Sendable, Equatable {
         self.requestsPerThousand = requestsPerThousand
     }
 
+    /// The input-token counts at which some rate changes tier, ascending: two
+    /// requests with as many of these below their input count pay the same rates.
+    package var tierStarts: [Int64] {
+        var starts: Set<Int64> = []
+        for value in [input, output, cacheRead, cacheWrite, requestsPerThousand] {
+            if case .tiered(_, let tiers) = value { starts.formUnion(tiers.map(\.start)) }
+        }
+        return starts.sorted()
+    }
+
     /// Whether the cost is linear in a record's counts (no tier): a sum of records
     /// then costs the sum of their costs, and may be priced at once.
     package var isLinear: Bool {
@@ -67,7 +77,13 @@ package struct PriceRates: Sendable, Equatable {
     /// USD for one record. The request fee is charged per request: genai-prices
     /// prices one call, a record may stand for several.
     package func cost(of record: UsageRecord) -> Decimal {
-        let totalInput = record.inputTokens
+        cost(of: record, tierInput: record.inputTokens)
+    }
+
+    /// The cost of `record`'s counts at the tiers a request of `tierInput` input
+    /// tokens falls in: a sum of records that all fall in the same tiers costs the
+    /// sum of their costs (what `ModelRecommender` prices at once).
+    package func cost(of record: UsageRecord, tierInput totalInput: Int64) -> Decimal {
         let cacheRead = self.cacheRead == nil ? 0 : record.cacheReadTokens
         let cacheWrite = self.cacheWrite == nil ? 0 : record.cacheWriteTokens
         var tokens = Decimal(0)
@@ -75,7 +91,7 @@ package struct PriceRates: Sendable, Equatable {
             guard let value, count != 0 else { return }
             tokens += value.rate(totalInput: totalInput) * Decimal(count)
         }
-        add(input, totalInput - cacheRead - cacheWrite)
+        add(input, record.inputTokens - cacheRead - cacheWrite)
         add(self.cacheRead, cacheRead)
         add(self.cacheWrite, cacheWrite)
         add(output, record.outputTokens)

@@ -118,19 +118,20 @@ package struct ModelRecommender {
             totals.cacheWrite += row.cacheWrite
         }
         var pricer = UsagePricer(table: table, unknown: unknown)
-        let current = price(rows, as: currentModel, pricer: &pricer)
+        let days = Self.days(rows)
+        let current = price(days, as: currentModel, pricer: &pricer)
         let currentProvider = ModelString.split(currentModel)?.provider ?? currentModel
         let currentPriced = table.resolve(currentModel, regexes: RegexCache())
         var candidates: [Candidate] = []
         var excluded: [Excluded] = []
         var seen: Set<String> = []
+        let latest = rows.map(\.day).max() ?? 0
         for model in table.pricedModelStrings where seen.insert(model).inserted {
-            let latest = rows.map(\.day).max() ?? 0
             if let missing = missingKind(model, totals: totals, at: latest, pricer: &pricer) {
                 excluded.append(Excluded(model: model, reason: "no price for \(missing) tokens, which \(service) used"))
                 continue
             }
-            let priced = price(rows, as: model, pricer: &pricer)
+            let priced = price(days, as: model, pricer: &pricer)
             let provider = ModelString.split(model)?.provider ?? model
             let family = { (name: String) in (table.aliasOf(name)) }
             candidates.append(
@@ -161,30 +162,126 @@ package struct ModelRecommender {
         return nil
     }
 
-    /// `rows` priced as `model` would have been, day by day (see the type's note).
-    func price(_ rows: [ServiceTokens], as model: String, pricer: inout UsagePricer) -> (cost: Decimal, tiered: Bool) {
-        var cost = Decimal(0)
-        var tiered = false
+    /// One day of the service's rows: their sum (what linear rates price) and the
+    /// rows themselves (what tiered rates price, one by one).
+    struct Day {
+        var day: Int64
+        var sum = TokenSum()
+        var rows: [ServiceTokens] = []
+    }
+
+    /// The rows grouped by day, oldest first; empty rows left out.
+    static func days(_ rows: [ServiceTokens]) -> [Day] {
+        var days: [Int64: Day] = [:]
         for row in rows where row.requests > 0 || row.input > 0 || row.output > 0 {
-            let sum = UsageRecord(
-                serviceName: "-", modelString: model, inputTokens: row.input, outputTokens: row.output, cacheReadTokens: row.cacheRead,
-                cacheWriteTokens: row.cacheWrite, requestCount: max(1, row.requests))
-            switch pricer.bulk(sum, at: row.day) {
-            case .linear(_, let rates):
-                cost += rates.cost(of: sum)
-            case .unknown:
-                cost += pricer.unknownCost(of: sum)
-            case .free:
-                break
-            case .single:
-                tiered = true
-                let n = max(1, row.requests)
-                let average = UsageRecord(
-                    serviceName: "-", modelString: model, inputTokens: row.input / n, outputTokens: row.output / n,
-                    cacheReadTokens: row.cacheRead / n, cacheWriteTokens: row.cacheWrite / n, requestCount: 1)
-                cost += pricer.price(average, at: row.day).cost * Decimal(n)
-            }
+            days[row.day, default: Day(day: row.day)].sum.add(row)
+            days[row.day]!.rows.append(row)
         }
-        return (cost, tiered)
+        return days.values.sorted { $0.day < $1.day }
+    }
+
+    /// `rows` priced as `model` would have been, day by day (see the type's note).
+    ///
+    /// At linear rates a sum of rows costs exactly what the rows cost one by one, so
+    /// each day's rows are summed, the days at the same entry of the model's price
+    /// schedule are summed again, and each sum is priced once: a year of a service's
+    /// rows under hundreds of models stays milliseconds. Tiered rates price each row
+    /// on its own.
+    func price(_ rows: [ServiceTokens], as model: String, pricer: inout UsagePricer) -> (cost: Decimal, tiered: Bool) {
+        price(Self.days(rows), as: model, pricer: &pricer)
+    }
+
+    func price(_ days: [Day], as model: String, pricer: inout UsagePricer) -> (cost: Decimal, tiered: Bool) {
+        switch pricer.resolution(of: model) {
+        case .local:
+            return (0, false)
+        case .unknown:
+            var total = TokenSum()
+            for day in days { total.add(day.sum) }
+            return (total.any ? pricer.unknownCost(of: total.record(model)) : 0, false)
+        case .priced(_, _, let schedule, _):
+            var cost = Decimal(0)
+            var tiered = false
+            var linear: [Int: TokenSum] = [:]
+            // Tiered rates: each row as `requests` requests of its average size; the
+            // rows whose average falls in the same tiers are summed and priced once.
+            var inTiers: [TierKey: (tierInput: Int64, sum: TokenSum)] = [:]
+            var starts: [Int: [Int64]] = [:]
+            for day in days {
+                let index = schedule.index(at: day.day)
+                let rates = schedule.entries[index].rates
+                if rates.isLinear {
+                    linear[index, default: TokenSum()].add(day.sum)
+                    continue
+                }
+                tiered = true
+                let bounds = starts[index] ?? rates.tierStarts
+                starts[index] = bounds
+                for row in day.rows {
+                    let n = max(1, row.requests)
+                    let averageInput = row.input / n
+                    let key = TierKey(slot: index, tiers: bounds.count { averageInput > $0 })
+                    inTiers[key, default: (averageInput, TokenSum())].sum.addAverage(of: row, requests: n)
+                }
+            }
+            for index in linear.keys.sorted() {
+                cost += schedule.entries[index].rates.cost(of: linear[index]!.record(model))
+            }
+            for key in inTiers.keys.sorted(by: { ($0.slot, $0.tiers) < ($1.slot, $1.tiers) }) {
+                let (tierInput, sum) = inTiers[key]!
+                cost += schedule.entries[key.slot].rates.cost(of: sum.record(model), tierInput: tierInput)
+            }
+            return (cost, tiered)
+        }
+    }
+
+    /// A schedule entry and how many of its tier starts an average request passes.
+    struct TierKey: Hashable {
+        var slot: Int
+        var tiers: Int
+    }
+
+    /// Token counts added up over rows priced at the same rates.
+    struct TokenSum {
+        var requests: Int64 = 0
+        var input: Int64 = 0
+        var output: Int64 = 0
+        var cacheRead: Int64 = 0
+        var cacheWrite: Int64 = 0
+        var any = false
+
+        mutating func add(_ other: TokenSum) {
+            requests += other.requests
+            input += other.input
+            output += other.output
+            cacheRead += other.cacheRead
+            cacheWrite += other.cacheWrite
+            any = any || other.any
+        }
+
+        /// `requests` requests of the row's average size (integer division, as each is priced).
+        mutating func addAverage(of row: ServiceTokens, requests n: Int64) {
+            requests += n
+            input += row.input / n * n
+            output += row.output / n * n
+            cacheRead += row.cacheRead / n * n
+            cacheWrite += row.cacheWrite / n * n
+            any = true
+        }
+
+        mutating func add(_ row: ServiceTokens) {
+            requests += max(1, row.requests)
+            input += row.input
+            output += row.output
+            cacheRead += row.cacheRead
+            cacheWrite += row.cacheWrite
+            any = true
+        }
+
+        func record(_ model: String) -> UsageRecord {
+            UsageRecord(
+                serviceName: "-", modelString: model, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead,
+                cacheWriteTokens: cacheWrite, requestCount: requests)
+        }
     }
 }

@@ -6,6 +6,8 @@ package struct APIKeyListing: Sendable, Codable, Equatable {
     /// Header names only: header values may be credentials too.
     package var headerNames: [String]
     package var updatedAt: String?
+    /// Who made the last change through the dashboard (migration 004); nil otherwise.
+    package var updatedBy: String?
     /// First 8 hex digits of SHA-256 over the decrypted key; `-` when no encryption
     /// key is configured, `undecryptable` when no configured key opens the token.
     package var fingerprint: String
@@ -17,6 +19,7 @@ package struct APIKeyListing: Sendable, Codable, Equatable {
         case baseURL = "base_url"
         case headerNames = "header_names"
         case updatedAt = "updated_at"
+        case updatedBy = "updated_by"
         case keyID = "key_id"
     }
 }

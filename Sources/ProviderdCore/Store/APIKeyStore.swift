@@ -12,10 +12,26 @@ package struct APIKeyStore {
     /// The variable names the daemon renders with (`output.env_names`), for the
     /// check that a stored row can be rendered.
     let envNames: EnvNameTable
+    /// Who makes this store's writes (`api_keys.updated_by`, migration 004): the
+    /// dashboard's user, or nil from the CLI, which then clears the column so that
+    /// it never names someone who did not make the last change.
+    let updatedBy: String?
 
-    package init(connection: PostgresConnection, envNames: EnvNameTable = EnvNameTable()) {
+    package init(connection: PostgresConnection, envNames: EnvNameTable = EnvNameTable(), updatedBy: String? = nil) {
         self.connection = connection
         self.envNames = envNames
+        self.updatedBy = updatedBy
+    }
+
+    /// Whether migration 004 has added `api_keys.updated_by`: a database not yet
+    /// migrated keeps working without it.
+    func hasUpdatedByColumn() throws -> Bool {
+        try connection.query(
+            """
+            SELECT EXISTS (SELECT 1 FROM information_schema.columns
+                           WHERE table_schema = 'public' AND table_name = 'api_keys' AND column_name = 'updated_by') AS present
+            """
+        ).rows.first?.optionalBool("present") ?? false
     }
 
     /// Encrypts `secret` and upserts the provider's row, active. Base URL and headers
@@ -33,19 +49,22 @@ package struct APIKeyStore {
         var urlValue: String?
         if case .set(let url) = baseURL { urlValue = url }
         let result: PostgresResult
+        let attributed = try hasUpdatedByColumn()
+        var parameters: [(any PostgresBindable)?] = [provider, token, urlValue, headersJSON, baseURL == .clear]
+        if attributed { parameters.append(updatedBy) }
         do {
             result = try connection.query(
                 """
-                INSERT INTO public.api_keys (provider, encrypted_key, base_url, headers, is_active, updated_at)
-                VALUES ($1, $2, $3, $4::jsonb, true, NOW())
+                INSERT INTO public.api_keys (provider, encrypted_key, base_url, headers, is_active, updated_at\(attributed ? ", updated_by" : ""))
+                VALUES ($1, $2, $3, $4::jsonb, true, NOW()\(attributed ? ", $6" : ""))
                 ON CONFLICT (provider) DO UPDATE SET
                     encrypted_key = EXCLUDED.encrypted_key,
                     is_active = true,
                     updated_at = NOW(),
                     base_url = CASE WHEN $5 THEN NULL ELSE COALESCE(EXCLUDED.base_url, api_keys.base_url) END,
-                    headers = COALESCE(EXCLUDED.headers, api_keys.headers)
+                    headers = COALESCE(EXCLUDED.headers, api_keys.headers)\(attributed ? ", updated_by = EXCLUDED.updated_by" : "")
                 RETURNING (xmax = 0) AS inserted
-                """, [provider, token, urlValue, headersJSON, baseURL == .clear])
+                """, parameters)
         } catch {
             // The seed's eight-provider CHECK: advise `migrate`.
             if error.sqlState == "23514" && error.constraint == "valid_provider" {
@@ -58,9 +77,10 @@ package struct APIKeyStore {
 
     /// Every row, active or not, sorted by provider.
     package func list(keyring: FernetKeyring?) throws -> [APIKeyListing] {
+        let updatedBy = try hasUpdatedByColumn() ? "updated_by" : "NULL::text AS updated_by"
         let result = try connection.query(
             """
-            SELECT provider, encrypted_key, base_url, is_active,
+            SELECT provider, encrypted_key, base_url, is_active, \(updatedBy),
                    COALESCE((SELECT array_to_string(array_agg(k ORDER BY k), ',')
                              FROM jsonb_object_keys(CASE WHEN jsonb_typeof(headers) = 'object' THEN headers ELSE '{}'::jsonb END) AS k), '') AS header_names,
                    to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS updated
@@ -85,6 +105,7 @@ package struct APIKeyStore {
                 baseURL: try row.optionalString("base_url").map(URLRedaction.withoutPassword),
                 headerNames: names.isEmpty ? [] : names.split(separator: ",").map(String.init),
                 updatedAt: try row.optionalString("updated"),
+                updatedBy: try row.optionalString("updated_by"),
                 fingerprint: fingerprint,
                 keyID: keyID)
         }
@@ -93,8 +114,10 @@ package struct APIKeyStore {
     /// Marks the provider's row inactive. Returns false when there is no row.
     package func deactivate(provider: String) throws -> Bool {
         try ProviderName.validate(provider)
+        let attributed = try hasUpdatedByColumn()
         let result = try connection.query(
-            "UPDATE public.api_keys SET is_active = false, updated_at = NOW() WHERE provider = $1", [provider])
+            "UPDATE public.api_keys SET is_active = false, updated_at = NOW()\(attributed ? ", updated_by = $2" : "") WHERE provider = $1",
+            attributed ? [provider, updatedBy] : [provider])
         return result.affectedRows > 0
     }
 
@@ -106,7 +129,7 @@ package struct APIKeyStore {
             guard !exists.rows.isEmpty else {
                 throw StoreError.notFound("no key is stored for provider \(provider); `providerd keys set \(provider)` stores a first one")
             }
-            let store = APIKeyStore(connection: connection)
+            let store = APIKeyStore(connection: connection, envNames: envNames, updatedBy: updatedBy)
             _ = try store.deactivate(provider: provider)
             try store.set(provider: provider, secret: secret, keyring: keyring)
         }

@@ -21,4 +21,38 @@ package struct InstanceRegistry {
             [instance, hostname])
         return try result.rows.first?.optionalString("before")
     }
+
+    /// One sidecar as the management API lists it.
+    package struct Instance: Sendable, Equatable, Encodable {
+        package var instanceID: String
+        package var hostname: String?
+        package var firstSeen: String
+        package var lastSeen: String
+        /// Not seen for `staleAfter` seconds.
+        package var stale: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case hostname, stale
+            case instanceID = "instance_id"
+            case firstSeen = "first_seen"
+            case lastSeen = "last_seen"
+        }
+    }
+
+    /// Every sidecar, most recently seen first.
+    package func list(staleAfter: Double = 600) throws(PostgresError) -> [Instance] {
+        try connection.query(
+            """
+            SELECT instance_id::text AS id, hostname,
+                   to_char(first_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS first,
+                   to_char(last_seen AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS last,
+                   last_seen < now() - make_interval(secs => $1::float8) AS stale
+            FROM public.providerd_instances ORDER BY last_seen DESC, instance_id
+            """, [staleAfter]
+        ).rows.map { row throws(PostgresError) in
+            Instance(
+                instanceID: try row.string("id"), hostname: try row.optionalString("hostname"), firstSeen: try row.string("first"),
+                lastSeen: try row.string("last"), stale: try row.optionalBool("stale") ?? true)
+        }
+    }
 }

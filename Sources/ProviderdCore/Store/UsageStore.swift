@@ -51,46 +51,94 @@ package struct UsageStore {
         }
     }
 
+    /// One scan of the range: the by-service lines, the by-model lines and the
+    /// total are grouping sets of the same aggregate.
     private func summaryUnchecked(since: String, until: String, service: String?) throws -> Summary {
-        let filter = """
+        let result = try connection.query(
+            """
+            SELECT GROUPING(service_name, model_string)::int AS g, COALESCE(service_name, model_string) AS key,
+                   COALESCE(SUM(request_count), 0)::bigint AS r, COALESCE(SUM(total_tokens), 0)::bigint AS t,
+                   COALESCE(SUM(estimated_cost), 0)::text AS c
             FROM public.model_usage
             WHERE period_start >= $1::date AND period_start < $2::date + 1 AND ($3::text IS NULL OR service_name = $3)
-            """
-        func lines(_ column: String) throws -> [Line] {
-            try connection.query(
-                """
-                SELECT \(column) AS key, SUM(request_count)::bigint AS r, SUM(total_tokens)::bigint AS t, SUM(estimated_cost)::text AS c
-                \(filter) GROUP BY \(column) ORDER BY SUM(estimated_cost) DESC, \(column)
-                """, [since, until, service]
-            ).rows.map { row throws(PostgresError) in
-                Line(
-                    key: try row.string("key"), requests: Int64(try row.int("r")), tokens: Int64(try row.int("t")),
-                    cost: try row.string("c"))
+            GROUP BY GROUPING SETS ((service_name), (model_string), ())
+            ORDER BY g, SUM(estimated_cost) DESC, key
+            """, [since, until, service])
+        var summary = Summary(since: since, until: until, totalRequests: 0, totalTokens: 0, totalCost: "0", byService: [], byModel: [])
+        for row in result.rows {
+            let requests = Int64(try row.int("r")), tokens = Int64(try row.int("t")), cost = try row.string("c")
+            switch try row.int("g") {
+            // GROUPING's bits: 1 = model_string aggregated away (a service line), 2 = service_name (a model line), 3 = both.
+            case 1: summary.byService.append(Line(key: try row.string("key"), requests: requests, tokens: tokens, cost: cost))
+            case 2: summary.byModel.append(Line(key: try row.string("key"), requests: requests, tokens: tokens, cost: cost))
+            default: (summary.totalRequests, summary.totalTokens, summary.totalCost) = (requests, tokens, cost)
             }
         }
-        let total = try connection.query(
-            """
-            SELECT COALESCE(SUM(request_count), 0)::bigint AS r, COALESCE(SUM(total_tokens), 0)::bigint AS t,
-                   COALESCE(SUM(estimated_cost), 0)::text AS c \(filter)
-            """, [since, until, service]
-        ).rows[0]
-        return Summary(
-            since: since, until: until, totalRequests: Int64(try total.int("r")), totalTokens: Int64(try total.int("t")),
-            totalCost: try total.string("c"), byService: try lines("service_name"), byModel: try lines("model_string"))
+        return summary
     }
 
     /// Cost per day for the last `days` days, today included, oldest first; days
     /// without usage are listed with 0.
     package func daily(days: Int) throws -> [(day: String, cost: String)] {
+        try daily(since: Self.today(offsetDays: -(days - 1)), until: Self.today())
+    }
+
+    /// Cost per day from `since` through `until` (UTC, both included), oldest
+    /// first, days without usage listed with 0. One range scan of the
+    /// `period_start` index, however long the range.
+    package func daily(since: String, until: String) throws -> [(day: String, cost: String)] {
         try connection.query(
             """
-            SELECT d::date::text AS day, COALESCE(SUM(u.estimated_cost), 0)::text AS cost
-            FROM generate_series((now() AT TIME ZONE 'UTC')::date - ($1::int - 1), (now() AT TIME ZONE 'UTC')::date, interval '1 day') AS d
-            LEFT JOIN public.model_usage u ON u.period_start >= d::date AND u.period_start < d::date + 1
-            GROUP BY d ORDER BY d
-            """, [days]
+            SELECT d::date::text AS day, COALESCE(t.cost, 0)::text AS cost
+            FROM generate_series($1::date, $2::date, interval '1 day') AS d
+            LEFT JOIN (SELECT period_start::date AS day, SUM(estimated_cost) AS cost FROM public.model_usage
+                       WHERE period_start >= $1::date AND period_start < $2::date + 1 GROUP BY 1) t ON t.day = d::date
+            ORDER BY d
+            """, [since, until]
         ).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("cost")) }
     }
+
+    /// What a day's cost is split by.
+    package enum DailyGrouping: String, Sendable {
+        case service = "service_name"
+        case model = "model_string"
+    }
+
+    /// Each day's cost split by service or by model, over the same range as
+    /// `daily(since:until:)`: only the (day, key) pairs with rows, by day then key.
+    package func dailyParts(since: String, until: String, by grouping: DailyGrouping) throws -> [(day: String, key: String, cost: String)] {
+        try connection.query(
+            """
+            SELECT period_start::date::text AS day, \(grouping.rawValue) AS key, SUM(estimated_cost)::text AS cost
+            FROM public.model_usage WHERE period_start >= $1::date AND period_start < $2::date + 1
+            GROUP BY 1, 2 ORDER BY 1, 2
+            """, [since, until]
+        ).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("key"), try row.string("cost")) }
+    }
+
+    /// The rows of `model_usage` for one range, as CSV lines (no header), by day,
+    /// service and model: what `GET /api/v1/usage/export` streams, a month at a time.
+    package func csvLines(since: String, until: String, service: String?) throws -> [String] {
+        try connection.query(
+            """
+            SELECT period_start::date::text AS day, service_name, model_string, request_count::bigint AS requests,
+                   input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens::bigint AS total,
+                   estimated_cost::text AS cost
+            FROM public.model_usage
+            WHERE period_start >= $1::date AND period_start < $2::date + 1 AND ($3::text IS NULL OR service_name = $3)
+            ORDER BY period_start, service_name, model_string
+            """, [since, until, service]
+        ).rows.map { row throws(PostgresError) in
+            [
+                try row.string("day"), CSVField.text(try row.string("service_name")), CSVField.text(try row.string("model_string")),
+                try row.string("requests"), try row.string("input_tokens"), try row.string("output_tokens"),
+                try row.string("cache_read_tokens"), try row.string("cache_write_tokens"), try row.string("total"), try row.string("cost"),
+            ].joined(separator: ",")
+        }
+    }
+
+    package static let csvHeader =
+        "date,service,model,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost_usd"
 
     /// A service's tokens per day and model over the last `days` UTC days (today
     /// included), for recommendations. Bounded by the date, on the
@@ -139,6 +187,17 @@ package struct UsageStore {
     package static func validateRange(since: String, until: String) throws -> (since: String, until: String) {
         let first = try validateDay(since, flag: "--since"), last = try validateDay(until, flag: "--until")
         guard first <= last else { throw InputError("--since", "\(first) is after --until \(last)") }
+        return (first, last)
+    }
+
+    /// A range for the API and the pages: at most `maxDays` days (the reports stay
+    /// fast however much `model_usage` holds).
+    package static func validateRange(since: String, until: String, maxDays: Int) throws -> (since: String, until: String) {
+        let (first, last) = try validateRange(since: since, until: until)
+        let seconds = (RFC3339.unixSeconds(last + "T00:00:00Z") ?? 0) - (RFC3339.unixSeconds(first + "T00:00:00Z") ?? 0)
+        guard seconds / 86_400 < Int64(maxDays) else {
+            throw InputError("--since", "the range \(first) to \(last) is longer than \(maxDays) days")
+        }
         return (first, last)
     }
 

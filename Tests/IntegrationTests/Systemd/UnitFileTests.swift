@@ -7,14 +7,20 @@ import Testing
 struct UnitFileTests {
     static let units = TestCluster.repositoryRoot.appendingPathComponent("systemd")
 
+    /// `systemd-analyze security --offline=yes`'s overall exposure level of a unit file.
+    static func exposure(_ unit: String) throws -> Double {
+        let output = try ProcessRunner.run("/usr/bin/systemd-analyze", ["security", "--offline=yes", "--no-pager", unit])
+        let line = output.stdoutText.split(separator: "\n").first { $0.contains("Overall exposure level") }
+        guard let value = line?.split(separator: ":").last?.split(separator: " ").first.flatMap({ Double($0) }) else {
+            throw TestSupportError("no exposure level for \(unit): \(output.stdoutText) \(output.stderrText)")
+        }
+        return value
+    }
+
     @Test("systemd-analyze security rates providerd.service 2.0 or lower, with no PrivateUsers= and chown allowed")
     func exposure() throws {
         let unit = Self.units.appendingPathComponent("providerd.service").path
-        let output = try ProcessRunner.run("/usr/bin/systemd-analyze", ["security", "--offline=yes", "--no-pager", unit])
-        let line = output.stdoutText.split(separator: "\n").first { $0.contains("Overall exposure level") }
-        let value = line?.split(separator: ":").last?.split(separator: " ").first.flatMap { Double($0) }
-        #expect(value != nil, "\(output.stdoutText) \(output.stderrText)")
-        #expect((value ?? 99) <= 2.0)
+        #expect(try Self.exposure(unit) <= 2.0)
         let text = try String(contentsOfFile: unit, encoding: .utf8)
         #expect(!text.contains("\nPrivateUsers="))
         #expect(text.contains("Type=notify"))
@@ -25,6 +31,16 @@ struct UnitFileTests {
         // Room for usage.max_connections (default 1024) and the daemon's own files.
         let limit = text.split(separator: "\n").first { $0.hasPrefix("LimitNOFILE=") }.flatMap { Int($0.dropFirst("LimitNOFILE=".count)) }
         #expect((limit ?? 0) >= ProviderdSettings().maxConnections + 64)
+    }
+
+    @Test("systemd-analyze security rates providerd-dashboard.service 1.5 or lower: no capability, notify, its token credential")
+    func dashboardExposure() throws {
+        let unit = Self.units.appendingPathComponent("providerd-dashboard.service").path
+        #expect(try Self.exposure(unit) <= 1.5)
+        let text = try String(contentsOfFile: unit, encoding: .utf8)
+        #expect(text.contains("ExecStart=/usr/bin/providerd dashboard\n") && text.contains("Type=notify"))
+        #expect(text.contains("\nCapabilityBoundingSet=\n") && !text.contains("AmbientCapabilities"))
+        #expect(text.contains("LoadCredential=providerd.dashboard-token:/etc/providerd/dashboard-admin.tokens"))
     }
 
     @Test("systemd-sysusers takes the sysusers snippet and makes the user; the unit's ConfigurationDirectoryMode is the README's 0750")

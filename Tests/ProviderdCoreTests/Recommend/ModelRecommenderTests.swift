@@ -45,6 +45,67 @@ struct ModelRecommenderTests {
         #expect(report.candidates.count > 20)
     }
 
+    @Test("a year of rows of two models: every candidate costs exactly its rows priced one by one, linear or tiered (the sums are exact)")
+    func yearOfRowsSummedExactly() throws {
+        let rows = (0..<730).map { (index: Int) -> ServiceTokens in
+            let i = Int64(index)
+            let day: Int64 = 1_764_547_200 + (i / 2) * 86_400
+            let model = index % 2 == 0 ? "openai:gpt-4o" : "openai:gpt-4o-mini"
+            let input: Int64 = 123_457 + i * 997
+            let output: Int64 = 9_871 + (i % 31) * 101
+            return ServiceTokens(day: day, model: model, requests: 7 + i % 13, input: input, output: output, cacheRead: (i % 5) * 10_007, cacheWrite: 0)
+        }
+        let report = ModelRecommender(table: Self.table).recommend(service: "rag", currentModel: "nosuch:model", rows: rows)
+        var checked = 0
+        for candidate in report.candidates where !candidate.tieredEstimate {
+            var pricer = UsagePricer(table: Self.table, unknown: .seedFallback)
+            let expected = rows.reduce(Decimal(0)) { sum, row in
+                sum
+                    + pricer.price(
+                        UsageRecord(
+                            serviceName: "x", modelString: candidate.model, inputTokens: row.input, outputTokens: row.output,
+                            cacheReadTokens: row.cacheRead, cacheWriteTokens: row.cacheWrite, requestCount: row.requests), at: row.day
+                    ).cost
+            }
+            #expect(candidate.costUSD == expected, "\(candidate.model)" as Comment)
+            checked += 1
+        }
+        #expect(checked > 100)
+        // Tiered candidates: each row as `requests` requests of its average size, as before any sums.
+        var tieredChecked = 0
+        for candidate in report.candidates where candidate.tieredEstimate {
+            var pricer = UsagePricer(table: Self.table, unknown: .seedFallback)
+            var expected = Decimal(0)
+            for row in rows {
+                let n = max(1, row.requests)
+                let whole = UsageRecord(
+                    serviceName: "x", modelString: candidate.model, inputTokens: row.input, outputTokens: row.output,
+                    cacheReadTokens: row.cacheRead, cacheWriteTokens: row.cacheWrite, requestCount: n)
+                // A schedule may be tiered on some days and linear on others (a price change).
+                if case .linear = pricer.bulk(whole, at: row.day) {
+                    expected += pricer.price(whole, at: row.day).cost
+                    continue
+                }
+                let average = UsageRecord(
+                    serviceName: "x", modelString: candidate.model, inputTokens: row.input / n, outputTokens: row.output / n,
+                    cacheReadTokens: row.cacheRead / n, cacheWriteTokens: row.cacheWrite / n, requestCount: 1)
+                expected += pricer.price(average, at: row.day).cost * Decimal(n)
+            }
+            #expect(candidate.costUSD == expected, "\(candidate.model) (tiered)" as Comment)
+            tieredChecked += 1
+        }
+        #expect(tieredChecked > 0, "the built-in table has tiered models")
+        var pricer = UsagePricer(table: Self.table, unknown: .seedFallback)
+        let fallback = rows.reduce(Decimal(0)) { sum, row in
+            sum
+                + pricer.unknownCost(
+                    of: UsageRecord(
+                        serviceName: "x", modelString: "nosuch:model", inputTokens: row.input, outputTokens: row.output,
+                        cacheReadTokens: row.cacheRead, cacheWriteTokens: 0, requestCount: row.requests))
+        }
+        #expect(report.currentCostUSD == fallback, "an unpriced current model: the prices.unknown fallback, summed exactly")
+    }
+
     @Test("the current provider's models first, each group by cost; other providers marked as estimates")
     func order() {
         let report = ModelRecommender(table: Self.table).recommend(service: "rag", currentModel: "openai:gpt-4o", rows: Self.rows)

@@ -1,0 +1,100 @@
+import HTTPTypes
+import Logging
+import OpenAPIRuntime
+import ProviderdAPI
+import ProviderdCore
+
+extension ManagementAPI {
+    /// The longest range a usage endpoint reads: the reports stay bounded
+    /// however many years `model_usage` holds.
+    static let maxRangeDays = 366
+
+    func range(since: String?, until: String?, defaultDays: Int) throws -> (since: String, until: String) {
+        let (first, last) = try UsageStore.validateRange(
+            since: since ?? UsageStore.today(offsetDays: -(defaultDays - 1)), until: until ?? UsageStore.today(), maxDays: Self.maxRangeDays)
+        return (first, last)
+    }
+
+    func checkedService(_ service: String?) throws -> String? {
+        if let service { try ModelConfigStore.validateService(service) }
+        return service
+    }
+
+    package func usageSummary(_ input: Operations.usageSummary.Input) async throws -> Operations.usageSummary.Output {
+        let (since, until) = try renamed { try range(since: input.query.since, until: input.query.until, defaultDays: 30) }
+        let service = try checkedService(input.query.service)
+        let summary = try await database.withConnection { try UsageStore(connection: $0).summary(since: since, until: until, service: service) }
+        return .ok(.init(body: .json(try GeneratedValue.convert(summary))))
+    }
+
+    package func usageDaily(_ input: Operations.usageDaily.Input) async throws -> Operations.usageDaily.Output {
+        let (since, until) = try renamed { try range(since: input.query.since, until: input.query.until, defaultDays: 7) }
+        let grouping = input.query.group_by ?? Operations.usageDaily.Input.Query.group_byPayload.none
+        let storeGrouping: UsageStore.DailyGrouping? =
+            switch grouping {
+            case .none: nil
+            case .service: .service
+            case .model: .model
+            }
+        let (days, parts) = try await database.withConnection { connection in
+            let store = UsageStore(connection: connection)
+            return (try store.daily(since: since, until: until), try storeGrouping.map { try store.dailyParts(since: since, until: until, by: $0) } ?? [])
+        }
+        var byDay: [String: [Components.Schemas.UsagePart]] = [:]
+        for part in parts { byDay[part.day, default: []].append(.init(key: part.key, cost: part.cost)) }
+        let body = Components.Schemas.UsageDaily(
+            since: since, until: until, group_by: .init(rawValue: grouping.rawValue) ?? .none,
+            days: days.map { .init(date: $0.day, cost: $0.cost, parts: storeGrouping == nil ? nil : byDay[$0.day] ?? []) })
+        return .ok(.init(body: .json(body)))
+    }
+
+    package func usageEstimate(_ input: Operations.usageEstimate.Input) async throws -> Operations.usageEstimate.Output {
+        let (estimate, days) = try await database.withConnection { try UsageStore(connection: $0).monthlyEstimate() }
+        return .ok(.init(body: .json(.init(monthly_estimate: estimate, days_with_usage: days))))
+    }
+
+    /// CSV, streamed a month at a time, so a year of rows never sits in memory whole.
+    package func usageExport(_ input: Operations.usageExport.Input) async throws -> Operations.usageExport.Output {
+        let (since, until) = try renamed { try range(since: input.query.since, until: input.query.until, defaultDays: 30) }
+        let service = try checkedService(input.query.service)
+        let database = self.database
+        let chunks = Self.monthChunks(since: since, until: until)
+        let stream = AsyncThrowingStream<ArraySlice<UInt8>, any Error> { continuation in
+            let task = Task {
+                do {
+                    continuation.yield(ArraySlice((UsageStore.csvHeader + "\n").utf8))
+                    for (first, last) in chunks {
+                        let lines = try await database.withConnection { try UsageStore(connection: $0).csvLines(since: first, until: last, service: service) }
+                        if !lines.isEmpty { continuation.yield(ArraySlice((lines.joined(separator: "\n") + "\n").utf8)) }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+        return .ok(.init(body: .csv(HTTPBody(stream, length: .unknown, iterationBehavior: .single))))
+    }
+
+    /// `since`..`until` in pieces of at most 31 days.
+    static func monthChunks(since: String, until: String) -> [(String, String)] {
+        guard var start = RFC3339.unixSeconds(since + "T00:00:00Z"), let end = RFC3339.unixSeconds(until + "T00:00:00Z") else { return [] }
+        var chunks: [(String, String)] = []
+        while start <= end {
+            let last = min(end, start + 30 * 86_400)
+            chunks.append((UTCTimestamp.day(Double(start)), UTCTimestamp.day(Double(last))))
+            start = last + 86_400
+        }
+        return chunks
+    }
+
+    /// The CLI names its range flags `--since`/`--until`; the API's parameters are `since`/`until`.
+    func renamed<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as InputError {
+            throw InputError(error.field.hasPrefix("--") ? String(error.field.dropFirst(2)) : error.field, error.rule)
+        }
+    }
+}
