@@ -22,10 +22,16 @@ package struct UsagePricer {
     private let regexes = RegexCache()
     private var resolved: [String: PriceTable.Resolution] = [:]
 
-    package init(table: PriceTable, unknown: UnknownPolicy) {
+    /// `resolved`: model strings already resolved against `table` (another pricer's
+    /// `resolutions`), so that this one starts warm.
+    package init(table: PriceTable, unknown: UnknownPolicy, resolved: [String: PriceTable.Resolution] = [:]) {
         self.table = table
         self.unknown = unknown
+        self.resolved = resolved
     }
+
+    /// What this pricer has resolved so far (Sendable, unlike the pricer and its regexes).
+    package var resolutions: [String: PriceTable.Resolution] { resolved }
 
     package mutating func resolution(of modelString: String) -> PriceTable.Resolution {
         if let known = resolved[modelString] { return known }

@@ -108,7 +108,11 @@ package struct ModelRecommender {
     }
 
     /// The report for `service`, whose model is `currentModel`, over `rows`.
-    package func recommend(service: String, currentModel: String, rows: [ServiceTokens]) -> Report {
+    /// `resolutions`: every priced model string already resolved (`resolutions()`;
+    /// a server keeps them, so that no request matches them all again).
+    package func recommend(
+        service: String, currentModel: String, rows: [ServiceTokens], resolutions: [String: PriceTable.Resolution] = [:]
+    ) -> Report {
         var totals = Totals()
         for row in rows {
             totals.requests += row.requests
@@ -117,7 +121,7 @@ package struct ModelRecommender {
             totals.cacheRead += row.cacheRead
             totals.cacheWrite += row.cacheWrite
         }
-        var pricer = UsagePricer(table: table, unknown: unknown)
+        var pricer = UsagePricer(table: table, unknown: unknown, resolved: resolutions)
         let days = Self.days(rows)
         let current = price(days, as: currentModel, pricer: &pricer)
         let currentProvider = ModelString.split(currentModel)?.provider ?? currentModel
@@ -149,6 +153,14 @@ package struct ModelRecommender {
         return Report(
             service: service, currentModel: currentModel, currentCostUSD: current.cost, tokens: totals, candidates: candidates,
             excluded: excluded.sorted { $0.model < $1.model }, caveats: notes)
+    }
+
+    /// Every priced model string resolved against the table (matching them all
+    /// against the table's patterns is otherwise a large part of each report).
+    package func resolutions() -> [String: PriceTable.Resolution] {
+        var pricer = UsagePricer(table: table, unknown: unknown)
+        for model in table.pricedModelStrings { _ = pricer.resolution(of: model) }
+        return pricer.resolutions
     }
 
     /// The token kind the service used that `model` has no price for (at `day`).
@@ -200,22 +212,24 @@ package struct ModelRecommender {
             for day in days { total.add(day.sum) }
             return (total.any ? pricer.unknownCost(of: total.record(model)) : 0, false)
         case .priced(_, _, let schedule, _):
-            var cost = Decimal(0)
-            var tiered = false
-            var linear: [Int: TokenSum] = [:]
+            // Per day only the entry's index is looked up; each entry's rates are
+            // looked at once (copying them per day cost more than the sums).
+            let entries = schedule.entries
+            var linear = [TokenSum](repeating: TokenSum(), count: entries.count)
+            var isLinear = [Bool?](repeating: nil, count: entries.count)
+            var starts = [[Int64]?](repeating: nil, count: entries.count)
             // Tiered rates: each row as `requests` requests of its average size; the
             // rows whose average falls in the same tiers are summed and priced once.
             var inTiers: [TierKey: (tierInput: Int64, sum: TokenSum)] = [:]
-            var starts: [Int: [Int64]] = [:]
             for day in days {
                 let index = schedule.index(at: day.day)
-                let rates = schedule.entries[index].rates
-                if rates.isLinear {
-                    linear[index, default: TokenSum()].add(day.sum)
+                let linearHere = isLinear[index] ?? entries[index].rates.isLinear
+                isLinear[index] = linearHere
+                if linearHere {
+                    linear[index].add(day.sum)
                     continue
                 }
-                tiered = true
-                let bounds = starts[index] ?? rates.tierStarts
+                let bounds = starts[index] ?? entries[index].rates.tierStarts
                 starts[index] = bounds
                 for row in day.rows {
                     let n = max(1, row.requests)
@@ -224,14 +238,15 @@ package struct ModelRecommender {
                     inTiers[key, default: (averageInput, TokenSum())].sum.addAverage(of: row, requests: n)
                 }
             }
-            for index in linear.keys.sorted() {
-                cost += schedule.entries[index].rates.cost(of: linear[index]!.record(model))
+            var cost = Decimal(0)
+            for index in entries.indices where linear[index].any {
+                cost += entries[index].rates.cost(of: linear[index].record(model))
             }
             for key in inTiers.keys.sorted(by: { ($0.slot, $0.tiers) < ($1.slot, $1.tiers) }) {
                 let (tierInput, sum) = inTiers[key]!
-                cost += schedule.entries[key.slot].rates.cost(of: sum.record(model), tierInput: tierInput)
+                cost += entries[key.slot].rates.cost(of: sum.record(model), tierInput: tierInput)
             }
-            return (cost, tiered)
+            return (cost, !inTiers.isEmpty)
         }
     }
 

@@ -19,7 +19,8 @@ extension ManagementAPI {
             return (current.model, try UsageStore(connection: connection).serviceTokens(service: service, days: days))
         }
         let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
-        let report = ModelRecommender(table: prices, unknown: unknown).recommend(service: service, currentModel: current, rows: rows)
+        let report = ModelRecommender(table: prices, unknown: unknown).recommend(
+            service: service, currentModel: current, rows: rows, resolutions: resolutions)
         return .ok(.init(body: .json(Self.recommendation(report))))
     }
 

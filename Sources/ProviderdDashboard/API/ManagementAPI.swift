@@ -26,6 +26,9 @@ package struct ManagementAPI: APIProtocol {
     /// ids) but not written.
     let keyring: FernetKeyring?
     let prices: PriceTable
+    /// Every priced model string resolved against `prices` once, at start, for
+    /// recommendations.
+    let resolutions: [String: PriceTable.Resolution]
     let logger: Logger
 
     package init(
@@ -38,6 +41,8 @@ package struct ManagementAPI: APIProtocol {
         self.settings = settings
         self.keyring = keyring
         self.prices = prices
+        let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
+        self.resolutions = ModelRecommender(table: prices, unknown: unknown).resolutions()
         self.logger = logger
     }
 

@@ -106,6 +106,15 @@ struct ModelRecommenderTests {
         #expect(report.currentCostUSD == fallback, "an unpriced current model: the prices.unknown fallback, summed exactly")
     }
 
+    @Test("a report from resolutions made once (as the dashboard keeps them) equals one that resolves every model itself")
+    func warmResolutions() {
+        let recommender = ModelRecommender(table: Self.table)
+        let resolutions = recommender.resolutions()
+        #expect(resolutions.count == Set(Self.table.pricedModelStrings).count)
+        let warm = recommender.recommend(service: "rag", currentModel: "openai:gpt-4o", rows: Self.rows, resolutions: resolutions)
+        #expect(warm == recommender.recommend(service: "rag", currentModel: "openai:gpt-4o", rows: Self.rows))
+    }
+
     @Test("the current provider's models first, each group by cost; other providers marked as estimates")
     func order() {
         let report = ModelRecommender(table: Self.table).recommend(service: "rag", currentModel: "openai:gpt-4o", rows: Self.rows)
