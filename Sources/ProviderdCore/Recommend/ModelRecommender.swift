@@ -192,17 +192,14 @@ package struct ModelRecommender {
         return days.values.sorted { $0.day < $1.day }
     }
 
-    /// `rows` priced as `model` would have been, day by day (see the type's note).
+    /// `days` priced as `model` would have been (see the type's note).
     ///
     /// At linear rates a sum of rows costs exactly what the rows cost one by one, so
     /// each day's rows are summed, the days at the same entry of the model's price
     /// schedule are summed again, and each sum is priced once: a year of a service's
-    /// rows under hundreds of models stays milliseconds. Tiered rates price each row
-    /// on its own.
-    func price(_ rows: [ServiceTokens], as model: String, pricer: inout UsagePricer) -> (cost: Decimal, tiered: Bool) {
-        price(Self.days(rows), as: model, pricer: &pricer)
-    }
-
+    /// rows under hundreds of models stays milliseconds. At tiered rates each row is
+    /// `requests` requests of its average size, and the rows whose average falls in
+    /// the same tiers are summed the same way.
     func price(_ days: [Day], as model: String, pricer: inout UsagePricer) -> (cost: Decimal, tiered: Bool) {
         switch pricer.resolution(of: model) {
         case .local:

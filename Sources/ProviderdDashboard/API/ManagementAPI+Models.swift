@@ -14,9 +14,6 @@ extension ManagementAPI {
         guard case .json(let body) = input.body else { throw APIError(.unprocessableContent, "invalid", "a JSON body is required") }
         let service = input.path.service
         let user = try caller.user
-        if let maxTokens = body.max_tokens, Int(exactly: maxTokens) == nil {
-            throw APIError.invalid(InputError("max_tokens", "must be more than 0 and fit 32 bits"))
-        }
         try await database.withConnection { connection in
             try ModelConfigStore(connection: connection).set(
                 service: service, model: body.model, temperature: body.temperature, maxTokens: body.max_tokens, updatedBy: user)

@@ -53,27 +53,15 @@ extension ManagementAPI {
         return .ok(.init(body: .json(.init(monthly_estimate: estimate, days_with_usage: days))))
     }
 
-    /// CSV, streamed a month at a time, so a year of rows never sits in memory whole.
+    /// CSV, a month at a time, read only when the client has taken the last one:
+    /// a year of rows never sits in memory whole, not even for a client that stops
+    /// reading.
     package func usageExport(_ input: Operations.usageExport.Input) async throws -> Operations.usageExport.Output {
         let (since, until) = try renamed { try range(since: input.query.since, until: input.query.until, defaultDays: 30) }
-        let service = try checkedService(input.query.service)
-        let database = self.database
-        let chunks = Self.monthChunks(since: since, until: until)
-        let stream = AsyncThrowingStream<ArraySlice<UInt8>, any Error> { continuation in
-            let task = Task {
-                do {
-                    continuation.yield(ArraySlice((UsageStore.csvHeader + "\n").utf8))
-                    for (first, last) in chunks {
-                        let lines = try await database.withConnection { try UsageStore(connection: $0).csvLines(since: first, until: last, service: service) }
-                        if !lines.isEmpty { continuation.yield(ArraySlice((lines.joined(separator: "\n") + "\n").utf8)) }
-                    }
-                    continuation.finish()
-                } catch {
-                    continuation.finish(throwing: error)
-                }
-            }
-            continuation.onTermination = { _ in task.cancel() }
-        }
+        let cursor = CSVExportCursor(
+            database: database, chunks: Self.monthChunks(since: since, until: until), service: try checkedService(input.query.service),
+            logger: logger)
+        let stream = AsyncThrowingStream<ArraySlice<UInt8>, any Error>(unfolding: { try await cursor.next() })
         return .ok(.init(body: .csv(HTTPBody(stream, length: .unknown, iterationBehavior: .single))))
     }
 
@@ -96,5 +84,44 @@ extension ManagementAPI {
         } catch let error as InputError {
             throw InputError(error.field.hasPrefix("--") ? String(error.field.dropFirst(2)) : error.field, error.rule)
         }
+    }
+}
+
+/// Where a CSV export is: the header, then each month's lines, fetched on demand.
+actor CSVExportCursor {
+    private let database: DashboardDatabase
+    private let chunks: [(String, String)]
+    private let service: String?
+    private let logger: Logger
+    private var position = -1
+
+    init(database: DashboardDatabase, chunks: [(String, String)], service: String?, logger: Logger) {
+        self.database = database
+        self.chunks = chunks
+        self.service = service
+        self.logger = logger
+    }
+
+    /// The next piece of the body, nil at the end.
+    func next() async throws -> ArraySlice<UInt8>? {
+        if position < 0 {
+            position = 0
+            return ArraySlice((UsageStore.csvHeader + "\n").utf8)
+        }
+        while position < chunks.count {
+            let (first, last) = chunks[position]
+            position += 1
+            let service = self.service
+            do {
+                let lines = try await database.withConnection { try UsageStore(connection: $0).csvLines(since: first, until: last, service: service) }
+                if !lines.isEmpty { return ArraySlice((lines.joined(separator: "\n") + "\n").utf8) }
+            } catch {
+                // The 200 and the first lines are sent: the client sees the body cut
+                // off (no last chunk); the log says why.
+                logger.warning("usage export cut off", metadata: ["from": "\(first)", "error": "\(error)"])
+                throw error
+            }
+        }
+        return nil
     }
 }

@@ -61,6 +61,10 @@ package struct AccessMiddleware: RouterMiddleware {
                 throw APIError(.forbidden, "read_only", why)
             }
         }
+        // Only the session endpoint sets a cookie (logout clears it).
+        guard path == "/api/v1/session" else {
+            return try await DashboardCaller.$current.withValue(caller) { try await next(request, context) }
+        }
         return try await withSessionCookie {
             try await DashboardCaller.$current.withValue(caller) { try await next(request, context) }
         }
