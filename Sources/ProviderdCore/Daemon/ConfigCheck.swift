@@ -189,7 +189,7 @@ package struct ConfigCheck: Sendable {
             let candidates = ProviderDecryptor.decrypt(snapshot.keys, keyring: keyring)
             var renderer = ConfigRenderer(table: EnvNameTable(overrides: settings.envNameOverrides))
             let result = renderer.render(candidates: candidates, services: snapshot.services)
-            for row in snapshot.keys {
+            for row in snapshot.keys.sorted(by: { $0.provider < $1.provider }) {
                 let check = "key \(row.provider)"
                 guard row.isActive else {
                     items.append(CheckItem(check, .ok, "inactive (not rendered)"))

@@ -98,6 +98,57 @@ struct ConfigRendererTests {
         }
     }
 
+    @Test(
+        "the layout kept between renders follows every change of shape (a base URL or headers coming and going, a name conflict starting and ending, a row turning bad, an alias's owner leaving, a withheld key): each render equals a fresh renderer's"
+    )
+    func layoutFollowsShapes() {
+        let failed: (String, Result<ProviderSecrets, ProviderProblem>) = (
+            "p3", .failure(ProviderProblem(provider: "p3", reason: "does not decrypt"))
+        )
+        let base = (0..<50).map { ok("p\($0)", "sk-\($0)") }
+        let rounds: [[(String, Result<ProviderSecrets, ProviderProblem>)]] = [
+            base + [ok("google", "g"), ok("gemini", "m")],
+            base + [ok("google", "g2"), ok("gemini", "m")],
+            base + [ok("google", "g2")],
+            base + [ok("google", "g2", baseURL: "https://g.test")],
+            base + [ok("google", "g2", headers: #"{"x":"1"}"#)],
+            base + [ok("google", "g2", headers: #"{"x":"1"}"#), ok("foo-bar", "a"), ok("foo_bar", "b")],
+            base + [ok("google", "g3", headers: #"{"x":"1"}"#), ok("foo-bar", "a2"), ok("foo_bar", "b")],
+            base + [ok("google", "g3"), ok("foo-bar", "a2")],
+            Array(base.prefix(3)) + [failed] + Array(base.dropFirst(4)) + [ok("foo-bar", "a2")],
+            Array(base.prefix(3)) + [ok("p3", "bad\nkey")] + Array(base.dropFirst(4)) + [ok("foo-bar", "a3")],
+            base + [ok("xai", "x"), ok("grok", "k")],
+            base + [ok("grok", "k")],
+        ]
+        let withholdP1 = BudgetRenderView(statuses: [
+            BudgetStatus(
+                budget: Budget(
+                    id: 1, name: "cap", scope: .provider("p1"), period: .month, limit: 1, thresholds: [1], action: .withholdKey,
+                    isActive: true),
+                periodStart: 0, spent: 2, unpricedRequests: 0, asOf: 0)
+        ])
+        var kept = ConfigRenderer(table: EnvNameTable())
+        for (n, round) in rounds.enumerated() {
+            for budgets in [BudgetRenderView(), withholdP1] {
+                // A fresh renderer with the same last good values, which the bad
+                // rows fall back to.
+                var freshLastGood = ConfigRenderer(table: EnvNameTable(), lastGood: kept.lastGood)
+                let candidates = Dictionary(uniqueKeysWithValues: round)
+                let keptResult = kept.render(candidates: candidates, services: [], budgets: budgets)
+                #expect(keptResult == freshLastGood.render(candidates: candidates, services: [], budgets: budgets), "round \(n)")
+                #expect(keptResult.envLines == keptResult.envLines.sorted(), "round \(n)")
+            }
+        }
+        // The rounds did exercise each rule.
+        var check = ConfigRenderer(table: EnvNameTable())
+        let conflict = check.render(candidates: Dictionary(uniqueKeysWithValues: rounds[5]), services: [])
+        #expect(conflict.problems.map(\.provider) == ["foo-bar", "foo_bar"])
+        let alias = check.render(candidates: Dictionary(uniqueKeysWithValues: rounds[11]), services: [])
+        #expect(alias.envLines.contains("XAI_API_KEY=k"))
+        let withheld = check.render(candidates: Dictionary(uniqueKeysWithValues: rounds[0]), services: [], budgets: withholdP1)
+        #expect(!withheld.envLines.contains("P1_API_KEY=sk-1") && withheld.withheldProviders == ["p1": "cap"])
+    }
+
     @Test("a row that does not decrypt keeps its last good value; deactivated or deleted rows leave")
     func decryptFailureAndRemoval() {
         var renderer = ConfigRenderer(table: EnvNameTable())
