@@ -90,7 +90,10 @@ package struct DashboardServer {
             }, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: app), .init(service: SessionPurgeService(database: database, logger: logger))],
+                services: [
+                    .init(service: app), .init(service: SessionPurgeService(database: database, logger: logger)),
+                    .init(service: UsageRollupService(database: database, logger: logger)),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

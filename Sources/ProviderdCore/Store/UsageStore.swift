@@ -4,12 +4,24 @@
     import Foundation
 #endif
 
-/// The seed's UsageTracker reports over `model_usage`.
+/// The seed's UsageTracker reports over `model_usage`: read from the per-day
+/// rollups (`UsageRollup`) where the database has them, from `model_usage`
+/// itself where it does not, with the same results.
 package struct UsageStore {
     let connection: PostgresConnection
+    /// Whether to read the rollups; nil: look once per report.
+    let rollups: Bool?
 
-    package init(connection: PostgresConnection) {
+    /// `rollups`: whether the database has them (the dashboard checks at start);
+    /// nil to look up at each report (one catalog query).
+    package init(connection: PostgresConnection, rollups: Bool? = nil) {
         self.connection = connection
+        self.rollups = rollups
+    }
+
+    private func readsRollups() throws(PostgresError) -> Bool {
+        if let rollups { return rollups }
+        return try UsageRollup.available(on: connection)
     }
 
     package struct Line: Sendable, Codable, Equatable {
@@ -51,24 +63,46 @@ package struct UsageStore {
         }
     }
 
-    /// One scan of the range: the by-service lines, the by-model lines and the
-    /// total are grouping sets of the same aggregate.
+    /// One statement: the by-service lines, the by-model lines and the total.
+    /// All services: from the rollups. One service: its own rows of
+    /// `model_usage`, on the (service_name, period_start) index, as grouping sets
+    /// of one aggregate.
     private func summaryUnchecked(since: String, until: String, service: String?) throws -> Summary {
-        let result = try connection.query(
-            """
-            SELECT GROUPING(service_name, model_string)::int AS g, COALESCE(service_name, model_string) AS key,
-                   COALESCE(SUM(request_count), 0)::bigint AS r, COALESCE(SUM(total_tokens), 0)::bigint AS t,
-                   COALESCE(SUM(estimated_cost), 0)::text AS c
-            FROM public.model_usage
-            WHERE period_start >= $1::date AND period_start < $2::date + 1 AND ($3::text IS NULL OR service_name = $3)
-            GROUP BY GROUPING SETS ((service_name), (model_string), ())
-            ORDER BY g, SUM(estimated_cost) DESC, key
-            """, [since, until, service])
+        let result =
+            try service == nil && readsRollups()
+            ? connection.query(
+                """
+                WITH s AS (
+                    SELECT key, SUM(request_count) AS r, SUM(total_tokens) AS t, SUM(estimated_cost) AS c
+                    FROM (\(UsageRollup.rows(.service, since: "$1::date", until: "$2::date"))) u
+                    GROUP BY key HAVING SUM(row_count) > 0
+                ), m AS (
+                    SELECT key, SUM(request_count) AS r, SUM(total_tokens) AS t, SUM(estimated_cost) AS c
+                    FROM (\(UsageRollup.rows(.model, since: "$1::date", until: "$2::date"))) u
+                    GROUP BY key HAVING SUM(row_count) > 0
+                ), lines AS (
+                    SELECT 1 AS g, key, r, t, c FROM s
+                    UNION ALL SELECT 2, key, r, t, c FROM m
+                    UNION ALL SELECT 3, NULL, COALESCE(SUM(r), 0), COALESCE(SUM(t), 0), COALESCE(SUM(c), 0) FROM s
+                )
+                SELECT g, key, r::bigint AS r, t::bigint AS t, c::text AS c FROM lines ORDER BY g, lines.c DESC, key
+                """, [since, until])
+            : connection.query(
+                """
+                SELECT GROUPING(service_name, model_string)::int AS g, COALESCE(service_name, model_string) AS key,
+                       COALESCE(SUM(request_count), 0)::bigint AS r, COALESCE(SUM(total_tokens), 0)::bigint AS t,
+                       COALESCE(SUM(estimated_cost), 0)::text AS c
+                FROM public.model_usage
+                WHERE period_start >= $1::date AND period_start < $2::date + 1 AND ($3::text IS NULL OR service_name = $3)
+                GROUP BY GROUPING SETS ((service_name), (model_string), ())
+                ORDER BY g, SUM(estimated_cost) DESC, key
+                """, [since, until, service])
         var summary = Summary(since: since, until: until, totalRequests: 0, totalTokens: 0, totalCost: "0", byService: [], byModel: [])
         for row in result.rows {
             let requests = Int64(try row.int("r")), tokens = Int64(try row.int("t")), cost = try row.string("c")
             switch try row.int("g") {
-            // GROUPING's bits: 1 = model_string aggregated away (a service line), 2 = service_name (a model line), 3 = both.
+            // GROUPING's bits (and the rollup query's g): 1 = model_string aggregated away
+            // (a service line), 2 = service_name (a model line), 3 = both.
             case 1: summary.byService.append(Line(key: try row.string("key"), requests: requests, tokens: tokens, cost: cost))
             case 2: summary.byModel.append(Line(key: try row.string("key"), requests: requests, tokens: tokens, cost: cost))
             default: (summary.totalRequests, summary.totalTokens, summary.totalCost) = (requests, tokens, cost)
@@ -87,12 +121,21 @@ package struct UsageStore {
     /// first, days without usage listed with 0. One range scan of the
     /// `period_start` index, however long the range.
     package func daily(since: String, until: String) throws -> [(day: String, cost: String)] {
-        try connection.query(
+        let perDay =
+            try readsRollups()
+            ? """
+            SELECT day, SUM(estimated_cost) AS cost FROM (\(UsageRollup.rows(.model, since: "$1::date", until: "$2::date"))) u
+            GROUP BY day HAVING SUM(row_count) > 0
+            """
+            : """
+            SELECT period_start::date AS day, SUM(estimated_cost) AS cost FROM public.model_usage
+            WHERE period_start >= $1::date AND period_start < $2::date + 1 GROUP BY 1
+            """
+        return try connection.query(
             """
             SELECT d::date::text AS day, COALESCE(t.cost, 0)::text AS cost
             FROM generate_series($1::date, $2::date, interval '1 day') AS d
-            LEFT JOIN (SELECT period_start::date AS day, SUM(estimated_cost) AS cost FROM public.model_usage
-                       WHERE period_start >= $1::date AND period_start < $2::date + 1 GROUP BY 1) t ON t.day = d::date
+            LEFT JOIN (\(perDay)) t ON t.day = d::date
             ORDER BY d
             """, [since, until]
         ).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("cost")) }
@@ -102,17 +145,30 @@ package struct UsageStore {
     package enum DailyGrouping: String, Sendable {
         case service = "service_name"
         case model = "model_string"
+
+        var rollup: UsageRollup.Dimension {
+            switch self {
+            case .service: .service
+            case .model: .model
+            }
+        }
     }
 
     /// Each day's cost split by service or by model, over the same range as
     /// `daily(since:until:)`: only the (day, key) pairs with rows, by day then key.
     package func dailyParts(since: String, until: String, by grouping: DailyGrouping) throws -> [(day: String, key: String, cost: String)] {
         try connection.query(
-            """
-            SELECT period_start::date::text AS day, \(grouping.rawValue) AS key, SUM(estimated_cost)::text AS cost
-            FROM public.model_usage WHERE period_start >= $1::date AND period_start < $2::date + 1
-            GROUP BY 1, 2 ORDER BY 1, 2
-            """, [since, until]
+            readsRollups()
+                ? """
+                SELECT day::text AS day, key, SUM(estimated_cost)::text AS cost
+                FROM (\(UsageRollup.rows(grouping.rollup, since: "$1::date", until: "$2::date"))) u
+                GROUP BY day, key HAVING SUM(row_count) > 0 ORDER BY day, key
+                """
+                : """
+                SELECT period_start::date::text AS day, \(grouping.rawValue) AS key, SUM(estimated_cost)::text AS cost
+                FROM public.model_usage WHERE period_start >= $1::date AND period_start < $2::date + 1
+                GROUP BY 1, 2 ORDER BY 1, 2
+                """, [since, until]
         ).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("key"), try row.string("cost")) }
     }
 
@@ -163,11 +219,20 @@ package struct UsageStore {
     /// The seed's monthly estimate: the average cost of the days with usage among
     /// the last 7, times 30.
     package func monthlyEstimate() throws -> (estimate: String, daysWithUsage: Int) {
+        let week = "(now() AT TIME ZONE 'UTC')::date - 6"
+        let days =
+            try readsRollups()
+            ? """
+            SELECT day AS d, SUM(estimated_cost) AS c FROM (\(UsageRollup.rows(.model, since: week, until: "'infinity'::date"))) u
+            GROUP BY day HAVING SUM(row_count) > 0 AND SUM(estimated_cost) > 0
+            """
+            : """
+            SELECT period_start::date AS d, SUM(estimated_cost) AS c FROM public.model_usage
+            WHERE period_start >= \(week) GROUP BY 1 HAVING SUM(estimated_cost) > 0
+            """
         let row = try connection.query(
             """
-            WITH days AS (
-                SELECT period_start::date AS d, SUM(estimated_cost) AS c FROM public.model_usage
-                WHERE period_start >= (now() AT TIME ZONE 'UTC')::date - 6 GROUP BY 1 HAVING SUM(estimated_cost) > 0)
+            WITH days AS (\(days))
             SELECT COALESCE(AVG(c) * 30, 0)::numeric(20, 6)::text AS estimate, COUNT(*)::int AS n FROM days
             """
         ).rows[0]

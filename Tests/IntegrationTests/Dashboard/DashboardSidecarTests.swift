@@ -36,4 +36,33 @@ struct DashboardSidecarTests {
         #expect(blocked)
         #expect(!dashboard.log.contains(secret))
     }
+
+    @Test(
+        "the usage deltas every write appends are moved into the rollups by the sidecar's flusher, and by the dashboard when only others write; the reports stay exact"
+    )
+    func rollupsCompacted() throws {
+        let fixture = try DaemonFixture()
+        let daemon = try fixture.start()
+        _ = try fixture.waitReady()
+        let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
+        func deltas() -> Int? { try? connection.query("SELECT count(*)::int AS n FROM providerd_usage_delta").rows[0].int("n") }
+        let acked = try DaemonUsageTests.send(path: fixture.socket, prefix: "rollup", range: 0..<500)
+        #expect(acked.count == 500)
+        #expect(DaemonProcess.eventually(timeout: 30) { (try? DaemonUsageTests.totals(fixture.url).requests) == 500 })
+        #expect(DaemonProcess.eventually(timeout: 15) { deltas() == 0 }, "the flusher compacts after a pass that committed")
+        #expect(daemon.stop() == 0)
+
+        // Written by another client (the replaced Python library): no flusher commits.
+        for day in 0..<3 {
+            try connection.query(
+                "SELECT increment_usage('other', 'openai:gpt-4o', 10, 0.5, date_trunc('day', now()) - $1::int * interval '1 day')", [day])
+        }
+        #expect(deltas() == 3)
+        let dashboard = try DashboardProcess(database: fixture.database, encryptionKey: fixture.key.base64)
+        #expect(DaemonProcess.eventually(timeout: 15) { deltas() == 0 }, "the dashboard compacts every 5 s")
+        let summary = try dashboard.call(
+            "GET", "/api/v1/usage/summary?since=\(UsageStore.today(offsetDays: -2))&until=\(UsageStore.today())", token: dashboard.viewerToken)
+        #expect(summary.status == 200)
+        #expect(summary.body.contains(#""total_requests":503"#), "\(summary.body)")
+    }
 }

@@ -95,7 +95,7 @@ struct ModelRecommenderTests {
             tieredChecked += 1
         }
         #expect(tieredChecked > 0, "the built-in table has tiered models")
-        var pricer = UsagePricer(table: Self.table, unknown: .seedFallback)
+        let pricer = UsagePricer(table: Self.table, unknown: .seedFallback)
         let fallback = rows.reduce(Decimal(0)) { sum, row in
             sum
                 + pricer.unknownCost(

@@ -50,6 +50,7 @@ package actor UsageFlusher {
     private var checkpointer: IdCheckpointer
     private var firstPass = true
     private var registration: InstanceRegistration
+    private var compaction = RollupCompaction()
     /// Budgets' view, told each segment's ledger values and pending spend's end.
     private let budgets: BudgetBoard?
     /// Counts what each committed segment added (cost, tokens, requests).
@@ -185,6 +186,7 @@ package actor UsageFlusher {
         if relogged > 0 {
             logger.notice("ids of flushed usage written to ids.log again", metadata: ["ids": "\(relogged)"])
         }
+        var committed = false
         for segment in segments {
             if Task.isCancelled { return false }
             applyPendingUpdate()
@@ -207,6 +209,7 @@ package actor UsageFlusher {
                 try await spool.remove(segment)
                 committer.keep(result.ids, logged: logged)
                 record(result, segment: segment)
+                committed = committed || !result.alreadyFlushed
             } catch let error as PostgresError where error.isRetryable {
                 connection = nil
                 let (log, skipped) = failures.failed(at: MonotonicSeconds.now())
@@ -229,6 +232,9 @@ package actor UsageFlusher {
         reporter?.setUsage(stats.current.statusText)
         if let connection, registration.isDue(now: MonotonicSeconds.now()) {
             registration.refresh(on: connection, now: MonotonicSeconds.now(), logger: logger)
+        }
+        if committed, let connection, compaction.isDue(now: MonotonicSeconds.now()) {
+            compaction.run(on: connection, now: MonotonicSeconds.now(), logger: logger)
         }
         checkpointIDs(force: false)
         if !segments.isEmpty, stats.current.spooledBytes == 0 {

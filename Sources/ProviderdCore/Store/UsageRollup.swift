@@ -1,0 +1,52 @@
+/// The per-day rollups of `model_usage` (migration 005): one row per UTC day and
+/// service, and per day and model, kept exact by a trigger that appends every
+/// change to `providerd_usage_delta`, and by `compact`, which moves those deltas
+/// in. A report reads a rollup plus the deltas in one statement (one snapshot),
+/// which always equals `model_usage` for the same days.
+///
+/// Reports cost a row per day and key instead of a row per day, service and
+/// model: a year of 100 services × 20 models is 36,500 or 7,300 rows to add up,
+/// not 730,000.
+package enum UsageRollup {
+    /// Which rollup a report reads.
+    package enum Dimension: String, Sendable {
+        case service = "service_name"
+        case model = "model_string"
+
+        var table: String {
+            switch self {
+            case .service: "public.providerd_usage_by_service"
+            case .model: "public.providerd_usage_by_model"
+            }
+        }
+    }
+
+    /// Rows `(day, key, row_count, request_count, total_tokens, estimated_cost)`
+    /// for the days from `$since` through `$until` (placeholders, `date`s), each
+    /// day and key possibly several times (the rollup's row and its deltas): a
+    /// report sums them, and keeps a key only while `SUM(row_count) > 0`.
+    static func rows(_ dimension: Dimension, since: String, until: String) -> String {
+        """
+        SELECT day, \(dimension.rawValue) AS key, row_count, request_count, total_tokens, estimated_cost
+        FROM \(dimension.table) WHERE day BETWEEN \(since) AND \(until)
+        UNION ALL
+        SELECT day, \(dimension.rawValue), row_count, request_count, total_tokens, estimated_cost
+        FROM public.providerd_usage_delta WHERE day BETWEEN \(since) AND \(until)
+        """
+    }
+
+    /// Whether this database has the rollups (a database not yet at migration
+    /// 005 is read from `model_usage` itself, as before).
+    package static func available(on connection: PostgresConnection) throws(PostgresError) -> Bool {
+        try connection.query("SELECT to_regclass('public.providerd_usage_delta') IS NOT NULL AS present").rows.first?
+            .optionalBool("present") ?? false
+    }
+
+    /// Moves the deltas into the rollups, in a transaction of its own. Returns how
+    /// many deltas moved, or nil when another compaction was at work (which moves
+    /// them). Keeps reports fast; they are exact without it.
+    package static func compact(on connection: PostgresConnection) throws(PostgresError) -> Int? {
+        let moved = try connection.query("SELECT public.providerd_usage_compact() AS moved").rows.first?.int("moved") ?? 0
+        return moved < 0 ? nil : moved
+    }
+}

@@ -1,0 +1,34 @@
+import Logging
+import ProviderdCore
+import ServiceLifecycle
+
+/// Moves the usage deltas into the per-day rollups every 5 s while the dashboard
+/// runs (`UsageRollup.compact`), so that a report adds up at most a few seconds of
+/// deltas beside the rollup rows. The sidecars' flushers compact too; one
+/// compaction runs at a time across all of them.
+///
+/// A database without the rollups (before migration 005) is said once: the
+/// reports then read `model_usage` itself, exact but slower.
+struct UsageRollupService: Service {
+    let database: DashboardDatabase
+    let logger: Logger
+    var interval: Duration = .seconds(5)
+
+    func run() async throws {
+        var failing = FailureLatch()
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let moved = try await database.withConnection { try UsageRollup.compact(on: $0) }
+                if let moved, moved > 0 { logger.debug("usage deltas moved into the rollups", metadata: ["rows": "\(moved)"]) }
+                failing.succeeded()
+            } catch {
+                if failing.failed() {
+                    logger.notice(
+                        "cannot move usage deltas into the rollups (run `providerd migrate` if the database predates migration 005); reports stay exact, only slower",
+                        metadata: ["error": "\(error)"])
+                }
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
