@@ -141,7 +141,7 @@ struct ModelsCommand: ParsableCommand {
             for candidate in report.candidates.prefix(top) {
                 let note = [candidate.sameProvider ? "same provider" : "other tokenizer: estimate", candidate.tieredEstimate ? "tiered: estimate" : ""]
                     .filter { !$0.isEmpty }.joined(separator: "; ")
-                table_.append([candidate.model, "\(candidate.costUSD)", "\(candidate.savingUSD)", note])
+                table_.append([candidate.model, candidate.costText, "\(candidate.savingUSD)", note])
             }
             print(table_.render(), terminator: "")
             if !report.excluded.isEmpty { print("\(report.excluded.count) models left out (no price for a token kind used; --json lists them)") }

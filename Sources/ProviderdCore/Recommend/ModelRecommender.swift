@@ -16,7 +16,12 @@
 package struct ModelRecommender {
     package struct Candidate: Sendable, Equatable, Encodable {
         package var model: String
-        package var costUSD: Decimal
+        package var costUSD: Decimal {
+            didSet { costText = "\(costUSD)" }
+        }
+        /// `costUSD` as text, made once: the order and every output need it, and a
+        /// `Decimal`'s text is slow to make (hundreds of candidates per report).
+        package private(set) var costText: String
         /// What it saves against the current model (negative: costs more).
         package var savingUSD: Decimal
         package var sameProvider: Bool
@@ -25,6 +30,16 @@ package struct ModelRecommender {
         package var otherTokenizer: Bool
         /// Some day was priced at a tiered rate by its average request.
         package var tieredEstimate: Bool
+
+        package init(model: String, costUSD: Decimal, savingUSD: Decimal, sameProvider: Bool, otherTokenizer: Bool, tieredEstimate: Bool) {
+            self.model = model
+            self.costUSD = costUSD
+            self.costText = "\(costUSD)"
+            self.savingUSD = savingUSD
+            self.sameProvider = sameProvider
+            self.otherTokenizer = otherTokenizer
+            self.tieredEstimate = tieredEstimate
+        }
 
         enum CodingKeys: String, CodingKey {
             case model
@@ -38,7 +53,7 @@ package struct ModelRecommender {
         package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(model, forKey: .model)
-            try container.encode("\(costUSD)", forKey: .costUSD)
+            try container.encode(costText, forKey: .costUSD)
             try container.encode("\(savingUSD)", forKey: .savingUSD)
             try container.encode(sameProvider, forKey: .sameProvider)
             try container.encode(otherTokenizer, forKey: .otherTokenizer)
@@ -122,8 +137,8 @@ package struct ModelRecommender {
             totals.cacheWrite += row.cacheWrite
         }
         var pricer = UsagePricer(table: table, unknown: unknown, resolved: resolutions)
-        let days = Self.days(rows)
-        let current = price(days, as: currentModel, pricer: &pricer)
+        var index = RepricingIndex(rows)
+        let current = price(&index, as: currentModel, pricer: &pricer)
         let currentProvider = ModelString.split(currentModel)?.provider ?? currentModel
         let currentPriced = table.resolve(currentModel, regexes: RegexCache())
         var candidates: [Candidate] = []
@@ -135,7 +150,7 @@ package struct ModelRecommender {
                 excluded.append(Excluded(model: model, reason: "no price for \(missing) tokens, which \(service) used"))
                 continue
             }
-            let priced = price(days, as: model, pricer: &pricer)
+            let priced = price(&index, as: model, pricer: &pricer)
             let provider = ModelString.split(model)?.provider ?? model
             let family = { (name: String) in (table.aliasOf(name)) }
             candidates.append(
@@ -144,15 +159,39 @@ package struct ModelRecommender {
                     sameProvider: family(provider) == family(currentProvider), otherTokenizer: family(provider) != family(currentProvider),
                     tieredEstimate: priced.tiered))
         }
-        candidates.sort { a, b in
-            if a.sameProvider != b.sameProvider { return a.sameProvider }
-            return (a.costUSD, a.model) < (b.costUSD, b.model)
-        }
+        Self.order(&candidates)
         var notes = Self.caveats
         if case .unknown = currentPriced { notes.insert("\(currentModel) has no list price: its cost is the prices.unknown fallback.", at: 0) }
         return Report(
             service: service, currentModel: currentModel, currentCostUSD: current.cost, tokens: totals, candidates: candidates,
             excluded: excluded.sorted { $0.model < $1.model }, caveats: notes)
+    }
+
+    /// The current provider's models first, then by cost, then by name.
+    ///
+    /// `Decimal` comparisons are slow, and a sort of hundreds of candidates makes
+    /// thousands. So they are sorted by each cost as the nearest `Double` first
+    /// (correctly rounded from the decimal text, so never in the wrong order, only
+    /// tied), then an insertion sort with the exact comparison puts ties right: on
+    /// an array already in order it compares each neighbour once.
+    static func order(_ candidates: inout [Candidate]) {
+        let keyed = candidates.map { (candidate: $0, cost: Double($0.costText) ?? 0) }
+        candidates = keyed.sorted { a, b in
+            if a.candidate.sameProvider != b.candidate.sameProvider { return a.candidate.sameProvider }
+            return (a.cost, a.candidate.model) < (b.cost, b.candidate.model)
+        }.map(\.candidate)
+        func precedes(_ a: Candidate, _ b: Candidate) -> Bool {
+            if a.sameProvider != b.sameProvider { return a.sameProvider }
+            if a.costUSD != b.costUSD { return a.costUSD < b.costUSD }
+            return a.model < b.model
+        }
+        for i in candidates.indices.dropFirst() {
+            var j = i
+            while j > 0, precedes(candidates[j], candidates[j - 1]) {
+                candidates.swapAt(j, j - 1)
+                j -= 1
+            }
+        }
     }
 
     /// Every priced model string resolved against the table (matching them all
@@ -174,70 +213,35 @@ package struct ModelRecommender {
         return nil
     }
 
-    /// One day of the service's rows: their sum (what linear rates price) and the
-    /// rows themselves (what tiered rates price, one by one).
-    struct Day {
-        var day: Int64
-        var sum = TokenSum()
-        var rows: [ServiceTokens] = []
-    }
-
-    /// The rows grouped by day, oldest first; empty rows left out.
-    static func days(_ rows: [ServiceTokens]) -> [Day] {
-        var days: [Int64: Day] = [:]
-        for row in rows where row.requests > 0 || row.input > 0 || row.output > 0 {
-            days[row.day, default: Day(day: row.day)].sum.add(row)
-            days[row.day]!.rows.append(row)
-        }
-        return days.values.sorted { $0.day < $1.day }
-    }
-
-    /// `days` priced as `model` would have been (see the type's note).
-    ///
-    /// At linear rates a sum of rows costs exactly what the rows cost one by one, so
-    /// each day's rows are summed, the days at the same entry of the model's price
-    /// schedule are summed again, and each sum is priced once: a year of a service's
-    /// rows under hundreds of models stays milliseconds. At tiered rates each row is
-    /// `requests` requests of its average size, and the rows whose average falls in
-    /// the same tiers are summed the same way.
-    func price(_ days: [Day], as model: String, pricer: inout UsagePricer) -> (cost: Decimal, tiered: Bool) {
+    /// The service's rows priced as `model` would have priced them (see the type's
+    /// note), from `index`: per run of days at one entry of the model's price
+    /// schedule, the running sums at linear rates, the tier groups at tiered rates.
+    /// Each entry's sums are priced once, linear ones first, in entry order, then
+    /// tier groups by entry and tier.
+    func price(_ index: inout RepricingIndex, as model: String, pricer: inout UsagePricer) -> (cost: Decimal, tiered: Bool) {
         switch pricer.resolution(of: model) {
         case .local:
             return (0, false)
         case .unknown:
-            var total = TokenSum()
-            for day in days { total.add(day.sum) }
+            let total = index.sum(days: index.days.indices)
             return (total.any ? pricer.unknownCost(of: total.record(model)) : 0, false)
         case .priced(_, _, let schedule, _):
-            // Per day only the entry's index is looked up; each entry's rates are
-            // looked at once (copying them per day cost more than the sums).
             let entries = schedule.entries
             var linear = [TokenSum](repeating: TokenSum(), count: entries.count)
-            var isLinear = [Bool?](repeating: nil, count: entries.count)
-            var starts = [[Int64]?](repeating: nil, count: entries.count)
-            // Tiered rates: each row as `requests` requests of its average size; the
-            // rows whose average falls in the same tiers are summed and priced once.
             var inTiers: [TierKey: (tierInput: Int64, sum: TokenSum)] = [:]
-            for day in days {
-                let index = schedule.index(at: day.day)
-                let linearHere = isLinear[index] ?? entries[index].rates.isLinear
-                isLinear[index] = linearHere
-                if linearHere {
-                    linear[index].add(day.sum)
+            for run in index.runs(of: schedule) {
+                let rates = entries[run.entry].rates
+                if rates.isLinear {
+                    linear[run.entry].add(index.sum(days: run.days))
                     continue
                 }
-                let bounds = starts[index] ?? entries[index].rates.tierStarts
-                starts[index] = bounds
-                for row in day.rows {
-                    let n = max(1, row.requests)
-                    let averageInput = row.input / n
-                    let key = TierKey(slot: index, tiers: bounds.count { averageInput > $0 })
-                    inTiers[key, default: (averageInput, TokenSum())].sum.addAverage(of: row, requests: n)
+                for group in index.tiers(days: run.days, starts: rates.tierStarts) {
+                    inTiers[TierKey(slot: run.entry, tiers: group.tiers), default: (group.averageInput, TokenSum())].sum.add(group.sum)
                 }
             }
             var cost = Decimal(0)
-            for index in entries.indices where linear[index].any {
-                cost += entries[index].rates.cost(of: linear[index].record(model))
+            for slot in entries.indices where linear[slot].any {
+                cost += entries[slot].rates.cost(of: linear[slot].record(model))
             }
             for key in inTiers.keys.sorted(by: { ($0.slot, $0.tiers) < ($1.slot, $1.tiers) }) {
                 let (tierInput, sum) = inTiers[key]!
@@ -251,49 +255,5 @@ package struct ModelRecommender {
     struct TierKey: Hashable {
         var slot: Int
         var tiers: Int
-    }
-
-    /// Token counts added up over rows priced at the same rates.
-    struct TokenSum {
-        var requests: Int64 = 0
-        var input: Int64 = 0
-        var output: Int64 = 0
-        var cacheRead: Int64 = 0
-        var cacheWrite: Int64 = 0
-        var any = false
-
-        mutating func add(_ other: TokenSum) {
-            requests += other.requests
-            input += other.input
-            output += other.output
-            cacheRead += other.cacheRead
-            cacheWrite += other.cacheWrite
-            any = any || other.any
-        }
-
-        /// `requests` requests of the row's average size (integer division, as each is priced).
-        mutating func addAverage(of row: ServiceTokens, requests n: Int64) {
-            requests += n
-            input += row.input / n * n
-            output += row.output / n * n
-            cacheRead += row.cacheRead / n * n
-            cacheWrite += row.cacheWrite / n * n
-            any = true
-        }
-
-        mutating func add(_ row: ServiceTokens) {
-            requests += max(1, row.requests)
-            input += row.input
-            output += row.output
-            cacheRead += row.cacheRead
-            cacheWrite += row.cacheWrite
-            any = true
-        }
-
-        func record(_ model: String) -> UsageRecord {
-            UsageRecord(
-                serviceName: "-", modelString: model, inputTokens: input, outputTokens: output, cacheReadTokens: cacheRead,
-                cacheWriteTokens: cacheWrite, requestCount: requests)
-        }
     }
 }

@@ -35,6 +35,25 @@ package enum UsageRollup {
         """
     }
 
+    /// One row `(day, key, cost)` per day and key with rows, from `$since` through
+    /// `$until`, in no particular order: the rollup's row plus that day and key's
+    /// deltas, joined rather than summed again (a quarter of 100 services is 9,000
+    /// rollup rows against a handful of deltas). The cost keeps the sum's scale:
+    /// `x + 0` has the scale of `x`, as `SUM` of `x` alone has.
+    static func perDay(_ dimension: Dimension, since: String, until: String) -> String {
+        let column = dimension.rawValue
+        return """
+            WITH d AS (
+                SELECT day, \(column) AS key, SUM(row_count) AS n, SUM(estimated_cost) AS c FROM public.providerd_usage_delta
+                WHERE day BETWEEN \(since) AND \(until) GROUP BY 1, 2)
+            SELECT COALESCE(r.day, d.day) AS day, COALESCE(r.\(column), d.key) AS key,
+                   COALESCE(r.estimated_cost, 0) + COALESCE(d.c, 0) AS cost
+            FROM (SELECT day, \(column), row_count, estimated_cost FROM \(dimension.table) WHERE day BETWEEN \(since) AND \(until)) r
+            FULL JOIN d ON r.day = d.day AND r.\(column) = d.key
+            WHERE COALESCE(r.row_count, 0) + COALESCE(d.n, 0) > 0
+            """
+    }
+
     /// Whether this database has the rollups (a database not yet at migration
     /// 005 is read from `model_usage` itself, as before).
     package static func available(on connection: PostgresConnection) throws(PostgresError) -> Bool {

@@ -155,19 +155,20 @@ package struct UsageStore {
     }
 
     /// Each day's cost split by service or by model, over the same range as
-    /// `daily(since:until:)`: only the (day, key) pairs with rows, by day then key.
+    /// `daily(since:until:)`: only the (day, key) pairs with rows, in no particular
+    /// order (sorting thousands of pairs under the database's collation cost more
+    /// than reading them; the caller orders what it shows).
     package func dailyParts(since: String, until: String, by grouping: DailyGrouping) throws -> [(day: String, key: String, cost: String)] {
         try connection.query(
             readsRollups()
                 ? """
-                SELECT day::text AS day, key, SUM(estimated_cost)::text AS cost
-                FROM (\(UsageRollup.rows(grouping.rollup, since: "$1::date", until: "$2::date"))) u
-                GROUP BY day, key HAVING SUM(row_count) > 0 ORDER BY day, key
+                SELECT day::text AS day, key, cost::text AS cost
+                FROM (\(UsageRollup.perDay(grouping.rollup, since: "$1::date", until: "$2::date"))) u
                 """
                 : """
                 SELECT period_start::date::text AS day, \(grouping.rawValue) AS key, SUM(estimated_cost)::text AS cost
                 FROM public.model_usage WHERE period_start >= $1::date AND period_start < $2::date + 1
-                GROUP BY 1, 2 ORDER BY 1, 2
+                GROUP BY 1, 2
                 """, [since, until]
         ).rows.map { row throws(PostgresError) in (try row.string("day"), try row.string("key"), try row.string("cost")) }
     }

@@ -11,6 +11,7 @@ extension ManagementAPI {
         try ModelConfigStore.validateService(service)
         let days = input.query.days ?? 30
         guard (1...366).contains(days) else { throw APIError.invalid(InputError("days", "must be 1 to 366 (got \(days))")) }
+        if let top = input.query.top, top < 1 { throw APIError.invalid(InputError("top", "must be 1 or more (got \(top))")) }
         let (current, rows) = try await database.withConnection { connection in
             let models = try ModelConfigStore(connection: connection).all()
             guard let current = models.first(where: { $0.service == service }) else {
@@ -19,8 +20,9 @@ extension ManagementAPI {
             return (current.model, try UsageStore(connection: connection).serviceTokens(service: service, days: days))
         }
         let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
-        let report = ModelRecommender(table: prices, unknown: unknown).recommend(
+        var report = ModelRecommender(table: prices, unknown: unknown).recommend(
             service: service, currentModel: current, rows: rows, resolutions: resolutions)
+        if let top = input.query.top { report.candidates = Array(report.candidates.prefix(top)) }
         return .ok(.init(body: .json(Self.recommendation(report))))
     }
 
@@ -36,7 +38,7 @@ extension ManagementAPI {
                 cache_read: report.tokens.cacheRead, cache_write: report.tokens.cacheWrite),
             candidates: report.candidates.map { candidate in
                 .init(
-                    model: candidate.model, cost_usd: "\(candidate.costUSD)", saving_usd: "\(candidate.savingUSD)",
+                    model: candidate.model, cost_usd: candidate.costText, saving_usd: "\(candidate.savingUSD)",
                     same_provider: candidate.sameProvider, other_tokenizer: candidate.otherTokenizer, tiered_estimate: candidate.tieredEstimate)
             },
             excluded: report.excluded.map { .init(model: $0.model, reason: $0.reason) }, caveats: report.caveats)

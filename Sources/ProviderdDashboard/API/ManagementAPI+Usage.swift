@@ -40,12 +40,24 @@ extension ManagementAPI {
             let store = UsageStore(connection: connection)
             return (try store.daily(since: since, until: until), try storeGrouping.map { try store.dailyParts(since: since, until: until, by: $0) } ?? [])
         }
-        var byDay: [String: [Components.Schemas.UsagePart]] = [:]
-        for part in parts { byDay[part.day, default: []].append(.init(key: part.key, cost: part.cost)) }
         let body = Components.Schemas.UsageDaily(
             since: since, until: until, group_by: .init(rawValue: grouping.rawValue) ?? .none,
-            days: days.map { .init(date: $0.day, cost: $0.cost, parts: storeGrouping == nil ? nil : byDay[$0.day] ?? []) })
+            days: days.map { .init(date: $0.day, cost: $0.cost) },
+            series: storeGrouping == nil ? nil : Self.series(parts, days: days.map(\.day)))
         return .ok(.init(body: .json(body)))
+    }
+
+    /// Each key's cost per day, aligned with `days` ("0" where it has no rows), keys
+    /// sorted: a chart's datasets as they are drawn, and a fraction of the JSON of
+    /// one object per day and key (a quarter of 100 services is 9,000 of them).
+    static func series(_ parts: [(day: String, key: String, cost: String)], days: [String]) -> [Components.Schemas.UsageSeries] {
+        let index = Dictionary(uniqueKeysWithValues: days.enumerated().map { ($1, $0) })
+        var costs: [String: [String]] = [:]
+        for part in parts {
+            guard let day = index[part.day] else { continue }
+            costs[part.key, default: Array(repeating: "0", count: days.count)][day] = part.cost
+        }
+        return costs.keys.sorted().map { Components.Schemas.UsageSeries(key: $0, costs: costs[$0]!) }
     }
 
     package func usageEstimate(_ input: Operations.usageEstimate.Input) async throws -> Operations.usageEstimate.Output {

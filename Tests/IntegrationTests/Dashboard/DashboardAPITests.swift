@@ -122,8 +122,12 @@ struct DashboardAPITests {
         let cliDays = (cliDaily?["days"] as? [[String: Any]])?.map { [$0["date"] as? String ?? "", $0["cost"] as? String ?? ""] }
         #expect(apiDays != nil && apiDays == cliDays)
         let byModel = json(try dashboard.call("GET", "/api/v1/usage/daily?group_by=model", token: token))
-        let yesterday = (byModel["days"] as? [[String: Any]])?.dropLast().last
-        #expect((yesterday?["parts"] as? [[String: String]])?.first == ["key": "openai:gpt-4o-mini", "cost": "0.5"])
+        // A series per model, aligned with the days: yesterday is the second to last.
+        let series = byModel["series"] as? [[String: Any]]
+        #expect(series?.map { $0["key"] as? String } == ["openai:gpt-4o", "openai:gpt-4o-mini"])
+        #expect(series?.last?["costs"] as? [String] == ["0", "0", "0", "0", "0", "0.5", "0"])
+        #expect(series?.first?["costs"] as? [String] == ["0", "0", "0", "0", "2", "0", "1.25"])
+        #expect(json(try dashboard.call("GET", "/api/v1/usage/daily", token: token))["series"] == nil, "no grouping, no series")
         let estimate = json(try dashboard.call("GET", "/api/v1/usage/estimate", token: token))
         let cliEstimate = try dashboard.cli.json(["usage", "estimate"]) as? [String: Any]
         #expect(NSDictionary(dictionary: estimate).isEqual(to: cliEstimate ?? [:]))
@@ -189,6 +193,13 @@ struct DashboardAPITests {
         let cliRecommended = try dashboard.cli.json(["models", "recommend", "rag_agent", "--days", "30"]) as? [String: Any]
         #expect(NSDictionary(dictionary: recommended).isEqual(to: cliRecommended ?? [:]), "the API's report is the CLI's, from the same ModelRecommender")
         #expect((recommended["candidates"] as? [Any])?.isEmpty == false)
+        // top: the first candidates of the same report, the rest whole.
+        let top = json(try dashboard.call("GET", "/api/v1/recommendations?service=rag_agent&days=30&top=3", token: token))
+        let first3 = ((recommended["candidates"] as? [[String: Any]]) ?? []).prefix(3).map { NSDictionary(dictionary: $0) }
+        #expect(((top["candidates"] as? [[String: Any]]) ?? []).map { NSDictionary(dictionary: $0) } == Array(first3))
+        #expect(NSArray(array: top["excluded"] as? [Any] ?? []).isEqual(to: recommended["excluded"] as? [Any] ?? ["?"]))
+        let zero = try dashboard.call("GET", "/api/v1/recommendations?service=rag_agent&top=0", token: token)
+        #expect(zero.status == 422 && (zero.json?["fields"] as? [[String: String]])?.first?["field"] == "top")
         #expect(try dashboard.call("GET", "/api/v1/recommendations?service=nosuch", token: token).status == 404)
         #expect(try dashboard.call("GET", "/api/v1/recommendations?service=rag_agent&days=0", token: token).status == 422)
         let missing = try dashboard.call("GET", "/api/v1/recommendations", token: token)

@@ -27,8 +27,8 @@ struct UsageRollupTests {
             let since = UsageStore.today(offsetDays: -9), until = UsageStore.today()
             summary = try store.summary(since: since, until: until, service: nil)
             daily = try store.daily(since: since, until: until).map { "\($0.day) \($0.cost)" }
-            byService = try store.dailyParts(since: since, until: until, by: .service).map { "\($0.day) \($0.key) \($0.cost)" }
-            byModel = try store.dailyParts(since: since, until: until, by: .model).map { "\($0.day) \($0.key) \($0.cost)" }
+            byService = try store.dailyParts(since: since, until: until, by: .service).map { "\($0.day) \($0.key) \($0.cost)" }.sorted()
+            byModel = try store.dailyParts(since: since, until: until, by: .model).map { "\($0.day) \($0.key) \($0.cost)" }.sorted()
             (estimate, days) = try store.monthlyEstimate()
         }
 
