@@ -17,6 +17,7 @@ ENDPOINTS = [
     ("usage/estimate", "/api/v1/usage/estimate", None),
     ("recommendations 30 d", "/api/v1/recommendations?service=svc7&days=30", None),
     ("recommendations 365 d", "/api/v1/recommendations?service=svc7&days=365", None),
+    ("recommendations 365 d, top 20", "/api/v1/recommendations?service=svc7&days=365&top=20", None),
 ]
 
 # The baseline: the summary as one scan of model_usage (what UsageStore ran

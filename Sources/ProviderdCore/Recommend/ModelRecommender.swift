@@ -123,10 +123,12 @@ package struct ModelRecommender {
     }
 
     /// The report for `service`, whose model is `currentModel`, over `rows`.
-    /// `resolutions`: every priced model string already resolved (`resolutions()`;
-    /// a server keeps them, so that no request matches them all again).
+    /// `resolutions`: every priced model string already resolved (`resolutions()`),
+    /// and `models`: those strings, each once (`candidateModels()`); a server keeps
+    /// both, so that no request matches or lists them all again.
     package func recommend(
-        service: String, currentModel: String, rows: [ServiceTokens], resolutions: [String: PriceTable.Resolution] = [:]
+        service: String, currentModel: String, rows: [ServiceTokens], resolutions: [String: PriceTable.Resolution] = [:],
+        models: [String]? = nil
     ) -> Report {
         var totals = Totals()
         for row in rows {
@@ -143,9 +145,8 @@ package struct ModelRecommender {
         let currentPriced = table.resolve(currentModel, regexes: RegexCache())
         var candidates: [Candidate] = []
         var excluded: [Excluded] = []
-        var seen: Set<String> = []
         let latest = rows.map(\.day).max() ?? 0
-        for model in table.pricedModelStrings where seen.insert(model).inserted {
+        for model in models ?? candidateModels() {
             if let missing = missingKind(model, totals: totals, at: latest, pricer: &pricer) {
                 excluded.append(Excluded(model: model, reason: "no price for \(missing) tokens, which \(service) used"))
                 continue
@@ -192,6 +193,12 @@ package struct ModelRecommender {
                 j -= 1
             }
         }
+    }
+
+    /// Every priced model string, each once, in the table's order.
+    package func candidateModels() -> [String] {
+        var seen: Set<String> = []
+        return table.pricedModelStrings.filter { seen.insert($0).inserted }
     }
 
     /// Every priced model string resolved against the table (matching them all

@@ -198,7 +198,8 @@ package struct UsageStore {
         "date,service,model,requests,input_tokens,output_tokens,cache_read_tokens,cache_write_tokens,total_tokens,cost_usd"
 
     /// A service's tokens per day and model over the last `days` UTC days (today
-    /// included), for recommendations. Bounded by the date, on the
+    /// included), for recommendations, in no particular order (the recommender
+    /// groups them by day itself). Bounded by the date, on the
     /// (service_name, period_start) index.
     package func serviceTokens(service: String, days: Int) throws -> [ServiceTokens] {
         try connection.query(
@@ -207,7 +208,6 @@ package struct UsageStore {
                    input_tokens, output_tokens, cache_read_tokens, cache_write_tokens
             FROM public.model_usage
             WHERE service_name = $1 AND period_start >= (now() AT TIME ZONE 'UTC')::date - ($2::int - 1)
-            ORDER BY period_start, model_string
             """, [service, days]
         ).rows.map { row throws(PostgresError) in
             ServiceTokens(

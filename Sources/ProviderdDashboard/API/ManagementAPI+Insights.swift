@@ -21,7 +21,7 @@ extension ManagementAPI {
         }
         let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
         var report = ModelRecommender(table: prices, unknown: unknown).recommend(
-            service: service, currentModel: current, rows: rows, resolutions: resolutions)
+            service: service, currentModel: current, rows: rows, resolutions: resolutions, models: candidateModels)
         if let top = input.query.top { report.candidates = Array(report.candidates.prefix(top)) }
         return .ok(.init(body: .json(Self.recommendation(report))))
     }

@@ -29,6 +29,8 @@ package struct ManagementAPI: APIProtocol {
     /// Every priced model string resolved against `prices` once, at start, for
     /// recommendations.
     let resolutions: [String: PriceTable.Resolution]
+    /// The priced model strings, each once: every recommendation's candidates.
+    let candidateModels: [String]
     let logger: Logger
 
     package init(
@@ -43,6 +45,7 @@ package struct ManagementAPI: APIProtocol {
         self.prices = prices
         let unknown: UsagePricer.UnknownPolicy = settings.unknownPrice == .zero ? .zero : .seedFallback
         self.resolutions = ModelRecommender(table: prices, unknown: unknown).resolutions()
+        self.candidateModels = ModelRecommender(table: prices, unknown: unknown).candidateModels()
         self.logger = logger
     }
 
