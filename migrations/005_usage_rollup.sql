@@ -1,7 +1,8 @@
 -- providerd migration 005: per-day rollups of model_usage, so that the usage
 -- reports (`providerd usage`, the dashboard) read one row per day and service,
--- or per day and model, instead of every row of the range. Additive only:
--- model_usage, increment_usage and the views keep their shape.
+-- or per day and model, instead of every row of the range; and an index that
+-- covers what recommendations read. Additive only: model_usage, increment_usage
+-- and the views keep their shape.
 --
 -- How the rollups stay exact with many writers on many hosts:
 -- - A row trigger on model_usage appends each change (the new row's values
@@ -200,6 +201,14 @@ BEGIN
     FROM public.model_usage WHERE period_start IS NOT NULL GROUP BY 1, 2;
 END;
 $$;
+
+-- Recommendations read every token column of one service's rows over a period.
+-- Covering them lets PostgreSQL answer from this index alone instead of visiting
+-- one heap page per row (a year of a service of 20 models: 7,300 rows on 7,300
+-- pages, most of the report's time). It costs about 0.7 times model_usage's size
+-- on disk; its upkeep on a flush's upserts did not show in a measurement.
+CREATE INDEX IF NOT EXISTS idx_model_usage_service_tokens ON public.model_usage (service_name, period_start)
+    INCLUDE (model_string, request_count, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens);
 
 ALTER TABLE public.providerd_usage_delta ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.providerd_usage_by_service ENABLE ROW LEVEL SECURITY;
