@@ -122,12 +122,14 @@ $$;
 COMMENT ON FUNCTION public.providerd_usage_truncated() IS
     'Trigger: TRUNCATE model_usage empties its rollups';
 
--- Moves every delta this transaction can see into the rollups; deltas that
--- writers commit meanwhile stay for the next call. Returns how many rows it
--- moved, or -1 when another compaction holds the lock (nothing to wait for: that
--- one moves them). Rollup rows are written by compactions only, one at a time,
--- so their row locks are never contended.
-CREATE OR REPLACE FUNCTION public.providerd_usage_compact()
+-- Moves up to p_limit deltas this transaction can see into the rollups; deltas
+-- that writers commit meanwhile stay for the next call. Returns how many rows it
+-- moved (p_limit: call again), or -1 when another compaction holds the lock
+-- (nothing to wait for: that one moves them). The limit keeps one call short
+-- after a bulk load (millions of deltas) under any statement timeout. Rollup
+-- rows are written by compactions only, one at a time, so their row locks are
+-- never contended.
+CREATE OR REPLACE FUNCTION public.providerd_usage_compact(p_limit INTEGER DEFAULT 100000)
 RETURNS BIGINT
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -140,7 +142,11 @@ BEGIN
         RETURN -1;
     END IF;
     WITH d AS (
-        DELETE FROM providerd_usage_delta RETURNING *
+        -- Deltas are only ever inserted and deleted (by this lock's holder), so a
+        -- row's ctid is stable between the two scans.
+        DELETE FROM providerd_usage_delta
+        WHERE ctid = ANY (ARRAY(SELECT ctid FROM providerd_usage_delta LIMIT p_limit))
+        RETURNING *
     ), by_service AS (
         INSERT INTO providerd_usage_by_service AS r
         SELECT day, service_name, SUM(row_count), SUM(request_count), SUM(total_tokens), SUM(estimated_cost)
@@ -168,8 +174,8 @@ BEGIN
 END;
 $$;
 
-COMMENT ON FUNCTION public.providerd_usage_compact() IS
-    'Move providerd_usage_delta into the per-day rollups (one caller at a time; -1 when another holds the lock)';
+COMMENT ON FUNCTION public.providerd_usage_compact(INTEGER) IS
+    'Move up to p_limit rows of providerd_usage_delta into the per-day rollups (one caller at a time; -1 when another holds the lock)';
 
 -- The trigger first, then the rollups filled from every row there is, under a
 -- lock that keeps writers out (SHARE ROW EXCLUSIVE) until the end of the

@@ -18,8 +18,12 @@ struct UsageRollupService: Service {
         var failing = FailureLatch()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
-                let moved = try await database.withConnection { try UsageRollup.compact(on: $0) }
-                if let moved, moved > 0 { logger.debug("usage deltas moved into the rollups", metadata: ["rows": "\(moved)"]) }
+                // A full batch: a bulk load left more; go on at once, one batch per call.
+                var moved = UsageRollup.batch
+                while moved == UsageRollup.batch, !Task.isShuttingDownGracefully {
+                    moved = try await database.withConnection { try UsageRollup.compact(on: $0) } ?? 0
+                    if moved > 0 { logger.debug("usage deltas moved into the rollups", metadata: ["rows": "\(moved)"]) }
+                }
                 failing.succeeded()
             } catch {
                 if failing.failed() {

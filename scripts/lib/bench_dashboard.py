@@ -90,7 +90,8 @@ def main():
         # Steady state: a running dashboard or sidecar moves the deltas of every
         # write into the per-day rollups within seconds; a bulk fill leaves them all.
         t = time.perf_counter()
-        conn.execute("SELECT providerd_usage_compact()")
+        while conn.execute("SELECT providerd_usage_compact()").fetchone()[0] > 0:
+            pass
         compacted = time.perf_counter() - t
         for table in ("model_usage", "providerd_usage_by_service", "providerd_usage_by_model", "providerd_usage_delta"):
             conn.execute(f"VACUUM ANALYZE {table}")

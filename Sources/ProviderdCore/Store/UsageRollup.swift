@@ -61,11 +61,16 @@ package enum UsageRollup {
             .optionalBool("present") ?? false
     }
 
-    /// Moves the deltas into the rollups, in a transaction of its own. Returns how
-    /// many deltas moved, or nil when another compaction was at work (which moves
-    /// them). Keeps reports fast; they are exact without it.
-    package static func compact(on connection: PostgresConnection) throws(PostgresError) -> Int? {
-        let moved = try connection.query("SELECT public.providerd_usage_compact() AS moved").rows.first?.int("moved") ?? 0
+    /// How many deltas one compaction moves at most: a bulk load's millions are
+    /// moved over several calls, each well within a statement timeout.
+    package static let batch = 100_000
+
+    /// Moves up to `limit` deltas into the rollups, in a transaction of its own.
+    /// Returns how many moved (`limit`: there may be more), or nil when another
+    /// compaction was at work (which moves them). Keeps reports fast; they are
+    /// exact without it.
+    package static func compact(on connection: PostgresConnection, limit: Int = batch) throws(PostgresError) -> Int? {
+        let moved = try connection.query("SELECT public.providerd_usage_compact($1::int) AS moved", [limit]).rows.first?.int("moved") ?? 0
         return moved < 0 ? nil : moved
     }
 }

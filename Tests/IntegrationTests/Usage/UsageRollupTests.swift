@@ -248,6 +248,28 @@ struct UsageRollupTests {
         #expect(rollups == direct && direct.summary.byService.isEmpty)
     }
 
+    @Test("a compaction moves at most its limit (a bulk load's deltas over several calls), and the reports stay exact between calls")
+    func batches() throws {
+        let (database, connection) = try setUp()
+        defer { withExtendedLifetime(database) {} }
+        try connection.query(
+            """
+            INSERT INTO model_usage (service_name, model_string, period_start, period_end, request_count, total_tokens, estimated_cost)
+            SELECT 'svc' || s, 'openai:gpt-4o', date_trunc('day', now()) - d * interval '1 day', date_trunc('day', now()) - (d - 1) * interval '1 day',
+                   1, 10, 0.01 * s
+            FROM generate_series(1, 5) s, generate_series(0, 4) d
+            """)
+        #expect(try Self.deltas(connection) == 25)
+        var calls = 0
+        while let moved = try UsageRollup.compact(on: connection, limit: 10), moved > 0 {
+            calls += 1
+            #expect(moved <= 10)
+            let (rollups, direct) = try Self.both(connection)
+            #expect(rollups == direct, "after call \(calls)")
+        }
+        #expect(try calls == 3 && Self.deltas(connection) == 0)
+    }
+
     @Test("a second compaction while one holds the lock returns at once and moves nothing")
     func oneCompactionAtATime() throws {
         let (database, connection) = try setUp()
