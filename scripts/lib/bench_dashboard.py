@@ -40,9 +40,13 @@ def free_port():
 
 def wrk(url, token, seconds, connections):
     """p50 and p99 in ms, and requests/s, from wrk --latency (a request over wrk's 10 s timeout fails the run)."""
-    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
+    run = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
                           "-H", f"Authorization: Bearer {token}", url],
-                         check=True, capture_output=True, text=True).stdout
+                         capture_output=True, text=True)
+    if run.returncode != 0:
+        # Not CalledProcessError: its message would print the token in wrk's argv.
+        raise SystemExit(f"{url}: wrk exited {run.returncode}: {run.stderr.strip()[:300]} (is the dashboard still running?)")
+    out = run.stdout
     timeouts = re.search(r"timeout (\d+)", out)
     if timeouts and int(timeouts.group(1)) > 0:
         raise SystemExit(f"{url}: {timeouts.group(1)} requests over 10 s\n{out}")
