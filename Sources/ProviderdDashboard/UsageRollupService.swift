@@ -7,8 +7,9 @@ import ServiceLifecycle
 /// deltas beside the rollup rows. The sidecars' flushers compact too; one
 /// compaction runs at a time across all of them.
 ///
-/// A database without the rollups (before migration 005) is said once: the
-/// reports then read `model_usage` itself, exact but slower.
+/// A database without the rollups (before migration 005) is said once and looked
+/// up again every 10 minutes (`UsageRollup.Availability`): the reports then read
+/// `model_usage` itself, exact but slower.
 struct UsageRollupService: Service {
     let database: DashboardDatabase
     let logger: Logger
@@ -16,10 +17,17 @@ struct UsageRollupService: Service {
 
     func run() async throws {
         var failing = FailureLatch()
+        var availability = UsageRollup.Availability()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
+                let current = availability
+                let (available, checked) = try await database.withConnection { connection in
+                    var check = current
+                    return (try check.check(on: connection, now: MonotonicSeconds.now(), logger: logger), check)
+                }
+                availability = checked
                 // A full batch: a bulk load left more; go on at once, one batch per call.
-                var moved = UsageRollup.batch
+                var moved = available ? UsageRollup.batch : 0
                 while moved == UsageRollup.batch, !Task.isShuttingDownGracefully {
                     moved = try await database.withConnection { try UsageRollup.compact(on: $0) } ?? 0
                     if moved > 0 { logger.debug("usage deltas moved into the rollups", metadata: ["rows": "\(moved)"]) }
@@ -28,7 +36,7 @@ struct UsageRollupService: Service {
             } catch {
                 if failing.failed() {
                     logger.notice(
-                        "cannot move usage deltas into the rollups (run `providerd migrate` if the database predates migration 005); reports stay exact, only slower",
+                        "cannot move usage deltas into the rollups; reports stay exact, only slower",
                         metadata: ["error": "\(error)"])
                 }
             }

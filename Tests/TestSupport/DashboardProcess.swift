@@ -30,7 +30,7 @@ package final class DashboardProcess: @unchecked Sendable {
         viewerToken = try Self.token(setup, user: "victor")
         for (file, user, token) in [("admin.tokens", "alice", adminToken), ("viewer.tokens", "victor", viewerToken)] {
             let path = directory.path + "/" + file
-            FileManager.default.createFile(atPath: path, contents: Data("# \(file)\n\(user):\(token)\n".utf8), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: Data("# \(file)\n\(user):\(token)\n".utf8), attributes: [.posixPermissions: 0o600])
         }
         port = try Self.freePort()
         var environment = ["PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": directory.path, "LANG": "C.UTF-8"]

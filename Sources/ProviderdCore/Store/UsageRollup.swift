@@ -1,3 +1,5 @@
+import Logging
+
 /// The per-day rollups of `model_usage` (migration 005): one row per UTC day and
 /// service, and per day and model, kept exact by a trigger that appends every
 /// change to `providerd_usage_delta`, and by `compact`, which moves those deltas
@@ -59,6 +61,29 @@ package enum UsageRollup {
     package static func available(on connection: PostgresConnection) throws(PostgresError) -> Bool {
         try connection.query("SELECT to_regclass('public.providerd_usage_delta') IS NOT NULL AS present").rows.first?
             .optionalBool("present") ?? false
+    }
+
+    /// Whether a compactor's database has the rollups, looked up in the catalog
+    /// once and, while they are missing, again every 10 minutes (`migrate` may
+    /// run meanwhile): a call to a function that does not exist would put an
+    /// ERROR in the server's log at every compaction.
+    package struct Availability: Sendable {
+        private var known: (available: Bool, at: Double)?
+        static let recheck = 600.0
+
+        package init() {}
+
+        /// Whether to compact now (`now` on the monotonic clock). Says once when the
+        /// rollups are missing.
+        package mutating func check(on connection: PostgresConnection, now: Double, logger: Logger) throws(PostgresError) -> Bool {
+            if let known, known.available || now - known.at < Self.recheck { return known.available }
+            let available = try UsageRollup.available(on: connection)
+            if !available, known == nil {
+                logger.notice("this database has no usage rollups (migration 005): reports read model_usage; run `providerd migrate`")
+            }
+            known = (available, now)
+            return available
+        }
     }
 
     /// How many deltas one compaction moves at most: a bulk load's millions are

@@ -16,9 +16,14 @@ struct DashboardSchemathesisTests {
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = directory.path
         environment["SCHEMATHESIS_HOOKS"] = nil
+        // Run in the temporary directory: schemathesis keeps a `.schemathesis/`
+        // cache in its working directory, which must not land in the repository.
         return try ProcessRunner.run(
-            binary,
-            ["run", dashboard.base + "/api/v1/openapi.json", "--url", dashboard.base + "/api/v1", "--checks", Self.checks, "--seed", "1", "--no-color"]
+            "/usr/bin/env",
+            [
+                "-C", directory.path, binary, "run", dashboard.base + "/api/v1/openapi.json", "--url", dashboard.base + "/api/v1", "--checks", Self.checks,
+                "--seed", "1", "--no-color",
+            ]
                 + arguments,
             environment: environment)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 import TestSupport
 import Testing
@@ -268,6 +269,43 @@ struct UsageRollupTests {
             #expect(rollups == direct, "after call \(calls)")
         }
         #expect(try calls == 3 && Self.deltas(connection) == 0)
+    }
+
+    @Test(
+        "a sidecar on a database without the rollups (before migration 005) looks in the catalog and sends no statement that fails; once migrated, it compacts")
+    func withoutRollups() throws {
+        let (database, connection) = try setUp()
+        for statement in [
+            "DROP TRIGGER providerd_usage_delta_add ON model_usage", "DROP TRIGGER providerd_usage_truncated ON model_usage",
+            "DROP FUNCTION providerd_usage_compact(integer)",
+            "DROP TABLE providerd_usage_delta, providerd_usage_by_service, providerd_usage_by_model",
+        ] { try connection.query(statement) }
+        func rollbacks() throws -> Int {
+            try connection.query("SELECT pg_stat_clear_snapshot()")
+            return try connection.query("SELECT xact_rollback::int AS n FROM pg_stat_database WHERE datname = current_database()").rows[0].int("n")
+        }
+        var compaction = RollupCompaction()
+        let before = try rollbacks()
+        do {
+            let flusher = try database.connect()
+            for second in 0..<3 { compaction.run(on: flusher, now: Double(second) * 20, logger: Logger(label: "test")) }
+        }
+        // An idle backend may hold its statistics back for seconds; one that exits
+        // reports them.
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try rollbacks() == before, "no failed statement")
+        let flusher = try database.connect()
+        // The report falls back to model_usage.
+        try connection.query("SELECT increment_usage('svc', 'openai:gpt-4o', 1, 1, date_trunc('day', now()))")
+        #expect(try UsageStore(connection: connection).summary(since: UsageStore.today(), until: UsageStore.today(), service: nil).totalRequests == 1)
+        // Migrated again: looked up after 10 minutes, then compacted.
+        #expect(try database.psqlFile(TestCluster.repositoryRoot.appendingPathComponent("migrations/005_usage_rollup.sql").path).status == 0)
+        try connection.query("SELECT increment_usage('svc', 'openai:gpt-4o', 1, 1, date_trunc('day', now()))")
+        #expect(try Self.deltas(connection) == 1)
+        compaction.run(on: flusher, now: 100, logger: Logger(label: "test"))
+        #expect(try Self.deltas(connection) == 1, "within 10 minutes of the last look")
+        compaction.run(on: flusher, now: 700, logger: Logger(label: "test"))
+        #expect(try Self.deltas(connection) == 0)
     }
 
     @Test("a second compaction while one holds the lock returns at once and moves nothing")
