@@ -12,8 +12,9 @@ package struct UsageStore {
     /// Whether to read the rollups; nil: look once per report.
     let rollups: Bool?
 
-    /// `rollups`: whether the database has them (the dashboard checks at start);
-    /// nil to look up at each report (one catalog query).
+    /// `rollups`: whether the database has them, when the caller knows; nil looks
+    /// them up at each report (one catalog query), so that a database migrated
+    /// while a dashboard runs is read from its rollups from then on.
     package init(connection: PostgresConnection, rollups: Bool? = nil) {
         self.connection = connection
         self.rollups = rollups
@@ -118,8 +119,8 @@ package struct UsageStore {
     }
 
     /// Cost per day from `since` through `until` (UTC, both included), oldest
-    /// first, days without usage listed with 0. One range scan of the
-    /// `period_start` index, however long the range.
+    /// first, days without usage listed with 0: a row per day and model from the
+    /// rollups (or one range scan of `model_usage`'s `period_start` index without them).
     package func daily(since: String, until: String) throws -> [(day: String, cost: String)] {
         let perDay =
             try readsRollups()
