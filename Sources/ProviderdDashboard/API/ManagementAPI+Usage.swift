@@ -37,7 +37,8 @@ extension ManagementAPI {
             case .model: .model
             }
         let (days, parts) = try await database.withConnection { connection in
-            let store = UsageStore(connection: connection)
+            // One catalog look for both reports.
+            let store = UsageStore(connection: connection, rollups: try UsageRollup.available(on: connection))
             return (try store.daily(since: since, until: until), try storeGrouping.map { try store.dailyParts(since: since, until: until, by: $0) } ?? [])
         }
         let body = Components.Schemas.UsageDaily(
