@@ -25,9 +25,12 @@ import UnixSignals
 /// 1. `APIErrorMiddleware`: every failure becomes the one JSON error shape;
 /// 2. `HostCheckMiddleware`: a `Host` not in `dashboard.allowed_hosts` stops here;
 /// 3. `BodyLimitMiddleware`: no body past `dashboard.max_body_bytes` is read;
-/// 4. `AccessMiddleware`: the caller, CSRF, cross-site and write checks.
+/// 4. `PageAccessMiddleware`: the pages' session, CSRF, cross-site and write
+///    checks (paths outside `/api/`);
+/// 5. `AccessMiddleware`: the API's caller, CSRF, cross-site and write checks.
 /// Routes are registered after the middleware (Hummingbird binds a route to the
-/// middleware added before it).
+/// middleware added before it): the API's from its document, the pages'
+/// (`DashboardPages`) from `dashboard/templates`.
 package struct DashboardServer {
     package let settings: ProviderdSettings
     package let environment: [String: String]
@@ -53,13 +56,15 @@ package struct DashboardServer {
         try await checkSchema(database)
 
         let throttle = LoginThrottleBoard()
+        let renderer = try PageRenderer(assets: DashboardAssets.load(chartPath: dashboard.chartJS, logger: logger))
+        let access = AccessMiddleware(
+            tokens: tokens, database: database, throttle: throttle, allowWrites: dashboard.allowWrites, allowList: dashboard.hostAllowList)
         let router = Router(context: DashboardRequestContext.self)
         router.middlewares.add(APIErrorMiddleware())
         router.middlewares.add(HostCheckMiddleware(allowList: dashboard.hostAllowList))
         router.middlewares.add(BodyLimitMiddleware(maxBytes: dashboard.maxBodyBytes))
-        router.middlewares.add(
-            AccessMiddleware(
-                tokens: tokens, database: database, throttle: throttle, allowWrites: dashboard.allowWrites, allowList: dashboard.hostAllowList))
+        router.middlewares.add(PageAccessMiddleware(access: access, renderer: renderer))
+        router.middlewares.add(access)
         let document = Self.openAPIDocument ?? "{}"
         router.get("/api/v1/openapi.json") { _, _ in
             Response(
@@ -70,6 +75,7 @@ package struct DashboardServer {
             database: database, tokens: tokens, throttle: throttle, settings: settings, keyring: keyring, prices: prices, logger: logger)
         try api.registerHandlers(
             on: router, serverURL: URL(string: "/api/v1")!, configuration: Configuration(jsonEncodingOptions: [.sortedKeys]))
+        DashboardPages(api: api, renderer: renderer, logger: logger).register(on: router)
 
         let address: BindAddress
         switch dashboard.listen {
@@ -86,7 +92,7 @@ package struct DashboardServer {
                 if case .unix(let path) = listen { _ = chmod(path, 0o660) }
                 logger.notice(
                     "dashboard listening", metadata: ["listen": "\(listen)", "tokens": "\(sources)", "writes": "\(allowWrites ? "allowed" : "off")"])
-                SystemdNotifier().ready(status: "serving the management API on \(listen)")
+                SystemdNotifier().ready(status: "serving the dashboard and the management API on \(listen)")
             }, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(

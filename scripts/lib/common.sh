@@ -4,8 +4,10 @@
 
 PG_BIN=/usr/lib/postgresql/15/bin
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# schemathesis: the management API checked against its OpenAPI document.
-PY_PACKAGES=(cryptography cryptography-vectors python-dotenv 'psycopg[binary]' 'pydantic-ai-slim[openai]' schemathesis)
+# schemathesis: the management API checked against its OpenAPI document;
+# selenium: the dashboard's pages in Debian's headless Chromium (driven through
+# Debian's /usr/bin/chromedriver, never a downloaded one).
+PY_PACKAGES=(cryptography cryptography-vectors python-dotenv 'psycopg[binary]' 'pydantic-ai-slim[openai]' schemathesis selenium)
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
@@ -14,17 +16,20 @@ as_root() {
 }
 
 # System packages: the C libraries, pkg-config and the PostgreSQL server; for the
-# tests, PgBouncer, faketime, curl, promtool (prometheus) and node_exporter.
+# tests, PgBouncer, faketime, curl, promtool (prometheus) and node_exporter; for
+# the dashboard, Chart.js (libjs-chart.js), and Chromium with its driver for the
+# browser tests.
 install_system_packages() {
     local missing=()
-    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter; do
+    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter libjs-chart.js chromium chromium-driver; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ] || [ ! -x "$PG_BIN/initdb" ]; then
         log "installing ${missing[*]:-postgresql}"
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter >/dev/null
+            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter \
+            libjs-chart.js chromium chromium-driver >/dev/null
     fi
 }
 
@@ -54,7 +59,7 @@ setup_python() {
     local prices_version
     prices_version=$(prices_version)
     if ! "$venv/bin/python" -c "
-import cryptography, cryptography_vectors, dotenv, psycopg, pydantic_ai, genai_prices, schemathesis
+import cryptography, cryptography_vectors, dotenv, psycopg, pydantic_ai, genai_prices, schemathesis, selenium
 assert genai_prices.__version__ == '$prices_version'" 2>/dev/null; then
         log "installing ${PY_PACKAGES[*]} genai-prices==$prices_version"
         "$venv/bin/pip" install -q --disable-pip-version-check "${PY_PACKAGES[@]}" "genai-prices==$prices_version"

@@ -19,6 +19,9 @@ package struct DashboardSettings: Sendable, Equatable {
     package var maxBodyBytes = 1 << 20
     /// `dashboard.db_connections`: the database connections requests share.
     package var databaseConnections = 4
+    /// `dashboard.chart_js`: Chart.js, served to the pages at `/static/chart.min.js`.
+    /// Debian's `libjs-chart.js` (a dependency of the package) puts it here.
+    package var chartJS = "/usr/share/javascript/chart.js/chart.min.js"
 
     package init() {}
 

@@ -64,6 +64,7 @@ package struct SettingsLoader: Sendable {
         "dashboard.session_ttl": "PROVIDERD_DASHBOARD_SESSION_TTL",
         "dashboard.max_body_bytes": "PROVIDERD_DASHBOARD_MAX_BODY_BYTES",
         "dashboard.db_connections": "PROVIDERD_DASHBOARD_DB_CONNECTIONS",
+        "dashboard.chart_js": "PROVIDERD_DASHBOARD_CHART_JS",
     ]
 
     package static let defaultConfigFile = "/etc/providerd/providerd.yaml"
@@ -249,6 +250,7 @@ package struct SettingsLoader: Sendable {
         settings.dashboard.sessionTTL = try seconds("dashboard.session_ttl", 60...(86_400 * 30)) ?? settings.dashboard.sessionTTL
         settings.dashboard.maxBodyBytes = try integer("dashboard.max_body_bytes", 1_024...(64 << 20)) ?? settings.dashboard.maxBodyBytes
         settings.dashboard.databaseConnections = try integer("dashboard.db_connections", 1...64) ?? settings.dashboard.databaseConnections
+        settings.dashboard.chartJS = try path("dashboard.chart_js") ?? settings.dashboard.chartJS
         return settings
     }
 }

@@ -68,6 +68,7 @@ package enum SettingsReload {
         ("dashboard.session_ttl", .dashboard, { "\($0.dashboard.sessionTTL)" }),
         ("dashboard.max_body_bytes", .dashboard, { "\($0.dashboard.maxBodyBytes)" }),
         ("dashboard.db_connections", .dashboard, { "\($0.dashboard.databaseConnections)" }),
+        ("dashboard.chart_js", .dashboard, { $0.dashboard.chartJS }),
     ]
 
     package static func reloadClass(of key: String) -> ReloadClass? {

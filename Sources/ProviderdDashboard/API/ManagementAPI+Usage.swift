@@ -66,6 +66,12 @@ extension ManagementAPI {
         return .ok(.init(body: .json(.init(monthly_estimate: estimate, days_with_usage: days))))
     }
 
+    package func usageUnpriced(_ input: Operations.usageUnpriced.Input) async throws -> Operations.usageUnpriced.Output {
+        let (since, until) = try renamed { try range(since: input.query.since, until: input.query.until, defaultDays: 30) }
+        let models = try await database.withConnection { try UsageStore(connection: $0).unpriced(since: since, until: until) }
+        return .ok(.init(body: .json(.init(since: since, until: until, models: try GeneratedValue.convert(models)))))
+    }
+
     /// CSV, a month at a time, read only when the client has taken the last one:
     /// a year of rows never sits in memory whole, not even for a client that stops
     /// reading.

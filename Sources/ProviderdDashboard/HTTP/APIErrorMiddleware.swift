@@ -29,12 +29,17 @@ package struct APIErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         return response
     }
 
+    /// Every response's: nothing cached, sniffed, framed or referred. A page sets
+    /// its own Content-Security-Policy (`PageRenderer`) and a static file its own
+    /// caching (`DashboardPages.staticFile`); anything else gets the strictest.
     static func addSecurityHeaders(_ headers: inout HTTPFields) {
-        headers[.cacheControl] = "no-store"
+        if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; frame-ancestors 'none'"
+        let referrer = HTTPField.Name("Referrer-Policy")!
+        if headers[referrer] == nil { headers[referrer] = "no-referrer" }
+        let policy = HTTPField.Name("Content-Security-Policy")!
+        if headers[policy] == nil { headers[policy] = "default-src 'none'; frame-ancestors 'none'" }
     }
 
     /// Maps any error a request can end in to what the client is told.

@@ -11,7 +11,8 @@ import ProviderdCore
 ///   `Origin`);
 /// - a write needs the admin role and `dashboard.allow_writes`.
 /// Login (`POST /api/v1/session`) and the document are open; login still gets
-/// the cross-site check, so no other site can log a browser in.
+/// the cross-site check, so no other site can log a browser in. Paths outside
+/// `/api/` are the pages', checked by `PageAccessMiddleware`.
 package struct AccessMiddleware: RouterMiddleware {
     package typealias Context = DashboardRequestContext
 
@@ -34,6 +35,7 @@ package struct AccessMiddleware: RouterMiddleware {
 
     package func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
+        guard path.hasPrefix("/api/") else { return try await next(request, context) }
         let changes = ![.get, .head, .options].contains(request.method)
         if path == "/api/v1/openapi.json" { return try await next(request, context) }
         if path == "/api/v1/session" && request.method == .post {
@@ -91,7 +93,14 @@ package struct AccessMiddleware: RouterMiddleware {
             return DashboardCaller(
                 user: match.user, role: match.role, credential: .bearer, writesAllowed: match.role == .admin && allowWrites, client: client)
         }
-        guard let id = request.cookies[Self.cookieName]?.value, !id.isEmpty else { throw APIError.unauthorized }
+        guard let caller = try await cookieCaller(request, client: client) else { throw APIError.unauthorized }
+        return caller
+    }
+
+    /// The caller a session cookie names; nil without a cookie. A cookie whose
+    /// session has ended (logout, expiry, a removed token) is refused.
+    package func cookieCaller(_ request: Request, client: String) async throws -> DashboardCaller? {
+        guard let id = request.cookies[Self.cookieName]?.value, !id.isEmpty else { return nil }
         guard let session = try await database.withConnection({ try SessionStore(connection: $0).find(id: id) }),
             tokens.contains(fingerprint: session.tokenFingerprint, role: session.role)
         else {
@@ -104,7 +113,7 @@ package struct AccessMiddleware: RouterMiddleware {
 
     /// A browser says where a request comes from: `Sec-Fetch-Site` (every current
     /// browser) and `Origin` (on every POST). Either naming another site is refused.
-    func refuseCrossSite(_ request: Request) throws {
+    package func refuseCrossSite(_ request: Request) throws {
         if let site = request.headers[HTTPField.Name("Sec-Fetch-Site")!], site == "cross-site" || site == "same-site" {
             throw APIError(.forbidden, "cross_site", "a request from another site may not change anything here")
         }

@@ -39,14 +39,14 @@ struct MigrationTests {
         #expect(
             first == [
                 "001_simplified_schema.sql": "applied", "002_providerd_extensions.sql": "applied", "003_budgets.sql": "applied",
-                "004_dashboard.sql": "applied", "005_usage_rollup.sql": "applied",
+                "004_dashboard.sql": "applied", "005_usage_rollup.sql": "applied", "006_unpriced_index.sql": "applied",
             ])
         let second = try actions(try cli.succeed(["migrate", "--json"]))
         #expect(
             second == [
                 "001_simplified_schema.sql": "already applied", "002_providerd_extensions.sql": "already applied",
                 "003_budgets.sql": "already applied", "004_dashboard.sql": "already applied",
-                "005_usage_rollup.sql": "already applied",
+                "005_usage_rollup.sql": "already applied", "006_unpriced_index.sql": "already applied",
             ])
 
         let connection = try database.connect()
@@ -54,8 +54,8 @@ struct MigrationTests {
         #expect(rows.rows.map { $0["service_name"] } == ["document_agent", "embeddings", "rag_agent"])
         #expect(rows.rows.map { $0["temperature"] } == ["0.7", "0", "0.7"])
         let recorded = try connection.query("SELECT version, adopted FROM providerd_migrations ORDER BY 1")
-        #expect(recorded.rows.map { $0["version"] } == ["001", "002", "003", "004", "005"])
-        #expect(recorded.rows.map { $0["adopted"] } == ["f", "f", "f", "f", "f"])
+        #expect(recorded.rows.map { $0["version"] } == ["001", "002", "003", "004", "005", "006"])
+        #expect(recorded.rows.map { $0["adopted"] } == ["f", "f", "f", "f", "f", "f"])
     }
 
     @Test("001 runs with psql -v ON_ERROR_STOP=1 on plain PostgreSQL (no Supabase roles), twice")
@@ -93,7 +93,7 @@ struct MigrationTests {
         #expect(
             outcome == [
                 "001_simplified_schema.sql": "adopted", "002_providerd_extensions.sql": "applied", "003_budgets.sql": "applied",
-                "004_dashboard.sql": "applied", "005_usage_rollup.sql": "applied",
+                "004_dashboard.sql": "applied", "005_usage_rollup.sql": "applied", "006_unpriced_index.sql": "applied",
             ])
         #expect(try connection.query("SELECT count(*) AS n FROM api_keys").rows[0]["n"] == "1")
         #expect(try actions(try cli.succeed(["migrate", "--json"])).values.allSatisfy { $0 == "already applied" })

@@ -1,0 +1,103 @@
+import HTTPTypes
+import Hummingbird
+import ProviderdAPI
+import ProviderdCore
+
+/// The provider keys as `keys list` shows them: active, fingerprint, key id,
+/// base URL, header names, updated. A key is typed into a password field, goes
+/// to the API's handler (which encrypts it) and is never shown again: a refused
+/// form comes back without it.
+struct ProvidersPage: Sendable {
+    struct Row: Sendable {
+        var provider: String
+        var active: Bool
+        var fingerprint: String
+        var keyID: String
+        var baseURL: String
+        var headers: String
+        var updated: String
+        var updatedBy: String
+        /// Why this row's rotate form was refused: the row's actions open with it.
+        var rotateError: String?
+    }
+
+    var frame: PageFrame
+    var rows: [Row]
+    var set: FormState
+
+    static let setFields: Set<String> = ["provider", "key", "base_url"]
+    /// Kept when a form is refused; the key is not.
+    static let keptFields: Set<String> = ["provider", "base_url"]
+
+    init(frame: PageFrame, keys: [Components.Schemas.KeyListing], set: FormState, rotateFailure: (provider: String, message: String)?) {
+        self.frame = frame
+        rows = keys.map { key in
+            Row(
+                provider: key.provider, active: key.active, fingerprint: key.fingerprint, keyID: key.key_id ?? "–", baseURL: key.base_url ?? "",
+                headers: key.header_names.joined(separator: ", "), updated: Timestamp.text(key.updated_at), updatedBy: key.updated_by ?? "–",
+                rotateError: rotateFailure?.provider == key.provider ? rotateFailure?.message : nil)
+        }
+        self.set = set
+    }
+}
+
+extension DashboardPages {
+    func providers(_ request: Request) async throws -> Response {
+        var frame = try frame("Providers", path: "/providers")
+        let query = request.uri.queryParameters
+        if let provider = query.get("saved"), let fingerprint = query.get("fingerprint") {
+            frame.notice = "Stored the key for \(provider.prefix(64)) (fingerprint \(fingerprint.prefix(16))). The sidecars rewrite the env file within seconds."
+        }
+        if let provider = query.get("deactivated") { frame.notice = "Deactivated the key for \(provider.prefix(64))." }
+        return try await providersPage(frame: frame, set: FormState(), rotateFailure: nil, status: .ok)
+    }
+
+    func providersPage(
+        frame: PageFrame, set: FormState, rotateFailure: (provider: String, message: String)?, status: HTTPResponse.Status
+    ) async throws -> Response {
+        let keys = try await api.listKeys(.init()).ok.body.json.keys
+        return renderer.response(
+            ProvidersPage(frame: frame, keys: keys, set: set, rotateFailure: rotateFailure), template: "providers", status: status)
+    }
+
+    func setKey(_ request: Request) async throws -> Response {
+        let form = try await PageForm(request)
+        let provider = form.text("provider") ?? ""
+        do {
+            let result = try await api.setKey(
+                .init(path: .init(provider: provider), body: .json(.init(key: form["key"] ?? "", base_url: form.text("base_url")))))
+            let body = try result.ok.body.json
+            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))&fingerprint=\(body.fingerprint)")
+        } catch {
+            let failure = failure(error)
+            guard failure.status == .unprocessableContent else { throw error }
+            let values = form.values.filter { ProvidersPage.keptFields.contains($0.key) }
+            return try await providersPage(
+                frame: try frame("Providers", path: "/providers"), set: FormState(values: values, failure: failure, fields: ProvidersPage.setFields),
+                rotateFailure: nil, status: .unprocessableContent)
+        }
+    }
+
+    func rotateKey(_ request: Request) async throws -> Response {
+        let form = try await PageForm(request)
+        let provider = form.text("provider") ?? ""
+        do {
+            let result = try await api.rotateKey(.init(path: .init(provider: provider), body: .json(.init(key: form["key"] ?? ""))))
+            let body = try result.ok.body.json
+            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))&fingerprint=\(body.fingerprint)")
+        } catch {
+            let failure = failure(error)
+            guard failure.status == .unprocessableContent || failure.status == .notFound else { throw error }
+            return try await providersPage(
+                frame: try frame("Providers", path: "/providers"), set: FormState(), rotateFailure: (provider, failure.fields.first?.message ?? failure.message),
+                status: failure.status)
+        }
+    }
+
+    func deactivateKey(_ request: Request) async throws -> Response {
+        let form = try await PageForm(request)
+        let provider = form.text("provider") ?? ""
+        _ = try await api.deactivateKey(.init(path: .init(provider: provider)))
+        return PageRenderer.redirect("/providers?deactivated=\(PageQuery.escape(provider))")
+    }
+}
