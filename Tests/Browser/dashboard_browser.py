@@ -47,6 +47,11 @@ class Dashboard:
             options.add_argument("--force-dark-mode")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+        if width < 600:
+            # A phone: the viewport is the width asked for (a desktop window has a
+            # minimum width) and the page's viewport meta tag applies.
+            self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
         self.driver.set_page_load_timeout(30)
         self.console = []
 
@@ -71,11 +76,19 @@ class Dashboard:
     def wait_for(self, css, timeout=10):
         return WebDriverWait(self.driver, timeout).until(expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
+    def click_and_wait(self, css):
+        """Clicks, then waits for the next page: the old one's <html> goes stale
+        (waiting for an <h1> alone could find the old page's)."""
+        old = self.find("html")
+        self.find(css).click()
+        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+        self.wait_for("h1")
+        self.drain_console()
+
     def login(self, token):
         self.open("/login")
         self.find("#token").send_keys(token)
-        self.find("form[action='/login'] button[type=submit]").click()
-        self.wait_for("h1")
+        self.click_and_wait("form[action='/login'] button[type=submit]")
 
     def fill(self, css, value):
         field = self.find(css)
@@ -83,9 +96,7 @@ class Dashboard:
         field.send_keys(value)
 
     def submit(self, form_css):
-        self.find(form_css + " button[type=submit]").click()
-        self.wait_for("h1")
-        self.drain_console()
+        self.click_and_wait(form_css + " button[type=submit]")
 
     def console_problems(self):
         """Console entries that are errors, or CSP violations at any level."""
@@ -117,8 +128,7 @@ def scenario_login(settings):
         report("a page without a session sends the browser to the login form",
                page.driver.current_url.startswith(page.base + "/login"), page.driver.current_url)
         page.find("#token").send_keys("pdt_" + "0" * 40)
-        page.find("form[action='/login'] button[type=submit]").click()
-        page.wait_for("h1")
+        page.click_and_wait("form[action='/login'] button[type=submit]")
         alert = page.finds("#login-error")
         report("a wrong token is refused with the message",
                alert and "not one of this dashboard's tokens" in alert[0].text
@@ -126,26 +136,23 @@ def scenario_login(settings):
                and not page.driver.get_cookie("providerd_session"),
                alert[0].text if alert else page.driver.page_source[:500])
         page.fill("#token", settings["admin_token"])
-        page.find("form[action='/login'] button[type=submit]").click()
-        page.wait_for("h1")
+        page.click_and_wait("form[action='/login'] button[type=submit]")
         report("the right token logs in and returns to the page asked for",
                page.find("h1").text == "Usage" and page.driver.get_cookie("providerd_session") is not None,
                page.find("h1").text)
         cookie = page.driver.get_cookie("providerd_session") or {}
         report("the session cookie is HttpOnly and SameSite=Strict",
                cookie.get("httpOnly") is True and cookie.get("sameSite") == "Strict", cookie.get("sameSite"))
-        page.find("form.logout button[type=submit]").click()
-        page.wait_for("h1")
+        page.click_and_wait("form.logout button[type=submit]")
         page.open("/")
         report("logging out ends the session", page.driver.current_url.startswith(page.base + "/login"), page.driver.current_url)
         for attempt in range(12):
             page.open("/login")
             page.find("#token").send_keys("pdt_wrong_%d" % attempt)
-            page.find("form[action='/login'] button[type=submit]").click()
-            page.wait_for("h1")
+            page.click_and_wait("form[action='/login'] button[type=submit]")
         alert = page.finds("#login-error")
         report("repeated wrong tokens are rate limited, with the wait in the message",
-               alert and "Too many failed logins" in alert[0].text and "retry in" in alert[0].text,
+               alert and "Too many failed logins" in alert[0].text and "try again in" in alert[0].text,
                alert[0].text if alert else "")
         problems = page.console_problems()
         report("no console error or CSP violation", not problems, problems)
@@ -169,7 +176,7 @@ def scenario_model(settings):
         def mapped():
             try:
                 with open(settings["model_map"]) as handle:
-                    entry = json.load(handle)["rag_agent"]
+                    entry = json.load(handle)["services"]["rag_agent"]
                 return entry["model"] == "groq:llama-3.1-8b-instant" and abs(entry.get("temperature", 0) - 0.25) < 1e-9
             except (OSError, KeyError, ValueError):
                 return False
@@ -271,8 +278,7 @@ def scenario_usage(settings):
             report(f"by {by}: the chart draws the table's numbers, stacked by {by}", chart_ok,
                    json.dumps(chart)[:400] if chart else "no chart")
         # The toggle: a click on the radio reloads the page grouped the other way.
-        page.find("input[name=by][value=service]").click()
-        page.wait_for("#usage-table[data-group=service]")
+        page.click_and_wait("input[name=by][value=service]")
         report("the toggle switches the grouping", page.find("#usage-table").get_attribute("data-group") == "service", "")
         page.open("/usage?since=2026-13-01")
         report("a bad date is refused with a message, and the default range is shown",

@@ -90,7 +90,7 @@ extension DashboardPages {
             guard failure.status == .unprocessableContent else { throw error }
             return try await budgetsPage(
                 frame: try frame("Budgets", path: "/budgets"), form: FormState(values: form.values, failure: failure, fields: BudgetsPage.fields),
-                status: .unprocessableContent)
+                status: .ok)
         }
     }
 

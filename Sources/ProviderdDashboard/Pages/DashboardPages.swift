@@ -10,6 +10,10 @@ import ProviderdCore
 /// (`OverviewPage.swift`, `UsagePage.swift`, ...), each a view built by a pure
 /// function and a handler here. `PageAccessMiddleware` has already checked the
 /// caller, the CSRF token and the write permission.
+///
+/// A refused form comes back as its page with the errors, answered 200: a
+/// browser logs every 4xx document as a console error, and the page already says
+/// what is wrong. Scripts use the API, whose statuses say it.
 package struct DashboardPages: Sendable {
     let api: ManagementAPI
     let renderer: PageRenderer

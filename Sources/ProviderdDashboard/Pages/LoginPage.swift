@@ -43,12 +43,12 @@ extension DashboardPages {
             let message =
                 switch failure.status {
                 case .unauthorized: "That token is not one of this dashboard's tokens."
-                case .tooManyRequests: "Too many failed logins from this address. \(failure.message.prefix(1).uppercased())\(failure.message.dropFirst())."
+                case .tooManyRequests: "Too many failed logins from this address: try again in \(failure.retryAfter ?? 1) s."
                 default: failure.message
                 }
             var response = renderer.response(
                 LoginPage(error: message, next: String(next.dropFirst()), assetVersion: renderer.assets.version), template: "login",
-                status: failure.status)
+                status: .ok)
             if let retryAfter = failure.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
             return response
         }

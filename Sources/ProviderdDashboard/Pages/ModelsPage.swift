@@ -88,7 +88,7 @@ extension DashboardPages {
             guard failure.status == .unprocessableContent else { throw error }
             return try await modelsPage(
                 frame: try frame("Models", path: "/models"), edit: FormState(values: values, failure: failure, fields: ModelsPage.editFields),
-                bulk: FormState(), status: .unprocessableContent)
+                bulk: FormState(), status: .ok)
         }
     }
 
@@ -103,7 +103,7 @@ extension DashboardPages {
             guard failure.status == .unprocessableContent else { throw error }
             return try await modelsPage(
                 frame: try frame("Models", path: "/models"), edit: FormState(),
-                bulk: FormState(values: values, failure: failure, fields: ModelsPage.bulkFields), status: .unprocessableContent)
+                bulk: FormState(values: values, failure: failure, fields: ModelsPage.bulkFields), status: .ok)
         }
     }
 }

@@ -14,7 +14,8 @@ struct ProvidersPage: Sendable {
         var fingerprint: String
         var keyID: String
         var baseURL: String
-        var headers: String
+        /// The header names, nil when there are none.
+        var headers: String?
         var updated: String
         var updatedBy: String
         /// Why this row's rotate form was refused: the row's actions open with it.
@@ -34,7 +35,7 @@ struct ProvidersPage: Sendable {
         rows = keys.map { key in
             Row(
                 provider: key.provider, active: key.active, fingerprint: key.fingerprint, keyID: key.key_id ?? "–", baseURL: key.base_url ?? "",
-                headers: key.header_names.joined(separator: ", "), updated: Timestamp.text(key.updated_at), updatedBy: key.updated_by ?? "–",
+                headers: key.header_names.isEmpty ? nil : key.header_names.joined(separator: ", "), updated: Timestamp.text(key.updated_at), updatedBy: key.updated_by ?? "–",
                 rotateError: rotateFailure?.provider == key.provider ? rotateFailure?.message : nil)
         }
         self.set = set
@@ -74,7 +75,7 @@ extension DashboardPages {
             let values = form.values.filter { ProvidersPage.keptFields.contains($0.key) }
             return try await providersPage(
                 frame: try frame("Providers", path: "/providers"), set: FormState(values: values, failure: failure, fields: ProvidersPage.setFields),
-                rotateFailure: nil, status: .unprocessableContent)
+                rotateFailure: nil, status: .ok)
         }
     }
 
@@ -90,7 +91,7 @@ extension DashboardPages {
             guard failure.status == .unprocessableContent || failure.status == .notFound else { throw error }
             return try await providersPage(
                 frame: try frame("Providers", path: "/providers"), set: FormState(), rotateFailure: (provider, failure.fields.first?.message ?? failure.message),
-                status: failure.status)
+                status: .ok)
         }
     }
 

@@ -3,6 +3,12 @@ import Hummingbird
 import ProviderdAPI
 import ProviderdCore
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// For a chosen service and period: the service's recorded tokens repriced at
 /// each cheaper model's list price (`ModelRecommender`, through the API), the
 /// saving, and the caveats. The page shows the 20 cheapest; the API has all.
@@ -40,6 +46,7 @@ struct RecommendationsPage: Sendable {
     var excluded: Int?
     var caveats: [String]
     var days: Int
+    var shown = RecommendationsPage.shown
 
     init(frame: PageFrame, services: [String], service: String?, days: Int, report: Components.Schemas.Recommendation?) {
         self.frame = frame
@@ -54,7 +61,9 @@ struct RecommendationsPage: Sendable {
         inputTokens = Money.count(report?.tokens.input ?? 0)
         outputTokens = Money.count(report?.tokens.output ?? 0)
         cacheTokens = Money.count((report?.tokens.cache_read ?? 0) + (report?.tokens.cache_write ?? 0))
-        candidates = (report?.candidates ?? []).prefix(Self.shown).map { candidate in
+        // Only the cheaper ones: the list is sorted by cost, so they come first.
+        let cheaper = (report?.candidates ?? []).prefix(Self.shown).filter { UsagePage.decimal($0.saving_usd) > 0 }
+        candidates = cheaper.map { candidate in
             var notes: [String] = []
             notes.append(candidate.same_provider ? "same provider" : "other provider")
             if candidate.other_tokenizer { notes.append("other tokenizer: token counts differ") }
@@ -77,7 +86,6 @@ extension DashboardPages {
         let days = query.get("days").flatMap { Int($0) } ?? 30
         let service = query.get("service").flatMap { $0.isEmpty ? nil : $0 }
         var report: Components.Schemas.Recommendation?
-        var status = HTTPResponse.Status.ok
         if let service {
             do {
                 report = try await api.getRecommendations(.init(query: .init(service: service, days: days, top: RecommendationsPage.shown))).ok.body.json
@@ -85,10 +93,9 @@ extension DashboardPages {
                 let failure = failure(error)
                 guard failure.status == .unprocessableContent || failure.status == .notFound else { throw error }
                 frame.error = failure.message
-                status = failure.status
             }
         }
         let page = RecommendationsPage(frame: frame, services: services, service: service, days: days, report: report)
-        return renderer.response(page, template: "recommendations", status: status)
+        return renderer.response(page, template: "recommendations")
     }
 }

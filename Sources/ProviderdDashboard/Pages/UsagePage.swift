@@ -119,7 +119,6 @@ extension DashboardPages {
             ).ok.body.json
         }
         let report: Components.Schemas.UsageDaily
-        var status = HTTPResponse.Status.ok
         do {
             report = try await daily(since, until)
         } catch {
@@ -127,10 +126,9 @@ extension DashboardPages {
             let failure = failure(error)
             guard failure.status == .unprocessableContent else { throw error }
             frame.error = "The range was not accepted (\(failure.message)); showing the last 30 days."
-            status = .unprocessableContent
             report = try await daily(nil, nil)
         }
         let page = UsagePage(frame: frame, daily: report, today: today, hasChart: renderer.assets.hasChart)
-        return renderer.response(page, template: "usage", status: status)
+        return renderer.response(page, template: "usage")
     }
 }
