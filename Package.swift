@@ -145,7 +145,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ProviderdDashboardTests",
-            dependencies: ["ProviderdDashboard", "ProviderdCore", "TestSupport"]
+            dependencies: ["ProviderdDashboard", "ProviderdAPI", "ProviderdCore", "TestSupport"]
         ),
         .testTarget(
             name: "IntegrationTests",

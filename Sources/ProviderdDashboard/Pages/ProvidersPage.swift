@@ -35,7 +35,8 @@ struct ProvidersPage: Sendable {
         rows = keys.map { key in
             Row(
                 provider: key.provider, active: key.active, fingerprint: key.fingerprint, keyID: key.key_id ?? "–", baseURL: key.base_url ?? "",
-                headers: key.header_names.isEmpty ? nil : key.header_names.joined(separator: ", "), updated: Timestamp.text(key.updated_at), updatedBy: key.updated_by ?? "–",
+                headers: key.header_names.isEmpty ? nil : key.header_names.joined(separator: ", "), updated: Timestamp.text(key.updated_at),
+                updatedBy: key.updated_by ?? "–",
                 rotateError: rotateFailure?.provider == key.provider ? rotateFailure?.message : nil)
         }
         self.set = set
@@ -47,7 +48,8 @@ extension DashboardPages {
         var frame = try frame("Providers", path: "/providers")
         let query = request.uri.queryParameters
         if let provider = query.get("saved"), let fingerprint = query.get("fingerprint") {
-            frame.notice = "Stored the key for \(provider.prefix(64)) (fingerprint \(fingerprint.prefix(16))). The sidecars rewrite the env file within seconds."
+            frame.notice =
+                "Stored the key for \(provider.prefix(64)) (fingerprint \(fingerprint.prefix(16))). The sidecars rewrite the env file within seconds."
         }
         if let provider = query.get("deactivated") { frame.notice = "Deactivated the key for \(provider.prefix(64))." }
         return try await providersPage(frame: frame, set: FormState(), rotateFailure: nil, status: .ok)
@@ -90,7 +92,8 @@ extension DashboardPages {
             let failure = failure(error)
             guard failure.status == .unprocessableContent || failure.status == .notFound else { throw error }
             return try await providersPage(
-                frame: try frame("Providers", path: "/providers"), set: FormState(), rotateFailure: (provider, failure.fields.first?.message ?? failure.message),
+                frame: try frame("Providers", path: "/providers"), set: FormState(),
+                rotateFailure: (provider, failure.fields.first?.message ?? failure.message),
                 status: .ok)
         }
     }

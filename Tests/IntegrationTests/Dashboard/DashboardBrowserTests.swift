@@ -105,7 +105,9 @@ struct DashboardBrowserTests {
         #expect(!setup.dashboard.log.contains(setup.dashboard.adminToken))
     }
 
-    @Test("models: the form changes a service's model and the running sidecar rewrites models.json; a bad temperature is refused beside the field and nothing is written")
+    @Test(
+        "models: the form changes a service's model and the running sidecar rewrites models.json; a bad temperature is refused beside the field and nothing is written"
+    )
     func models() throws {
         let setup = try Setup()
         expectAll(
