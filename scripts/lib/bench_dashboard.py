@@ -1,5 +1,5 @@
 """scripts/bench-dashboard's measurements. Prints one table; see the script's header."""
-import argparse, os, re, socket, subprocess, time, urllib.error, urllib.request
+import argparse, os, re, socket, subprocess, time, urllib.error, urllib.parse, urllib.request
 
 import psycopg
 
@@ -20,6 +20,23 @@ ENDPOINTS = [
     ("recommendations 365 d, top 20", "/api/v1/recommendations?service=svc7&days=365&top=20", None),
 ]
 
+# The dashboard's pages, with a session cookie as a browser has.
+PAGES = [
+    ("page: login (floor)", "/login"),
+    ("page: overview", "/"),
+    ("page: usage 30 d by service", "/usage"),
+    ("page: usage 90 d by service", "/usage?since={quarter_ago}&by=service"),
+    ("page: usage 365 d by model", "/usage?since={year_ago}&by=model"),
+    ("page: models", "/models"),
+    ("page: providers", "/providers"),
+    ("page: budgets", "/budgets"),
+    ("page: recommendations 30 d", "/recommendations?service=svc7&days=30"),
+    ("page: recommendations 365 d", "/recommendations?service=svc7&days=365"),
+]
+
+# wrk sets the credential from the environment, never from its argv.
+WRK_SCRIPT = 'wrk.headers[os.getenv("BENCH_HEADER")] = os.getenv("BENCH_VALUE")\n'
+
 # The baseline: the summary as one scan of model_usage (what UsageStore ran
 # before the per-day rollups, and still runs on a database without them).
 SUMMARY_SQL = """
@@ -38,11 +55,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wrk(url, token, seconds, connections):
-    """p50 and p99 in ms, and requests/s, from wrk --latency (a request over wrk's 10 s timeout fails the run)."""
+def wrk(url, header, seconds, connections, script):
+    """p50 and p99 in ms, and requests/s, from wrk --latency (a request over wrk's 10 s timeout fails the run).
+    `header` is (name, value): the credential, handed to wrk's script through its environment."""
     run = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency",
-                          "-H", f"Authorization: Bearer {token}", url],
-                         capture_output=True, text=True)
+                          "-s", script, url],
+                         capture_output=True, text=True, env=dict(os.environ, BENCH_HEADER=header[0], BENCH_VALUE=header[1]))
     if run.returncode != 0:
         # Not CalledProcessError: its message would print the token in wrk's argv.
         raise SystemExit(f"{url}: wrk exited {run.returncode}: {run.stderr.strip()[:300]} (is the dashboard still running?)")
@@ -59,12 +77,40 @@ def wrk(url, token, seconds, connections):
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if non2xx:
         try:
-            urllib.request.urlopen(urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"}), timeout=10)
+            urllib.request.urlopen(urllib.request.Request(url, headers={header[0]: header[1]}), timeout=10)
         except urllib.error.HTTPError as error:
             out += f"\none answer: {error.code} {error.read()[:300]!r}"
         raise SystemExit(f"{url}: {non2xx.group(1)} error responses\n{out}")
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     return ms("50"), ms("99"), rate
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args):
+        return None
+
+
+def page_login(base, bearer):
+    """The session cookie of a login through the page's form."""
+    opener = urllib.request.build_opener(NoRedirect)
+    request = urllib.request.Request(base + "/login", data=urllib.parse.urlencode({"token": bearer}).encode(),
+                                     headers={"Origin": base, "Sec-Fetch-Site": "same-origin"})
+    try:
+        opener.open(request, timeout=10)
+        raise SystemExit("page login: no redirect")
+    except urllib.error.HTTPError as answer:
+        if answer.code != 303:
+            raise SystemExit(f"page login: {answer.code}")
+        return answer.headers["Set-Cookie"].split(";")[0]
+
+
+def page_bytes(base, path, cookie):
+    """What a first visit transfers: the page's HTML and every /static/ file it links (bodies, uncompressed)."""
+    def get(url):
+        return urllib.request.urlopen(urllib.request.Request(base + url, headers={"Cookie": cookie}), timeout=30).read()
+    html = get(path)
+    assets = sorted(set(re.findall(rb'(?:src|href)="(/static/[^"]+)"', html)))
+    return len(html), sum(len(get(asset.decode())) for asset in assets)
 
 
 def main():
@@ -78,15 +124,24 @@ def main():
     env = dict(os.environ)
     subprocess.run([args.bin, "migrate"], env=env, check=True, capture_output=True)
     subprocess.run([args.bin, "models", "set", "svc7", "openai:gpt-4o"], env=env, check=True, capture_output=True)
+    # Keys and budgets, so that the pages show what an operator's do.
+    env["ARCHON_ENCRYPTION_KEY"] = subprocess.run([args.bin, "keygen"], check=True, capture_output=True, text=True).stdout.strip()
+    for provider in ("openai", "anthropic", "groq"):
+        subprocess.run([args.bin, "keys", "set", provider], env=env, input=f"sk-bench-{provider}-0123456789", check=True, capture_output=True,
+                       text=True)
+    for name, scope, period, limit in (("monthly", "global", "month", "5000"), ("svc7-day", "service:svc7", "day", "1"),
+                                       ("openai-week", "provider:openai", "week", "900")):
+        subprocess.run([args.bin, "budgets", "set", name, "--scope", scope, "--period", period, "--limit", limit], env=env, check=True,
+                       capture_output=True)
     with psycopg.connect(url, autocommit=True) as conn:
         t = time.perf_counter()
         conn.execute(
             """
             INSERT INTO model_usage (service_name, model_string, period_start, period_end, request_count, total_tokens,
-                                     estimated_cost, input_tokens, output_tokens)
+                                     estimated_cost, input_tokens, output_tokens, unpriced_requests)
             SELECT 'svc' || s, CASE WHEN m < 10 THEN 'openai:gpt-4o-mini' || CASE WHEN m = 0 THEN '' ELSE '-' || m END
                                     ELSE 'anthropic:claude-3-5-haiku-latest' || CASE WHEN m = 10 THEN '' ELSE '-' || m END END,
-                   d, d + interval '1 day', 10, 1000, (s * 20 + m) * 0.0001 + 0.01, 800, 200
+                   d, d + interval '1 day', 10, 1000, (s * 20 + m) * 0.0001 + 0.01, 800, 200, CASE WHEN m = 19 THEN 10 ELSE 0 END
             FROM generate_series(0, 99) s, generate_series(0, 19) m,
                  generate_series(date_trunc('day', now()) - (%s - 1) * interval '1 day', date_trunc('day', now()), interval '1 day') d
             """, (args.days,))
@@ -126,6 +181,9 @@ def main():
     server = subprocess.Popen([args.bin, "dashboard"], env=denv, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
     bearer = token.split(":")[-1]
+    script = os.path.join(args.work, "credential.lua")
+    with open(script, "w") as f:
+        f.write(WRK_SCRIPT)
     try:
         for _ in range(200):
             try:
@@ -135,11 +193,20 @@ def main():
                 time.sleep(0.05)
         time.sleep(1)
         idle_rss, idle_anon = rss_kib(server.pid), rss_kib(server.pid, "RssAnon:")
+        cookie = page_login(base, bearer)
+        print(f"\npages: bytes a first visit transfers (uncompressed; static files are cached a year after that)")
+        print(f"{'page':34} {'HTML KB':>8} {'static KB':>10} {'total KB':>9} {'<300 KB':>8}")
+        for name, path in PAGES[1:]:
+            html, static = page_bytes(base, path.format(**dates), cookie)
+            total = (html + static) / 1024
+            print(f"{name:34} {html / 1024:8.1f} {static / 1024:10.1f} {total:9.1f} {'yes' if total < 300 else 'NO':>9}", flush=True)
         worst = 0.0
+        targets = [(name, path, baseline, ("Authorization", f"Bearer {bearer}")) for name, path, baseline in ENDPOINTS]
+        targets += [(name, path, None, ("Cookie", cookie)) for name, path in PAGES]
         for connections in (1, 4):
             results = []
-            for name, path, baseline in ENDPOINTS:
-                p50, p99, rate = wrk(base + path.format(**dates), bearer, args.seconds, connections)
+            for name, path, baseline, header in targets:
+                p50, p99, rate = wrk(base + path.format(**dates), header, args.seconds, connections, script)
                 results.append((name, p50, p99, rate, baseline))
                 time.sleep(1)  # requests wrk left in flight finish before the next endpoint's run
             floor = results[0][1]
