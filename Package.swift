@@ -50,6 +50,12 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(name: "CGlibcMalloc"),
+        // The dashboard's static files (Chart.js above all), gzipped once at start.
+        .systemLibrary(
+            name: "CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]
+        ),
         .systemLibrary(
             name: "CSystemd",
             pkgConfig: "libsystemd",
@@ -95,7 +101,7 @@ let package = Package(
         .target(
             name: "ProviderdDashboard",
             dependencies: [
-                "ProviderdCore", "ProviderdAPI",
+                "ProviderdCore", "ProviderdAPI", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

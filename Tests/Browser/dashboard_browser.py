@@ -227,6 +227,9 @@ def scenario_key(settings):
         page.find("#key").send_keys(secret)
         page.fill("#base_url", "")
         page.submit("form[action='/providers']")
+        notice = page.finds(".notice")
+        report("the notice names the stored key's fingerprint", notice and f"groq (fingerprint {fingerprint})" in notice[0].text,
+               notice[0].text if notice else page.find("main").text[:300])
         row = [r.text for r in page.finds("tbody tr") if r.text.startswith("groq")]
         report("the key's fingerprint is listed", row and fingerprint in row[0], row)
         source = page.driver.page_source

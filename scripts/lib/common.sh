@@ -21,14 +21,14 @@ as_root() {
 # browser tests.
 install_system_packages() {
     local missing=()
-    for pkg in libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter libjs-chart.js chromium chromium-driver; do
+    for pkg in libpq-dev libssl-dev libsystemd-dev zlib1g-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter libjs-chart.js chromium chromium-driver; do
         dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
     done
     if [ ${#missing[@]} -gt 0 ] || [ ! -x "$PG_BIN/initdb" ]; then
         log "installing ${missing[*]:-postgresql}"
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            libpq-dev libssl-dev libsystemd-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter \
+            libpq-dev libssl-dev libsystemd-dev zlib1g-dev pkg-config postgresql python3-venv systemd dash pgbouncer faketime curl prometheus prometheus-node-exporter \
             libjs-chart.js chromium chromium-driver >/dev/null
     fi
 }

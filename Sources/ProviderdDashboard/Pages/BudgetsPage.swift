@@ -58,15 +58,15 @@ extension DashboardPages {
         let query = request.uri.queryParameters
         if let name = query.get("saved") { frame.notice = "Saved the budget \(name.prefix(64)). The sidecars apply it within seconds." }
         if let name = query.get("deleted") { frame.notice = "Deleted the budget \(name.prefix(64))." }
-        return try await budgetsPage(frame: frame, form: FormState(values: ["scope": "global", "thresholds": "0.5,0.8,1"]), status: .ok)
+        return try await budgetsPage(frame: frame, form: FormState(values: ["scope": "global", "thresholds": "0.5,0.8,1"]))
     }
 
-    func budgetsPage(frame: PageFrame, form: FormState, status: HTTPResponse.Status) async throws -> Response {
+    func budgetsPage(frame: PageFrame, form: FormState) async throws -> Response {
         async let statuses = api.budgetStatus(.init()).ok.body.json.budgets
         async let budgets = api.listBudgets(.init()).ok.body.json.budgets
         async let events = api.budgetEvents(.init(query: .init(limit: 50))).ok.body.json.events
         let page = BudgetsPage(frame: frame, statuses: try await statuses, budgets: try await budgets, events: try await events, form: form)
-        return renderer.response(page, template: "budgets", status: status)
+        return renderer.response(page, template: "budgets")
     }
 
     func setBudget(_ request: Request) async throws -> Response {
@@ -89,8 +89,7 @@ extension DashboardPages {
             let failure = failure(error)
             guard failure.status == .unprocessableContent else { throw error }
             return try await budgetsPage(
-                frame: try frame("Budgets", path: "/budgets"), form: FormState(values: form.values, failure: failure, fields: BudgetsPage.fields),
-                status: .ok)
+                frame: try frame("Budgets", path: "/budgets"), form: FormState(values: form.values, failure: failure, fields: BudgetsPage.fields))
         }
     }
 

@@ -16,6 +16,15 @@ package struct DashboardAssets: Sendable {
     package struct StaticFile: Sendable {
         package var contentType: String
         package var bytes: [UInt8]
+        /// The same bytes gzipped, for a browser that accepts it (Chart.js: 199 KB
+        /// becomes about 68 KB); nil when gzip would not make it smaller.
+        package var gzipped: [UInt8]?
+
+        init(contentType: String, bytes: [UInt8]) {
+            self.contentType = contentType
+            self.bytes = bytes
+            gzipped = Gzip.compress(bytes).flatMap { $0.count < bytes.count ? $0 : nil }
+        }
     }
 
     /// Template name (file name without `.mustache`) to its text.

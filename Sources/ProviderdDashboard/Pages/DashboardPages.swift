@@ -52,16 +52,24 @@ package struct DashboardPages: Sendable {
     }
 
     /// `/static/NAME`: a versioned link (`?v=` the current version) may be kept a
-    /// year; any other is checked again each time.
+    /// year; any other is checked again each time. Gzipped when the browser
+    /// accepts it (`Vary` says so to caches).
     func staticFile(_ request: Request, context: DashboardRequestContext) throws -> Response {
         guard let name = context.parameters.get("name"), let file = renderer.assets.files[name] else {
             throw APIError(.notFound, "not_found", "no such file")
         }
         let current = request.uri.queryParameters.get("v") == renderer.assets.version
-        return Response(
-            status: .ok,
-            headers: [.contentType: file.contentType, .cacheControl: current ? "public, max-age=31536000, immutable" : "no-cache"],
-            body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.bytes)))
+        var headers: HTTPFields = [
+            .contentType: file.contentType, .cacheControl: current ? "public, max-age=31536000, immutable" : "no-cache", .vary: "Accept-Encoding",
+        ]
+        let accepts = request.headers[values: .acceptEncoding].contains { value in
+            value.split(separator: ",").contains { $0.split(separator: ";").first?.trimmingWhitespace().lowercased() == "gzip" }
+        }
+        if accepts, let gzipped = file.gzipped {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: gzipped)))
+        }
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: file.bytes)))
     }
 
     /// An error a form's handler threw, as the API would have answered it.

@@ -58,12 +58,12 @@ extension DashboardPages {
                 ]
             }
         }
-        return try await modelsPage(frame: frame, edit: edit, bulk: FormState(), status: .ok)
+        return try await modelsPage(frame: frame, edit: edit, bulk: FormState())
     }
 
-    func modelsPage(frame: PageFrame, edit: FormState, bulk: FormState, status: HTTPResponse.Status) async throws -> Response {
+    func modelsPage(frame: PageFrame, edit: FormState, bulk: FormState) async throws -> Response {
         let models = try await api.listModels(.init()).ok.body.json.services
-        return renderer.response(ModelsPage(frame: frame, models: models, edit: edit, bulk: bulk), template: "models", status: status)
+        return renderer.response(ModelsPage(frame: frame, models: models, edit: edit, bulk: bulk), template: "models")
     }
 
     func setModel(_ request: Request) async throws -> Response {
@@ -88,7 +88,7 @@ extension DashboardPages {
             guard failure.status == .unprocessableContent else { throw error }
             return try await modelsPage(
                 frame: try frame("Models", path: "/models"), edit: FormState(values: values, failure: failure, fields: ModelsPage.editFields),
-                bulk: FormState(), status: .ok)
+                bulk: FormState())
         }
     }
 
@@ -103,7 +103,7 @@ extension DashboardPages {
             guard failure.status == .unprocessableContent else { throw error }
             return try await modelsPage(
                 frame: try frame("Models", path: "/models"), edit: FormState(),
-                bulk: FormState(values: values, failure: failure, fields: ModelsPage.bulkFields), status: .ok)
+                bulk: FormState(values: values, failure: failure, fields: ModelsPage.bulkFields))
         }
     }
 }

@@ -52,15 +52,15 @@ extension DashboardPages {
                 "Stored the key for \(provider.prefix(64)) (fingerprint \(fingerprint.prefix(16))). The sidecars rewrite the env file within seconds."
         }
         if let provider = query.get("deactivated") { frame.notice = "Deactivated the key for \(provider.prefix(64))." }
-        return try await providersPage(frame: frame, set: FormState(), rotateFailure: nil, status: .ok)
+        return try await providersPage(frame: frame, set: FormState(), rotateFailure: nil)
     }
 
     func providersPage(
-        frame: PageFrame, set: FormState, rotateFailure: (provider: String, message: String)?, status: HTTPResponse.Status
+        frame: PageFrame, set: FormState, rotateFailure: (provider: String, message: String)?
     ) async throws -> Response {
         let keys = try await api.listKeys(.init()).ok.body.json.keys
         return renderer.response(
-            ProvidersPage(frame: frame, keys: keys, set: set, rotateFailure: rotateFailure), template: "providers", status: status)
+            ProvidersPage(frame: frame, keys: keys, set: set, rotateFailure: rotateFailure), template: "providers")
     }
 
     func setKey(_ request: Request) async throws -> Response {
@@ -70,14 +70,14 @@ extension DashboardPages {
             let result = try await api.setKey(
                 .init(path: .init(provider: provider), body: .json(.init(key: form["key"] ?? "", base_url: form.text("base_url")))))
             let body = try result.ok.body.json
-            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))&fingerprint=\(body.fingerprint)")
+            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))&fingerprint=\(body.fingerprint ?? "")")
         } catch {
             let failure = failure(error)
             guard failure.status == .unprocessableContent else { throw error }
             let values = form.values.filter { ProvidersPage.keptFields.contains($0.key) }
             return try await providersPage(
                 frame: try frame("Providers", path: "/providers"), set: FormState(values: values, failure: failure, fields: ProvidersPage.setFields),
-                rotateFailure: nil, status: .ok)
+                rotateFailure: nil)
         }
     }
 
@@ -87,14 +87,13 @@ extension DashboardPages {
         do {
             let result = try await api.rotateKey(.init(path: .init(provider: provider), body: .json(.init(key: form["key"] ?? ""))))
             let body = try result.ok.body.json
-            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))&fingerprint=\(body.fingerprint)")
+            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))&fingerprint=\(body.fingerprint ?? "")")
         } catch {
             let failure = failure(error)
             guard failure.status == .unprocessableContent || failure.status == .notFound else { throw error }
             return try await providersPage(
                 frame: try frame("Providers", path: "/providers"), set: FormState(),
-                rotateFailure: (provider, failure.fields.first?.message ?? failure.message),
-                status: .ok)
+                rotateFailure: (provider, failure.fields.first?.message ?? failure.message))
         }
     }
 

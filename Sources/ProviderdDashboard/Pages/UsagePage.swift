@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import Mustache
 import ProviderdAPI
 import ProviderdCore
 
@@ -14,21 +15,49 @@ import ProviderdCore
 /// table, for screen readers and for copying. The largest keys get a column
 /// each and the rest one "Other" column; the CSV export holds every row.
 struct UsagePage: Sendable {
-    struct Column: Sendable {
+    // The table's values name their fields for the template (`MustacheParent`)
+    // rather than through reflection: a year by model is 4,000 cells.
+    struct Column: Sendable, MustacheParent {
         var key: String
         var total: String
         var exact: String
+
+        func child(named name: String) -> Any? {
+            switch name {
+            case "key": key
+            case "total": total
+            case "exact": exact
+            default: nil
+            }
+        }
     }
 
-    struct Cell: Sendable {
+    struct Cell: Sendable, MustacheParent {
         var text: String
         var exact: String
+
+        func child(named name: String) -> Any? {
+            switch name {
+            case "text": text
+            case "exact": exact
+            default: nil
+            }
+        }
     }
 
-    struct Day: Sendable {
+    struct Day: Sendable, MustacheParent {
         var date: String
         var total: Cell
         var cells: [Cell]
+
+        func child(named name: String) -> Any? {
+            switch name {
+            case "date": date
+            case "total": total
+            case "cells": cells
+            default: nil
+            }
+        }
     }
 
     struct Preset: Sendable {
@@ -72,10 +101,10 @@ struct UsagePage: Sendable {
         exportHref = "/api/v1/usage/export?since=\(daily.since)&until=\(daily.until)"
         let zero = Decimal(0)
         // Each key's total over the range decides which keys get a column.
-        typealias Series = (key: String, costs: [Decimal], total: Decimal)
+        typealias Series = (key: String, texts: [String], costs: [Decimal], total: Decimal)
         let unsorted: [Series] = (daily.series ?? []).map { series in
             let costs = series.costs.map { Self.decimal($0) }
-            return (series.key, costs, costs.reduce(zero, +))
+            return (series.key, series.costs, costs, costs.reduce(zero, +))
         }
         let series = unsorted.sorted { a, b in a.total != b.total ? a.total > b.total : a.key < b.key }
         let shown = Array(series.prefix(Self.shownKeys))
@@ -89,7 +118,7 @@ struct UsagePage: Sendable {
         var days: [Day] = []
         var sum = zero
         for (index, day) in daily.days.enumerated() {
-            var cells = shown.map { Self.cell($0.costs[index]) }
+            var cells = shown.map { Cell(text: Money.text($0.texts[index]), exact: $0.texts[index]) }
             if !rest.isEmpty { cells.append(Self.cell(rest.reduce(zero) { $0 + $1.costs[index] })) }
             sum += Self.decimal(day.cost)
             days.append(Day(date: day.date, total: Cell(text: Money.text(day.cost), exact: day.cost), cells: cells))
@@ -100,7 +129,8 @@ struct UsagePage: Sendable {
         self.hasChart = hasChart
     }
 
-    static func decimal(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) ?? 0 }
+    /// No locale: with one, Decimal asks ICU for the separator on every call.
+    static func decimal(_ text: String) -> Decimal { Decimal(string: text) ?? 0 }
 
     static func cell(_ value: Decimal) -> Cell { Cell(text: Money.text(value), exact: "\(value)") }
 }

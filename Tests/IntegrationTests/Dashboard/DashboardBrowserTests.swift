@@ -125,7 +125,8 @@ struct DashboardBrowserTests {
         expectAll(
             try setup.run("key", providerKey: secret),
             [
-                "the key's fingerprint is listed", "the key is never in the page or its source", "the refused form does not send the key back",
+                "the notice names the stored key's fingerprint", "the key's fingerprint is listed", "the key is never in the page or its source",
+                "the refused form does not send the key back",
                 "the running providerd run writes the key into the env file", "no console error or CSP violation",
             ], secrets: [secret, setup.dashboard.adminToken])
         #expect(!setup.dashboard.log.contains(secret))

@@ -111,6 +111,14 @@ struct DashboardPagesTests {
         #expect(css.status == 200 && css.header("content-type") == "text/css; charset=utf-8")
         #expect(css.header("cache-control") == "public, max-age=31536000, immutable")
         #expect(try dashboard.call("GET", "/static/app.css").header("cache-control") == "no-cache")
+        // Gzipped for a browser that takes it (Vary says so), the same bytes once unzipped; never a page.
+        let plain = try dashboard.call("GET", "/static/usage.js?v=\(version)")
+        let zipped = try ProcessRunner.run(
+            "/usr/bin/curl", ["-sS", "-i", "--compressed", dashboard.base + "/static/usage.js?v=\(version)"])
+        #expect(zipped.stdoutText.lowercased().contains("content-encoding: gzip") && zipped.stdoutText.hasSuffix(plain.body))
+        #expect(plain.header("content-encoding") == nil && plain.header("vary") == "Accept-Encoding")
+        let gzipPage = try dashboard.call("GET", "/usage", headers: ["Cookie": admin.cookie, "Accept-Encoding": "gzip"])
+        #expect(gzipPage.header("content-encoding") == nil && gzipPage.body.contains("<h1>Usage</h1>"))
         #expect(try dashboard.call("GET", "/static/usage.js?v=\(version)").header("content-type") == "text/javascript; charset=utf-8")
         #expect(try dashboard.call("GET", "/static/..%2Fapi").status == 404)
         #expect(try dashboard.call("GET", "/static/nope.js").status == 404)

@@ -14,7 +14,11 @@ struct PageFormatTests {
         #expect(Money.text("0.005") == "$0.0050")
         #expect(Money.text("-3.456") == "−$3.46")
         #expect(Money.text("12") == "$12.00")
-        #expect(Money.text("not a number") == "not a number")
+        #expect(Money.text("not a number") == "not a number" && Money.text("1.2.3") == "1.2.3" && Money.text("") == "")
+        #expect(Money.text("9.995") == "$10.00" && Money.text("999.999") == "$1,000.00" && Money.text("0.00995") == "$0.0100")
+        #expect(Money.text("0.004") == "$0.0040" && Money.text("0.0000499") == "$0.0000" && Money.text("-0.001") == "−$0.0010")
+        #expect(Money.text("-0.00001") == "$0.0000" && Money.text(".5") == "$0.50" && Money.text("7.") == "$7.00")
+        #expect(Money.text("000123.4") == "$123.40" && Money.text("0.01") == "$0.01" && Money.text("0.009999") == "$0.0100")
         #expect(Money.count(1_234_567) == "1,234,567" && Money.count(0) == "0" && Money.count(-1_000) == "-1,000")
     }
 
