@@ -4,8 +4,9 @@ import Mustache
 
 /// Turns a page's view (a value type) into HTML with the templates of
 /// `dashboard/templates`. Mustache escapes every `{{value}}` for HTML, quotes
-/// included, so a service or key name is text wherever it appears; the templates
-/// use no triple braces.
+/// included, so a service or key name is text wherever it appears. The one
+/// triple brace is the usage table's body (`UsagePage.rows`: dates and amounts,
+/// escaped by `HTMLText`); `PageRendererTests` holds the templates to that.
 package struct PageRenderer: Sendable {
     let library: MustacheLibrary
     package let assets: DashboardAssets

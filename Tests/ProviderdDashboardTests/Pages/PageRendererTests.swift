@@ -60,3 +60,24 @@ struct PageRendererTests {
         #expect(PageRenderer.contentSecurityPolicy.contains("script-src 'self'") && !PageRenderer.contentSecurityPolicy.contains("unsafe"))
     }
 }
+
+@Suite("The one piece of a page built outside the templates")
+struct HTMLTextTests {
+    @Test("escaping is Mustache's: & < > \" ' as entities; the usage rows escape every value, and no template has another triple brace")
+    func escaping() throws {
+        #expect(HTMLText.escape(#"a&b<c>d"e'f"#) == "a&amp;b&lt;c&gt;d&quot;e&#39;f")
+        #expect(HTMLText.escape("2026-12-07") == "2026-12-07" && HTMLText.escape("é<") == "é&lt;")
+        let hostile = UsagePage.Cell(text: "<b>", exact: #"1" onmouseover="x"#)
+        let rows = UsagePage.rows([UsagePage.Day(date: "<script>", total: hostile, cells: [hostile])])
+        #expect(!rows.contains("<script>") && !rows.contains("<b>") && !rows.contains(#"" onmouseover"#))
+        #expect(rows.hasPrefix(#"<tr><th scope="row">&lt;script&gt;</th><td class="total" data-v="1&quot; onmouseover=&quot;x">&lt;b&gt;</td>"#))
+        for (name, text) in PageRendererTests.assets.templates {
+            let triples = text.components(separatedBy: "{{{").count - 1
+            #expect(triples == (name == "usage" ? 1 : 0), "\(name): \(triples) triple braces")
+        }
+        let renderer = try PageRenderer(assets: PageRendererTests.assets)
+        let page = UsagePage(
+            frame: PageViewTests.frame, daily: PageViewTests.daily([("k", ["1.5"])], days: ["2026-12-01"]), today: "2026-12-01", hasChart: true)
+        #expect(page.rows.contains(#"<td data-v="1.5">$1.50</td>"#) && renderer.html(page, template: "usage").contains(page.rows))
+    }
+}

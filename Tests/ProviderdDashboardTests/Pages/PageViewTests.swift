@@ -42,8 +42,22 @@ struct PageViewTests {
             #expect("\(sum)" == "\(Decimal(string: day.total.exact) ?? -1)", "\(day.date)")
         }
         // Other: svc0..svc4, 0.5 + 1.5 + 2.5 + 3.5 + 4.5 on the 1st, 5 × 0.000001 on the 3rd.
-        #expect(page.days[0].cells.last?.exact == "12.5" && page.days[2].cells.last?.exact == "0.000005")
+        #expect(page.days[0].cells.last?.exact == "12.500000" && page.days[2].cells.last?.exact == "0.000005")
+        #expect(page.columns.last?.exact == "12.500005" && page.total.exact == "260.500011")
         #expect(page.days.map(\.date) == days && !page.empty)
+    }
+
+    @Test("amounts with more than six places (not model_usage's) are added as Decimal, as exactly")
+    func usageBeyondMicros() {
+        let days = ["2026-12-01"]
+        var series: [(String, [String])] = []
+        for index in 0..<10 { series.append(("k\(index)", ["0.0000001\(index)"])) }
+        let page = UsagePage(frame: Self.frame, daily: Self.daily(series, days: days), today: "2026-12-01", hasChart: true)
+        #expect(page.columns.last?.key == "Other (2)" && page.columns.last?.exact == "0.00000021")
+        #expect(Micros("0.0000001") == nil && Micros("12.345678") == Micros(value: 12_345_678) && Micros("-0.5")?.text == "-0.500000")
+        #expect(Micros("7")?.text == "7.000000" && Micros(".") == nil && Micros("1.2.3") == nil && Micros("") == nil && Micros("1e3") == nil)
+        #expect(Micros("1234567890123") == nil && Micros("0.000001")!.adding(Micros("0.999999")!)?.text == "1.000000")
+        #expect(Micros(value: .max).adding(Micros(value: 1)) == nil)
     }
 
     @Test("the usage page with no usage says so, and no Other column appears for few keys")
