@@ -14,7 +14,8 @@ struct ModelsPage: Sendable {
         var maxTokens: String
         var isDefault: Bool
         var updated: String
-        var updatedBy: String
+        /// Who made the last change; nil when nobody is recorded.
+        var updatedBy: String?
         var editHref: String
     }
 
@@ -33,7 +34,7 @@ struct ModelsPage: Sendable {
             Row(
                 service: model.service, model: model.model, temperature: BudgetBar.number(model.temperature),
                 maxTokens: model.max_tokens.map { Money.count(Int64($0)) } ?? "–", isDefault: model._default,
-                updated: Timestamp.text(model.updated_at), updatedBy: model.updated_by ?? "–",
+                updated: Timestamp.text(model.updated_at), updatedBy: model.updated_by,
                 editHref: "/models?service=\(PageQuery.escape(model.service))#edit")
         }
         services = models.map(\.service)

@@ -17,7 +17,8 @@ struct ProvidersPage: Sendable {
         /// The header names, nil when there are none.
         var headers: String?
         var updated: String
-        var updatedBy: String
+        /// Who made the last change; nil when nobody is recorded.
+        var updatedBy: String?
         /// Why this row's rotate form was refused: the row's actions open with it.
         var rotateError: String?
     }
@@ -36,7 +37,7 @@ struct ProvidersPage: Sendable {
             Row(
                 provider: key.provider, active: key.active, fingerprint: key.fingerprint, keyID: key.key_id ?? "–", baseURL: key.base_url ?? "",
                 headers: key.header_names.isEmpty ? nil : key.header_names.joined(separator: ", "), updated: Timestamp.text(key.updated_at),
-                updatedBy: key.updated_by ?? "–",
+                updatedBy: key.updated_by,
                 rotateError: rotateFailure?.provider == key.provider ? rotateFailure?.message : nil)
         }
         self.set = set

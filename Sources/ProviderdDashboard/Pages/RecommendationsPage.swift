@@ -82,7 +82,8 @@ extension DashboardPages {
     func recommendations(_ request: Request) async throws -> Response {
         var frame = try frame("Recommendations", path: "/recommendations")
         let query = request.uri.queryParameters
-        let services = try await api.listModels(.init()).ok.body.json.services.map(\.service)
+        // The services for the form, read while the report is made.
+        async let services = api.listModels(.init()).ok.body.json.services.map(\.service)
         let days = query.get("days").flatMap { Int($0) } ?? 30
         let service = query.get("service").flatMap { $0.isEmpty ? nil : $0 }
         var report: Components.Schemas.Recommendation?
@@ -95,7 +96,7 @@ extension DashboardPages {
                 frame.error = failure.message
             }
         }
-        let page = RecommendationsPage(frame: frame, services: services, service: service, days: days, report: report)
+        let page = RecommendationsPage(frame: frame, services: try await services, service: service, days: days, report: report)
         return renderer.response(page, template: "recommendations")
     }
 }

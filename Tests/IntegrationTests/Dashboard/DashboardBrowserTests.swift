@@ -160,6 +160,26 @@ struct DashboardBrowserTests {
     @Test("every page at 1280 and 390 px, light and dark: screenshots saved, no console error, no CSP violation, no sideways scrolling")
     func screenshots() throws {
         let setup = try Setup()
+        // What an operator's pages hold: keys, budgets (one past a threshold), a sidecar that has flushed.
+        let cli = setup.fixture.cli
+        try cli.succeed(["keys", "set", "openai"], stdin: "sk-screenshot-openai-0123456789")
+        try cli.succeed(["keys", "set", "anthropic", "--base-url", "https://api.anthropic.com"], stdin: "sk-ant-screenshot-0123456789")
+        try cli.succeed(["budgets", "set", "monthly", "--scope", "global", "--period", "month", "--limit", "250"])
+        try cli.succeed(["budgets", "set", "rag-daily", "--scope", "service:rag_agent", "--period", "day", "--limit", "2", "--action", "block"])
+        try cli.succeed([
+            "budgets", "set", "anthropic-week", "--scope", "provider:anthropic", "--period", "week", "--limit", "60", "--thresholds", "0.5,0.8,1,1.2",
+            "--action", "withhold_key",
+        ])
+        try cli.succeed(
+            [
+                "usage", "push", "--service", "rag_agent", "--model", "openai:gpt-4o-mini", "--input", "1200", "--output", "300", "--socket",
+                setup.fixture.socket,
+            ])
+        let connection = try PostgresConnection(ConnectionOptions(conninfo: setup.fixture.url))
+        #expect(
+            DaemonProcess.eventually(timeout: 20) {
+                (try? connection.query("SELECT count(*)::int AS n FROM providerd_instances").rows.first?.int("n")) == 1
+            }, "the sidecar registers at its first flush")
         try? FileManager.default.removeItem(atPath: Self.screenshots)
         let checks = try setup.run("screenshots")
         var expected: [String] = []
