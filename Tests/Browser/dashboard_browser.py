@@ -17,7 +17,7 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -81,7 +81,16 @@ class Dashboard:
         (waiting for an <h1> alone could find the old page's)."""
         old = self.find("html")
         self.find(css).click()
-        WebDriverWait(self.driver, 15).until(expected_conditions.staleness_of(old))
+
+        def replaced(_):
+            # Chromium reports a node of the old page either as stale or as "not in
+            # the document", depending on how far the navigation has come.
+            try:
+                old.is_enabled()
+                return False
+            except WebDriverException:
+                return self.driver.execute_script("return document.readyState") == "complete"
+        WebDriverWait(self.driver, 15).until(replaced)
         self.wait_for("h1")
         self.drain_console()
 

@@ -62,7 +62,7 @@ struct OverviewPage: Sendable {
         spend = totals.map { total in
             Spend(
                 label: total.label, amount: Money.text(total.cost), exact: total.cost,
-                range: total.since == today ? today : "\(total.since) to \(today)", href: "/usage?since=\(total.since)&until=\(today)")
+                range: total.since == today ? today : "since \(total.since)", href: "/usage?since=\(total.since)&until=\(today)")
         }
         self.estimate = Money.text(estimate.monthly_estimate)
         estimateDays = estimate.days_with_usage
