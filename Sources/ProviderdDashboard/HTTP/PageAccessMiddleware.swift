@@ -46,7 +46,7 @@ package struct PageAccessMiddleware: RouterMiddleware {
                     throw APIError(.forbidden, "csrf", "this form is out of date (it does not carry this session's token); reload the page and send it again")
                 }
                 if path != "/logout" && !caller.writesAllowed {
-                    throw APIError(.forbidden, "read_only", PageFrame(title: "", path: "", caller: caller, assetVersion: "").readOnly ?? "read-only")
+                    throw APIError(.forbidden, "read_only", PageFrame.readOnlyReason(for: caller) ?? "read-only")
                 }
             }
             return try await DashboardCaller.$current.withValue(caller) { try await next(request, context) }

@@ -33,12 +33,15 @@ package struct PageFrame: Sendable {
         role = caller.role.rawValue
         if case .cookie(_, let session) = caller.credential { csrf = session.csrfToken } else { csrf = "" }
         writesAllowed = caller.writesAllowed
-        readOnly =
-            caller.writesAllowed
-            ? nil
-            : caller.role == .admin
-                ? "writes are off (dashboard.allow_writes: false), so nothing can be changed here"
-                : "\(caller.user) is a viewer; changes need an admin token"
+        readOnly = Self.readOnlyReason(for: caller)
         self.assetVersion = assetVersion
+    }
+
+    /// Why `caller` may change nothing; nil when it may.
+    package static func readOnlyReason(for caller: DashboardCaller) -> String? {
+        if caller.writesAllowed { return nil }
+        return caller.role == .admin
+            ? "writes are off (dashboard.allow_writes: false), so nothing can be changed here"
+            : "\(caller.user) is a viewer; changes need an admin token"
     }
 }
