@@ -48,18 +48,21 @@ extension DashboardPages {
     func providers(_ request: Request) async throws -> Response {
         var frame = try frame("Providers", path: "/providers")
         let query = request.uri.queryParameters
-        if let provider = query.get("saved"), let fingerprint = query.get("fingerprint") {
-            frame.notice =
-                "Stored the key for \(provider.prefix(64)) (fingerprint \(fingerprint.prefix(16))). The sidecars rewrite the env file within seconds."
+        let keys = try await api.listKeys(.init()).ok.body.json.keys
+        // The fingerprint is the stored key's, read here: a link cannot make the notice name another.
+        if let provider = query.get("saved"), let stored = keys.first(where: { $0.provider == provider }) {
+            frame.notice = "Stored the key for \(stored.provider) (fingerprint \(stored.fingerprint)). The sidecars rewrite the env file within seconds."
         }
         if let provider = query.get("deactivated") { frame.notice = "Deactivated the key for \(provider.prefix(64))." }
-        return try await providersPage(frame: frame, set: FormState(), rotateFailure: nil)
+        return try await providersPage(frame: frame, set: FormState(), rotateFailure: nil, keys: keys)
     }
 
     func providersPage(
-        frame: PageFrame, set: FormState, rotateFailure: (provider: String, message: String)?
+        frame: PageFrame, set: FormState, rotateFailure: (provider: String, message: String)?,
+        keys listed: [Components.Schemas.KeyListing]? = nil
     ) async throws -> Response {
-        let keys = try await api.listKeys(.init()).ok.body.json.keys
+        let keys: [Components.Schemas.KeyListing]
+        if let listed { keys = listed } else { keys = try await api.listKeys(.init()).ok.body.json.keys }
         return renderer.response(
             ProvidersPage(frame: frame, keys: keys, set: set, rotateFailure: rotateFailure), template: "providers")
     }
@@ -70,8 +73,8 @@ extension DashboardPages {
         do {
             let result = try await api.setKey(
                 .init(path: .init(provider: provider), body: .json(.init(key: form["key"] ?? "", base_url: form.text("base_url")))))
-            let body = try result.ok.body.json
-            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))&fingerprint=\(body.fingerprint ?? "")")
+            _ = try result.ok
+            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))")
         } catch {
             let failure = failure(error)
             guard failure.status == .unprocessableContent else { throw error }
@@ -87,8 +90,8 @@ extension DashboardPages {
         let provider = form.text("provider") ?? ""
         do {
             let result = try await api.rotateKey(.init(path: .init(provider: provider), body: .json(.init(key: form["key"] ?? ""))))
-            let body = try result.ok.body.json
-            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))&fingerprint=\(body.fingerprint ?? "")")
+            _ = try result.ok
+            return PageRenderer.redirect("/providers?saved=\(PageQuery.escape(provider))")
         } catch {
             let failure = failure(error)
             guard failure.status == .unprocessableContent || failure.status == .notFound else { throw error }

@@ -143,6 +143,11 @@ struct DashboardPagesTests {
         }
         let bad = try dashboard.call("GET", "/usage?since=2026-13-01&until=x", headers: ["Cookie": admin.cookie])
         #expect(bad.status == 200 && bad.body.contains(#"class="alert""#) && bad.body.contains("showing the last 30 days"))
+        // A crafted link cannot make the "stored" notice name another fingerprint, or a key that is not stored.
+        try dashboard.cli.succeed(["keys", "set", "openai"], stdin: "sk-notice-0123456789")
+        let notice = try dashboard.call("GET", "/providers?saved=openai&fingerprint=deadbeef", headers: ["Cookie": admin.cookie])
+        #expect(notice.body.contains("(fingerprint \(Fingerprint.hex(of: "sk-notice-0123456789")))") && !notice.body.contains("deadbeef"))
+        #expect(!(try dashboard.call("GET", "/providers?saved=nope", headers: ["Cookie": admin.cookie]).body.contains("Stored the key")))
     }
 
     @Test("GET /api/v1/usage/unpriced lists the models without a price, the most requests first, with their services")
