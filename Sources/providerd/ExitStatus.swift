@@ -13,6 +13,8 @@ enum ExitStatus {
             return error.status
         case is InputError, is KeySourceError, is ConfigurationError, is PriceTableError, is DashboardError:
             return usage
+        case let error as ExecError where error.code == .badOptions:
+            return usage
         case let error as FernetError:
             if case .invalidKey = error { return usage }
             if case .noKeys = error { return usage }

@@ -31,6 +31,7 @@ struct Providerd: AsyncParsableCommand {
             UsageCommand.self,
             BudgetsCommand.self,
             DashboardCommand.self,
+            ExecCommand.self,
         ]
     )
 

@@ -71,31 +71,35 @@ package struct BudgetHook: Sendable, Equatable {
         options.processGroupID = 0
         let timeout = self.timeout
         do {
-            let result = try await Subprocess.run(
-                .path(FilePath(argv[0])), arguments: Arguments(Array(argv.dropFirst())), environment: .custom(environment),
-                platformOptions: options, input: .none, output: .discarded, error: .sequence
-            ) { execution in
-                try await withThrowingTaskGroup(of: (timedOut: Bool, stderr: [UInt8]).self) { group in
-                    group.addTask {
-                        var tail: [UInt8] = []
-                        for try await chunk in execution.standardError {
-                            chunk.withUnsafeBytes { tail += $0 }
-                            if tail.count > Self.stderrTail { tail.removeFirst(tail.count - Self.stderrTail) }
+            // Registered, so that `providerd exec` as PID 1 never reaps it (`OrphanReaper`).
+            let result = try await SpawnRegistry.shared.tracking { started in
+                try await Subprocess.run(
+                    .path(FilePath(argv[0])), arguments: Arguments(Array(argv.dropFirst())), environment: .custom(environment),
+                    platformOptions: options, input: .none, output: .discarded, error: .sequence
+                ) { execution in
+                    started(execution.processIdentifier.value)
+                    return try await withThrowingTaskGroup(of: (timedOut: Bool, stderr: [UInt8]).self) { group in
+                        group.addTask {
+                            var tail: [UInt8] = []
+                            for try await chunk in execution.standardError {
+                                chunk.withUnsafeBytes { tail += $0 }
+                                if tail.count > Self.stderrTail { tail.removeFirst(tail.count - Self.stderrTail) }
+                            }
+                            return (false, tail)
                         }
-                        return (false, tail)
+                        group.addTask {
+                            try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
+                            return (true, [])
+                        }
+                        let first = try await group.next()!
+                        if first.timedOut {
+                            try? execution.send(signal: .terminate, toProcessGroup: true)
+                            try? await Task.sleep(for: .milliseconds(Int64(Self.killGrace * 1000)))
+                            try? execution.send(signal: .kill, toProcessGroup: true)
+                        }
+                        group.cancelAll()
+                        return first
                     }
-                    group.addTask {
-                        try await Task.sleep(for: .milliseconds(Int64(timeout * 1000)))
-                        return (true, [])
-                    }
-                    let first = try await group.next()!
-                    if first.timedOut {
-                        try? execution.send(signal: .terminate, toProcessGroup: true)
-                        try? await Task.sleep(for: .milliseconds(Int64(Self.killGrace * 1000)))
-                        try? execution.send(signal: .kill, toProcessGroup: true)
-                    }
-                    group.cancelAll()
-                    return first
                 }
             }
             let stderr = String(decoding: result.closureResult.stderr, as: UTF8.self)

@@ -9,6 +9,23 @@ import Logging
 /// once when it is accepted again; repeated write failures are logged at most once
 /// a minute.
 package struct ConfigPublisher {
+    /// The files a publish writes. `run` and `render` write both, from the
+    /// settings; `providerd exec` writes only those named on its command line
+    /// (none by default: the child gets the values in its environment).
+    package struct Outputs: Sendable, Equatable {
+        package var envFile: String?
+        package var modelMap: String?
+
+        package init(envFile: String?, modelMap: String?) {
+            self.envFile = envFile
+            self.modelMap = modelMap
+        }
+
+        init(_ settings: ProviderdSettings) { self.init(envFile: settings.envFile, modelMap: settings.modelMap) }
+
+        var paths: [String] { [modelMap, envFile].compactMap { $0 } }
+    }
+
     /// The outcome of one publish.
     enum Outcome {
         /// Both files hold this render (written now, or already identical).
@@ -19,6 +36,9 @@ package struct ConfigPublisher {
 
     private(set) var settings: ProviderdSettings
     private(set) var keyring: FernetKeyring
+    /// Set by `providerd exec`; nil: the settings' two files.
+    private let fixedOutputs: Outputs?
+    var outputs: Outputs { fixedOutputs ?? Outputs(settings) }
     private var renderer: ConfigRenderer
     /// Rows decrypted at the last publish, reused while unchanged (this keyring's).
     private var decryptions = DecryptionCache()
@@ -36,18 +56,20 @@ package struct ConfigPublisher {
     /// Providers shown before `api_keys` went empty; 0 while rows show.
     private var vanishedFrom = 0
 
-    init(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, logger: Logger) throws {
+    init(settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, logger: Logger, outputs: Outputs? = nil) throws {
         self.settings = settings
         self.keyring = keyring
+        self.fixedOutputs = outputs
+        let outputs = outputs ?? Outputs(settings)
         self.renderer = ConfigRenderer(table: EnvNameTable(overrides: settings.envNameOverrides))
         var generations = try GenerationStore(directory: state)
-        generations.raise(toAtLeast: OutputGeneration.highest(envFile: settings.envFile, modelMap: settings.modelMap))
+        generations.raise(toAtLeast: OutputGeneration.highest(envFile: outputs.envFile, modelMap: outputs.modelMap))
         self.generations = generations
         self.state = state
         self.logger = logger
         // A write killed before its rename (SIGKILL, a power cut) leaves its
         // temporary file, which may hold keys since replaced. The lock is held.
-        let written = [settings.envFile, settings.modelMap] + ["generation", SealedState.fileName].map(state.file)
+        let written = outputs.paths + ["generation", SealedState.fileName].map(state.file)
         let stale = written.flatMap { AtomicFileWriter.removeStaleTemporaries(of: $0) }
         if !stale.isEmpty {
             logger.notice("removed temporary files an interrupted write left behind", metadata: ["files": "\(stale.joined(separator: ","))"])
@@ -145,14 +167,17 @@ package struct ConfigPublisher {
             let group = settings.outputGroup ?? state.adoptedOwner?.gid
             let mapWriter = AtomicFileWriter(mode: settings.modelMapMode, owner: owner, group: group)
             let envWriter = AtomicFileWriter(mode: 0o600, owner: owner, group: group)
-            let wroteMap = try mapWriter.writeIfChanged(
-                Array(result.modelMap(generation: generation).utf8), to: settings.modelMap, deferSync: true)
-            let wroteEnv = try envWriter.writeIfChanged(
-                Array(result.envFile(generation: generation).utf8), to: settings.envFile, deferSync: true)
+            let outputs = self.outputs
+            let wroteMap = try outputs.modelMap.map {
+                try mapWriter.writeIfChanged(Array(result.modelMap(generation: generation).utf8), to: $0, deferSync: true)
+            }
+            let wroteEnv = try outputs.envFile.map {
+                try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: $0, deferSync: true)
+            }
             // Agents see the change from here on; the rest makes it durable.
-            outputsToSync = outputsToSync || wroteMap || wroteEnv
+            outputsToSync = outputsToSync || wroteMap == true || wroteEnv == true
             if outputsToSync {
-                try AtomicFileWriter.sync([settings.modelMap, settings.envFile])
+                try AtomicFileWriter.sync(outputs.paths)
                 outputsToSync = false
             }
             try generations.persist(generation, digest: digest)
@@ -167,12 +192,13 @@ package struct ConfigPublisher {
             if let duration = failures.recovered(at: MonotonicSeconds.now()) {
                 logger.notice("files written again", metadata: ["after_seconds": "\(Int(duration))"])
             }
-            if generation != previous || wroteMap || wroteEnv {
+            if generation != previous || wroteMap == true || wroteEnv == true {
                 logger.info(
                     "rendered",
                     metadata: [
                         "generation": "\(generation)", "providers": "\(result.providersWithKeys.count)",
-                        "services": "\(result.services.count)", "env_file": "\(settings.envFile)", "model_map": "\(settings.modelMap)",
+                        "services": "\(result.services.count)", "env_file": "\(outputs.envFile ?? "none")",
+                        "model_map": "\(outputs.modelMap ?? "none")",
                     ])
             }
             return .published(result, generation: generation)

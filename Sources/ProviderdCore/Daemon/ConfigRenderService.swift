@@ -58,17 +58,22 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     /// the files are rendered again as after a NOTIFY.
     private nonisolated let budgetChange = Mutex(false)
     private var withheldLog = WithheldKeyLog()
+    /// Told every published render (`providerd exec` builds its child's environment
+    /// from it), on this actor's thread: it must return at once.
+    private let onPublished: (@Sendable (RenderResult, Int) -> Void)?
 
     package init(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, loop: any EventLoop,
         reporter: StatusReporter, beacon: ProgressBeacon, watchdogInterval: Duration?, logger: Logger,
-        budgets: BudgetBoard? = nil,
+        budgets: BudgetBoard? = nil, outputs: ConfigPublisher.Outputs? = nil,
+        onPublished: (@Sendable (RenderResult, Int) -> Void)? = nil,
         clock: @escaping @Sendable () -> Double = MonotonicSeconds.now,
         wallClock: @escaping @Sendable () -> Double = UTCTimestamp.now
     ) throws {
         self.settings = settings
         self.budgets = budgets
-        self.publisher = try ConfigPublisher(settings: settings, keyring: keyring, state: state, logger: logger)
+        self.onPublished = onPublished
+        self.publisher = try ConfigPublisher(settings: settings, keyring: keyring, state: state, logger: logger, outputs: outputs)
         self.machine = RenderLoopStateMachine(
             startedAt: clock(), startupWait: settings.startupWait,
             pollInterval: settings.pollInterval)
@@ -291,6 +296,7 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
                 $0.filesError = nil
             }
             reportWithheld(result.withheldProviders)
+            onPublished?(result, generation)
             return true
         case .failed(_, let reason):
             reporter.update { $0.filesError = reason }

@@ -29,43 +29,21 @@ package enum ProviderdDaemon {
         let beacon = ProgressBeacon()
         let watchdog = notifier.watchdogInterval()
         let reporter = StatusReporter(notifier: notifier)
-        // Budgets: the board the socket answers from, kept by the intake (acks not
-        // flushed yet), the flusher (each segment's ledger values) and the refresher
-        // (every host's spend), which has a thread and a connection of its own. A
-        // state that moves re-renders the files (models.json, withheld keys).
-        // budgets.unpriced: block decides on the price table from the first request:
-        // the built-in table is then loaded now rather than beside the first render.
-        let prices = try prices ?? (settings.budgetsBlockUnpriced ? PriceTable.builtIn() : nil)
-        let board = BudgetBoard(settings: settings, prices: prices)
+        // Budgets and the usage socket (`UsageStack`). A budget state that moves
+        // re-renders the files (models.json, withheld keys).
+        let stack = try await UsageStack(
+            settings: settings, state: state, prices: prices, reporter: reporter, withSocket: true, inherited: inherited, logger: logger)
+        let board = stack.board
         let service = try ConfigRenderService(
             settings: settings, keyring: keyring, state: state, loop: renderLoop.next(),
             reporter: reporter, beacon: beacon, watchdogInterval: watchdog, logger: logger, budgets: board)
         board.onChange { service.budgetsChanged() }
-        // Usage: one event loop for the socket, and two threads that each run one actor
-        // and nothing else: the `Spool` (blocking file calls) and the `UsageFlusher` (libpq).
-        let spoolLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let flushLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        // The spool, the id table, ids.log and the stats board, opened once: the
-        // intake fills them, the flusher empties them.
-        let (storage, ids) = try UsageStorage.open(settings: settings, state: state, loop: spoolLoop.next(), logger: logger)
-        let budgetLoop = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        // Metrics: counted by the flusher and the announcer, gauges read from the
-        // stats board, STATUS and the budget board; the textfile and the socket's op.
-        let metrics = ProviderdMetrics(stats: storage.stats, reporter: reporter, budgets: board)
-        let announcer = BudgetAnnouncer(hook: settings.budgetsOnEvent, metrics: metrics, reporter: reporter, logger: logger)
-        let refresher = BudgetRefresher(
-            board: board, announcer: announcer, instance: storage.instance, loop: budgetLoop.next(),
-            settings: settings, reporter: reporter, logger: logger)
-        let intake = UsageIntake(storage: storage, ids: ids, maxBytes: settings.spoolMaxBytes, budgets: board, metrics: metrics)
-        let flusher = UsageFlusher(
-            storage: storage, loop: flushLoop.next(), settings: settings, prices: prices, budgets: board, metrics: metrics, logger: logger)
-        await flusher.reportStatus(to: reporter)
-        let usageService = UsageService(
-            settings: settings, intake: intake, flusher: flusher, group: eventLoops,
-            inherited: inherited, logger: logger)
+        let flusher = stack.flusher!
+        let refresher = stack.refresher
+        let announcer = stack.announcer
+        let metrics = stack.metrics
         var services = [
-            ServiceGroupConfiguration.ServiceConfiguration(service: usageService),
+            ServiceGroupConfiguration.ServiceConfiguration(service: stack.usageService!),
             ServiceGroupConfiguration.ServiceConfiguration(service: service),
             ServiceGroupConfiguration.ServiceConfiguration(service: refresher),
         ]
@@ -127,10 +105,7 @@ package enum ProviderdDaemon {
             tasks.cancelAll()
         }
         try await renderLoop.shutdownGracefully()
-        try await spoolLoop.shutdownGracefully()
-        try await flushLoop.shutdownGracefully()
-        try await eventLoops.shutdownGracefully()
-        try await budgetLoop.shutdownGracefully()
+        try await stack.shutdown()
         withExtendedLifetime(lock) {}
     }
 }

@@ -15,8 +15,8 @@ package enum OutputGeneration {
     /// The highest generation the env file and the model map carry; 0 when neither
     /// exists or carries one. Only regular files are read (a FIFO put at an output
     /// path must not block the start).
-    package static func highest(envFile: String, modelMap: String) -> Int {
-        max(read(envFile).flatMap(inEnvFile) ?? 0, read(modelMap).flatMap(inModelMap) ?? 0)
+    package static func highest(envFile: String?, modelMap: String?) -> Int {
+        max(envFile.flatMap(read).flatMap(inEnvFile) ?? 0, modelMap.flatMap(read).flatMap(inModelMap) ?? 0)
     }
 
     /// The `PROVIDERD_GENERATION=N` line.
