@@ -86,8 +86,12 @@ package struct ExecStateMachine: Sendable {
     /// How often the group is checked while it empties.
     package static let groupPollInterval = 0.02
 
-    package init(policy: ExecPolicy) {
+    private let random: @Sendable (ClosedRange<Double>) -> Double
+
+    /// `random` picks each backoff delay within its range (tests pass a fixed choice).
+    package init(policy: ExecPolicy, random: @escaping @Sendable (ClosedRange<Double>) -> Double = { Double.random(in: $0) }) {
         self.policy = policy
+        self.random = random
         self.backoff = Backoff(base: policy.restartBackoffBase, cap: policy.restartBackoffCap)
     }
 
@@ -172,7 +176,7 @@ package struct ExecStateMachine: Sendable {
     package mutating func startFailed(status: Int32, now: Double) -> [Action] {
         guard case .starting = state else { return [] }
         if policy.restartOnExit, lastStart != nil {
-            state = .waiting(until: now + backoff.next())
+            state = .waiting(until: now + backoff.next(random: random))
             return []
         }
         state = .finished(status)
@@ -219,7 +223,7 @@ package struct ExecStateMachine: Sendable {
             state = .waiting(until: nil)
             return startChild(latest ?? stop.child.environment, now: now)
         case .restartAfterExit:
-            state = .waiting(until: now + backoff.next())
+            state = .waiting(until: now + backoff.next(random: random))
             return []
         case .exitWithChild, .shutdown:
             state = .finished(status)

@@ -1,0 +1,40 @@
+import Glibc
+import Testing
+
+@testable import ProviderdCore
+
+@Suite("Exec signals and options")
+struct ExecSignalTests {
+    @Test("names, short names and numbers")
+    func names() throws {
+        #expect(ExecSignal.named("SIGHUP") == SIGHUP)
+        #expect(ExecSignal.named("hup") == SIGHUP)
+        #expect(ExecSignal.named("15") == SIGTERM)
+        #expect(ExecSignal.named("SIGNOPE") == nil)
+        #expect(ExecSignal.named("0") == nil)
+        #expect(ExecSignal.name(SIGUSR1) == "SIGUSR1")
+        #expect(try ExecSignal.parseOnChange("signal:SIGHUP") == .signal(SIGHUP))
+        #expect(try ExecSignal.parseOnChange("restart") == .restart)
+        #expect(try ExecSignal.parseOnChange("none") == .none)
+        #expect(throws: ConfigurationError.self) { try ExecSignal.parseOnChange("reload") }
+        #expect(throws: ConfigurationError.self) { try ExecSignal.parseOnChange("signal:BOGUS") }
+    }
+
+    @Test("exactly the issue's signals are forwarded: no SIGCHLD, SIGPIPE or SIGURG")
+    func forwardedSet() {
+        #expect(Set(ExecSignal.forwarded) == [SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH])
+    }
+
+    @Test("a /proc stat line with spaces and parentheses in the command")
+    func statLine() {
+        #expect(OrphanReaper.parseStat("123 (a (b) c) Z 1 123 123 0") ?? ("x", 0) == ("Z", 1))
+        #expect(OrphanReaper.parseStat("garbage") == nil)
+    }
+
+    @Test("the directory watched for an env file")
+    func directory() {
+        #expect(EnvFileWatcher.directory(of: "/run/providerd/providers.env") == "/run/providerd")
+        #expect(EnvFileWatcher.directory(of: "/providers.env") == "/")
+        #expect(EnvFileWatcher.directory(of: "providers.env") == ".")
+    }
+}
