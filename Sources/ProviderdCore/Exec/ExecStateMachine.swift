@@ -27,6 +27,8 @@ package struct ExecStateMachine: Sendable {
         case signalGroup(pid: Int32, signal: Int32)
         /// Is any process of the group left? The answer is `groupChecked`.
         case checkGroup(pid: Int32)
+        /// Note, for the log: processes SIGKILL could not end are left behind.
+        case groupAbandoned(pid: Int32)
         /// Note, for the log: why a change does not restart now.
         case changeDeferred(until: Double)
         /// Note, for the log: the environment changed and `--on-change none` keeps it.
@@ -58,7 +60,9 @@ package struct ExecStateMachine: Sendable {
         package var purpose: StopPurpose
         /// When the stop signal went to the group (nil: not yet; the child exited by itself).
         package var signaledAt: Double?
-        package var killed = false
+        /// When SIGKILL went to the group.
+        package var killedAt: Double?
+        package var killed: Bool { killedAt != nil }
         /// The child's own status, once it has exited.
         package var status: Int32?
         /// When to look again whether the group is empty (after the child exited).
@@ -211,8 +215,14 @@ package struct ExecStateMachine: Sendable {
             if stop.signaledAt == nil {
                 stop.signaledAt = now
                 actions.append(.signalGroup(pid: stop.child.pid, signal: policy.stopSignal))
+            } else if let killedAt = stop.killedAt, now >= killedAt + policy.killTimeout {
+                // Only what SIGKILL cannot end is left: zombies whose parent outside
+                // the group does not reap them, or a process stuck in the kernel.
+                // They hold no port and run no code; waiting longer helps nobody.
+                state = .stopping(stop)
+                return [.groupAbandoned(pid: stop.child.pid)] + groupChecked(alive: false, now: now)
             } else if !stop.killed, now >= stop.signaledAt! + policy.killTimeout {
-                stop.killed = true
+                stop.killedAt = now
                 actions.append(.signalGroup(pid: stop.child.pid, signal: SIGKILL))
             }
             state = .stopping(stop)
@@ -275,7 +285,7 @@ package struct ExecStateMachine: Sendable {
                 return [.checkGroup(pid: stop.child.pid)]
             }
             guard let signaled = stop.signaledAt, !stop.killed, now >= signaled + policy.killTimeout else { return [] }
-            stop.killed = true
+            stop.killedAt = now
             state = .stopping(stop)
             return [.signalGroup(pid: stop.child.pid, signal: SIGKILL)]
         case .starting, .finished:

@@ -142,7 +142,7 @@ package actor ExecSupervisor: Service, CustomStringConvertible {
             case .shutdown:
                 actions = machine.shutdownRequested(now: now)
             case .reap:
-                OrphanReaper.reap()
+                reap()
                 actions = []
             }
             perform(actions)
@@ -174,7 +174,7 @@ package actor ExecSupervisor: Service, CustomStringConvertible {
                     logger.debug("signal sent", metadata: ["pgid": "\(pid)", "signal": "\(ExecSignal.name(signal))", "delivered": "\(delivered)"])
                 }
             case .checkGroup(let pid):
-                if OrphanReaper.isInit { OrphanReaper.reap() }
+                if OrphanReaper.isInit { reap() }
                 queue += machine.groupChecked(alive: ProcessGroup.isAlive(pid), now: MonotonicSeconds.now())
             case .changeDeferred(let until):
                 if !deferring {
@@ -184,6 +184,10 @@ package actor ExecSupervisor: Service, CustomStringConvertible {
                         "the child's values changed; acting on it once they settle",
                         metadata: ["in_seconds": "\(Double(Int(wait * 10)) / 10)", "values": "\(machine.latest?.fingerprint ?? "-")"])
                 }
+            case .groupAbandoned(let pid):
+                logger.error(
+                    "processes of the child's group outlived SIGKILL by the kill timeout (zombies nobody reaps, or stuck in the kernel); going on without them",
+                    metadata: ["pgid": "\(pid)"])
             case .changeIgnored:
                 logger.notice("the child's values changed; --on-change none keeps the ones it started with")
             case .exit(let status):
@@ -191,6 +195,11 @@ package actor ExecSupervisor: Service, CustomStringConvertible {
             }
         }
         if case .stopping = machine.state { deferring = false }
+    }
+
+    private func reap() {
+        let reaped = OrphanReaper.reap()
+        if !reaped.isEmpty { logger.debug("reaped orphans", metadata: ["pids": "\(reaped.map(String.init).joined(separator: ","))"]) }
     }
 
     /// One timer, for the machine's next deadline.

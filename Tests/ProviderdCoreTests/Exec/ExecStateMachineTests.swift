@@ -245,3 +245,19 @@ struct ExecStateMachineTests {
         #expect(machine.groupChecked(alive: false, now: 151) == [.exit(130)])
     }
 }
+
+extension ExecStateMachineTests {
+    @Test("what SIGKILL cannot end (a zombie nobody reaps) is left after one more kill timeout")
+    func unkillable() {
+        var machine = Self.running()
+        _ = machine.signalReceived(SIGTERM, now: 100)
+        _ = machine.childExited(status: 143, now: 100.1)
+        _ = machine.groupChecked(alive: true, now: 100.1)
+        _ = machine.tick(now: 110)
+        #expect(machine.groupChecked(alive: true, now: 110) == [.signalGroup(pid: 4242, signal: SIGKILL)])
+        _ = machine.tick(now: 119.9)
+        #expect(machine.groupChecked(alive: true, now: 119.9) == [])
+        _ = machine.tick(now: 120)
+        #expect(machine.groupChecked(alive: true, now: 120) == [.groupAbandoned(pid: 4242), .exit(143)])
+    }
+}
