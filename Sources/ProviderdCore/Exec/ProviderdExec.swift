@@ -62,8 +62,11 @@ package enum ProviderdExec {
         var extra: [String: String] = [:]
         if let socket = configuration.usageSocket { extra["PROVIDERD_SOCKET"] = socket }
         if let map = configuration.outputs.modelMap { extra["PROVIDERD_MODEL_MAP"] = map }
+        // In database mode a map is written only when asked for: a PROVIDERD_MODEL_MAP
+        // of providerd's own environment would name a file nobody keeps.
+        let unwritten: Set<String> = configuration.source == .database && configuration.outputs.modelMap == nil ? ["PROVIDERD_MODEL_MAP"] : []
         let supervisor = ExecSupervisor(
-            policy: configuration.policy, argv: configuration.argv, base: environment, extra: extra, managed: [], logger: logger)
+            policy: configuration.policy, argv: configuration.argv, base: environment, extra: extra, managed: unwritten, logger: logger)
 
         // Budgets always come with the database; the socket only when asked for.
         var stack: UsageStack?

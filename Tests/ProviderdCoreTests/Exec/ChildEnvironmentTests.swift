@@ -99,3 +99,17 @@ struct ChildEnvironmentTests {
             ])
     }
 }
+
+extension ChildEnvironmentTests {
+    @Test("a withheld provider's every name is kept out of what the child inherits, even when never rendered in this process")
+    func withheldNames() {
+        var result = RenderResult(envLines: ["ANTHROPIC_API_KEY=a"], services: [:], problems: [], staleProviders: [], providersWithKeys: ["anthropic"])
+        result.withheldProviders = ["openai": "cap", "acme": "cap2"]
+        let names = ProviderdExec.withheldNames(result, table: EnvNameTable())
+        #expect(names == ["OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_EXTRA_HEADERS", "ACME_API_KEY", "ACME_BASE_URL", "ACME_EXTRA_HEADERS"])
+        let child = (try? ChildEnvironment(variables: ["ANTHROPIC_API_KEY": "a"], generation: 1))!
+        let merged = child.merged(into: ["OPENAI_API_KEY": "from-the-container", "HOME": "/h"], managed: names, extra: [:])
+        #expect(merged["OPENAI_API_KEY"] == nil)
+        #expect(merged["HOME"] == "/h")
+    }
+}
