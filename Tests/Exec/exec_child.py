@@ -16,6 +16,9 @@ Options:
     --ignore-term        log SIGTERM and SIGINT, and keep running
     --exit N             exit with N at once
     --segv               kill itself with SIGSEGV
+    --report-on-term ID  on SIGTERM, send one usage record with this id to
+                         $PROVIDERD_SOCKET and wait for its ack before exiting
+                         (an agent's last report): logs "reported PID ACK"
 """
 import json
 import os
@@ -78,6 +81,14 @@ for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, sig
 
 while not stopping:
     time.sleep(0.01)
+if option("--report-on-term"):
+    record = {"service_name": "svc", "model_string": "openai:gpt-4o-mini", "input_tokens": 7, "output_tokens": 2,
+              "id": option("--report-on-term")}
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    client.connect(os.environ["PROVIDERD_SOCKET"])
+    client.sendall((json.dumps(record) + "\n").encode())
+    ack = client.makefile().readline().strip()
+    event(f"reported {pid} {ack}")
 time.sleep(float(option("--linger", "0")))
 event(f"exit {pid}")
 sys.exit(0)

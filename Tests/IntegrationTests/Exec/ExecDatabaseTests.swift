@@ -184,4 +184,22 @@ struct ExecDatabaseTests {
         #expect(totals.input == DaemonUsageTests.expectedInput(0..<total))
         #expect(second.stop() == 0)
     }
+
+    @Test("SIGTERM: the child's last report, sent while it stops, is acknowledged and lands in model_usage (the socket stops after the child)")
+    func lastReport() async throws {
+        let fixture = try DaemonFixture()
+        let exec = try ExecFixture()
+        let socket = exec.directory.file("run/usage.sock")
+        var environment = fixture.environment
+        environment["PROVIDERD_FLUSH_INTERVAL"] = "60"  // only the final flush at the stop writes it
+        let process = try exec.start(
+            Self.options(fixture, ["--usage-socket", socket]), child: ["--report-on-term", "last-words", "--linger", "0.3"],
+            environment: environment)
+        #expect(exec.waitForStarts(1))
+        #expect(DaemonProcess.eventually { FileManager.default.fileExists(atPath: socket) })
+        #expect(process.stop() == 0)
+        #expect(exec.events.contains("reported \(exec.starts[0]) {\"ok\":true}"), "\(exec.events)")
+        #expect(try DaemonUsageTests.totals(fixture.url).requests == 1)
+        #expect(process.log.range(of: "child exited")!.lowerBound < process.log.range(of: "usage intake stopped")!.lowerBound)
+    }
 }

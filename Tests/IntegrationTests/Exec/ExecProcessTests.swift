@@ -212,6 +212,21 @@ struct ExecProcessTests {
         #expect(exec.waitForExit() == 143, "the child (sleep) died of SIGTERM; unshare passes providerd's status on")
     }
 
+    @Test("on a terminal the child's group gets it: the child reads the terminal (no SIGTTIN stop), and it is taken back after")
+    func terminal() throws {
+        let fixture = try ExecFixture()
+        try fixture.writeEnvFile(Self.values)
+        // script(1) runs providerd on a new pseudo-terminal, in its foreground group.
+        let command =
+            [TestEnvironment.providerdBinary, "exec", "--from-env-file", fixture.envFile, "--log-level", "warning", "--"]
+            .map { "'\($0)'" }.joined(separator: " ") + " /usr/bin/python3 -c 'print(\"got\", input())'"
+        let output = try ProcessRunner.run(
+            "/usr/bin/timeout", ["10", "/usr/bin/script", "-qefc", command, "/dev/null"], stdin: Array("hello\n".utf8),
+            environment: ["PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"])
+        #expect(output.status == 0, "\(output.stdoutText) \(output.stderrText)")
+        #expect(output.stdoutText.contains("got hello"))
+    }
+
     @Test("--restart-on-exit starts the child again after a backoff instead of exiting")
     func restartOnExit() throws {
         let fixture = try ExecFixture()
