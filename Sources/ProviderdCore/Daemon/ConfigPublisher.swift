@@ -31,7 +31,11 @@ package struct ConfigPublisher {
         /// Both files hold this render (written now, or already identical).
         case published(RenderResult, generation: Int)
         /// A file could not be written; the previous files stay in place.
-        case failed(RenderResult, reason: String)
+        /// `delivered`: the generation agents already see (both outputs were
+        /// renamed into place, or there are none) when only what makes it durable
+        /// failed (an fsync, the generation counter, the sealed state); `providerd
+        /// exec` hands it to its child all the same.
+        case failed(RenderResult, reason: String, delivered: Int?)
     }
 
     private(set) var settings: ProviderdSettings
@@ -158,6 +162,7 @@ package struct ConfigPublisher {
     /// carries (`OutputGeneration`) and rewrites both.
     private mutating func write(_ result: RenderResult, digest: String? = nil, sealing services: [ServiceConfig]?, now: Double) -> Outcome {
         let digest = digest ?? result.digest
+        var delivered: Int?
         do {
             let previous = generations.generation
             let generation = generations.next(for: digest)
@@ -175,6 +180,7 @@ package struct ConfigPublisher {
                 try envWriter.writeIfChanged(Array(result.envFile(generation: generation).utf8), to: $0, deferSync: true)
             }
             // Agents see the change from here on; the rest makes it durable.
+            delivered = generation
             outputsToSync = outputsToSync || wroteMap == true || wroteEnv == true
             if outputsToSync {
                 try AtomicFileWriter.sync(outputs.paths)
@@ -205,7 +211,7 @@ package struct ConfigPublisher {
         } catch {
             let (log, skipped) = failures.failed(at: MonotonicSeconds.now())
             if log { logger.error("cannot write the output files", metadata: ["error": "\(error)", "repeats": "\(skipped)"]) }
-            return .failed(result, reason: "\(error)")
+            return .failed(result, reason: "\(error)", delivered: delivered)
         }
     }
 

@@ -25,14 +25,14 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     /// What swift-service-lifecycle logs for this service: its name, never its settings.
     package nonisolated var description: String { "ConfigRenderService" }
 
-    private var settings: ProviderdSettings
+    var settings: ProviderdSettings
     private var publisher: ConfigPublisher
     private var machine: RenderLoopStateMachine
     private let loop: any EventLoop
     private let wakeup: Wakeup
     private let beacon: ProgressBeacon
-    private let reporter: StatusReporter
-    private let logger: Logger
+    let reporter: StatusReporter
+    let logger: Logger
     /// Monotonic seconds, for deadlines, pauses and durations (`MonotonicSeconds`).
     private let clock: @Sendable () -> Double
     /// Wall-clock seconds, for what STATUS and the sealed state show (`UTCTimestamp`).
@@ -51,16 +51,16 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
     private var takenReload: (settings: ProviderdSettings, keyring: FernetKeyring)?
     private var lastDatabaseError = ""
     private var databaseFailures = RepeatingFailureLog()
-    private var listenDelivery = ListenDeliveryTracker()
+    var listenDelivery = ListenDeliveryTracker()
     /// The budgets' view of the files (states, withheld keys); nil without budgets.
     private let budgets: BudgetBoard?
     /// Set by `budgetsChanged` from outside the actor: a budget's state moved, so
     /// the files are rendered again as after a NOTIFY.
     private nonisolated let budgetChange = Mutex(false)
-    private var withheldLog = WithheldKeyLog()
+    var withheldLog = WithheldKeyLog()
     /// Told every published render (`providerd exec` builds its child's environment
     /// from it), on this actor's thread: it must return at once.
-    private let onPublished: (@Sendable (RenderResult, Int) -> Void)?
+    let onPublished: (@Sendable (RenderResult, Int) -> Void)?
 
     package init(
         settings: ProviderdSettings, keyring: FernetKeyring, state: StateDirectory, loop: any EventLoop,
@@ -282,39 +282,6 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         }
     }
 
-    /// Puts a publish's outcome into STATUS; true when the files hold it.
-    private func record(_ outcome: ConfigPublisher.Outcome) -> Bool {
-        switch outcome {
-        case .published(let result, let generation):
-            reporter.update {
-                $0.generation = generation
-                $0.providers = result.providersWithKeys.count
-                $0.services = result.services.count
-                $0.degradedProviders = Array(Set(result.problems.map(\.provider))).sorted()
-                $0.vanishedProviders = result.vanishedProviders > 0 ? result.vanishedProviders : nil
-                $0.withheldProviders = result.withheldProviders
-                $0.filesError = nil
-            }
-            reportWithheld(result.withheldProviders)
-            onPublished?(result, generation)
-            return true
-        case .failed(_, let reason):
-            reporter.update { $0.filesError = reason }
-            return false
-        }
-    }
-
-    /// One line when a budget takes a provider's key out of the env file, one when it is back.
-    private func reportWithheld(_ withheld: [String: String]) {
-        let (taken, back) = withheldLog.changes(to: withheld)
-        for (provider, budget) in taken {
-            logger.warning(
-                "provider key withheld from the env file: its budget is exceeded until the period turns",
-                metadata: ["provider": "\(provider)", "budget": "\(budget)"])
-        }
-        for provider in back { logger.notice("provider key back in the env file", metadata: ["provider": "\(provider)"]) }
-    }
-
     private func waitForChange(until: Double) throws -> [RenderLoopStateMachine.Action] {
         let session = try currentSession()
         let timeout = max(0, min(until - clock(), tick))
@@ -346,34 +313,6 @@ package actor ConfigRenderService: Service, CustomStringConvertible {
         while clock() < deadline {
             let outcome = try session.listener.waitForNotifications(timeout: .zero, wakeDescriptor: wakeup.descriptor)
             guard case .notified = outcome else { return }
-        }
-    }
-
-    /// One warning when LISTEN turns out to deliver nothing (a transaction pooler),
-    /// one info line when it works again; STATUS says so meanwhile
-    /// (`ListenDeliveryTracker` has the rules).
-    private func noteListen(_ delivery: DatabaseSession.ListenDelivery) {
-        let note = listenDelivery.record(delivery, target: settings.listenConnectionOptions.conninfo ?? "")
-        let pollingOnly = listenDelivery.pollingOnly
-        reporter.update { $0.pollingOnly = pollingOnly }
-        switch note {
-        case .none:
-            break
-        case .unprobed(let reason, let assumedDelivering):
-            logger.notice(
-                assumedDelivering
-                    ? "cannot check that LISTEN receives notifications; assuming it does"
-                    : "cannot check that LISTEN receives notifications; the last check found none, so polling only still",
-                metadata: ["reason": "\(reason)"])
-        case .silent:
-            logger.warning(
-                "LISTEN receives no notifications on this connection (a transaction pooler?): changes are seen at the next poll only; set database.listen_url to a direct (session) connection",
-                metadata: [
-                    "database.listen_url": "\(settings.listenURL == nil ? "unset" : PostgresConnection.redacted(settings.listenURL))",
-                    "poll_interval": "\(settings.pollInterval)",
-                ])
-        case .deliveringAgain:
-            logger.info("LISTEN receives notifications again")
         }
     }
 

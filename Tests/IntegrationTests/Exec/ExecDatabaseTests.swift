@@ -185,6 +185,26 @@ struct ExecDatabaseTests {
         #expect(second.stop() == 0)
     }
 
+    @Test("a full state disk: a changed key still reaches the child (only sealing waits for space), and the error is said")
+    func fullStateDisk() throws {
+        guard SmallDisk.available else { return }
+        let fixture = try DaemonFixture()
+        try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-before")
+        let disk = try SmallDisk(bytes: 4 << 20)
+        let exec = try ExecFixture()
+        let process = try exec.start(
+            ["--state-dir", disk.path + "/state", "--debounce", "0.1", "--min-restart-interval", "0"], environment: fixture.environment)
+        #expect(exec.waitForStarts(1), "\(process.log)")
+        disk.fill()
+        try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-after-the-disk-filled")
+        #expect(exec.waitForStarts(2), "\(process.log)")
+        #expect(try exec.environment(of: exec.starts[1])["OPENAI_API_KEY"] == "sk-after-the-disk-filled")
+        #expect(DaemonProcess.eventually { process.log.contains("No space left on device") })
+        disk.free()
+        #expect(process.stop() == 0)
+        #expect(!process.log.contains("sk-after-the-disk-filled"))
+    }
+
     @Test("SIGTERM: the child's last report, sent while it stops, is acknowledged and lands in model_usage (the socket stops after the child)")
     func lastReport() async throws {
         let fixture = try DaemonFixture()
