@@ -59,6 +59,8 @@ struct ExecCommand: AsyncParsableCommand {
         if fromEnvFile != nil, envFile != nil || modelMap != nil {
             throw ValidationError("--env-file and --model-map write what the database holds; with --from-env-file the sidecar writes them")
         }
+        // Before any key or database is looked for: a typo is said first.
+        do { _ = try policy() } catch { throw ValidationError("\(error)") }
     }
 
     func policy() throws -> ExecPolicy {
