@@ -30,34 +30,6 @@ package enum OrphanReaper {
 
     /// Pids in `/proc` whose state is Z and whose parent is `parent`.
     static func zombieChildren(of parent: Int32, procRoot: String) -> [Int32] {
-        guard let directory = opendir(procRoot) else { return [] }
-        defer { closedir(directory) }
-        var result: [Int32] = []
-        while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            guard let pid = Int32(name) else { continue }
-            guard let stat = readStat(procRoot + "/" + name + "/stat"), let fields = parseStat(stat) else { continue }
-            if fields.state == "Z", fields.parent == parent { result.append(pid) }
-        }
-        return result
-    }
-
-    /// `pid (comm) S ppid ...`: the command may hold spaces and parentheses, so
-    /// the state follows the last `)`.
-    static func parseStat(_ text: String) -> (state: Character, parent: Int32)? {
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let rest = text[text.index(after: close)...].split(separator: " ")
-        guard rest.count >= 2, let state = rest[0].first, let parent = Int32(rest[1]) else { return nil }
-        return (state, parent)
-    }
-
-    private static func readStat(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1024)
-        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        guard count > 0 else { return nil }
-        return String(decoding: buffer[..<count], as: UTF8.self)
+        (ProcStat.all(procRoot: procRoot) ?? []).filter { $0.state == "Z" && $0.parent == parent }.map(\.pid)
     }
 }

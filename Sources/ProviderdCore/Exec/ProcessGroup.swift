@@ -13,10 +13,15 @@ package enum ProcessGroup {
         return kill(-leader, signal) == 0
     }
 
-    /// Whether any process of the group is left (a zombie not yet reaped counts).
-    package static func isAlive(_ leader: Int32) -> Bool {
+    /// Whether any process of the group is still running. Zombies do not count:
+    /// an exited process holds no port and no file, only its status, and its
+    /// reaping is its parent's (or init's) business; an init that is slow to reap
+    /// (or never does) must not hold a restart. Without `/proc`, whatever
+    /// `kill(-group, 0)` finds counts.
+    package static func isAlive(_ leader: Int32, procRoot: String = "/proc") -> Bool {
         guard leader > 1 else { return false }
-        if kill(-leader, 0) == 0 { return true }
-        return errno == EPERM  // one is left, under another user
+        guard kill(-leader, 0) == 0 || errno == EPERM else { return false }
+        guard let processes = ProcStat.all(procRoot: procRoot) else { return true }
+        return processes.contains { $0.group == leader && !$0.hasExited }
     }
 }

@@ -26,7 +26,7 @@ struct ExecDatabaseTests {
         let exec = try ExecFixture()
         // Without --env-file: the configured output paths (PROVIDERD_ENV_FILE is set) stay untouched.
         let first = try exec.start(Self.options(fixture), environment: fixture.environment)
-        #expect(exec.waitForStarts(1), "\(first.log)")
+        try #require(exec.waitForStarts(1), "\(first.log)")
         let names = ["openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY", "mistral": "MISTRAL_API_KEY", "groq": "GROQ_API_KEY"]
         let environment = try exec.environment(of: exec.starts[0])
         for (provider, key) in stored { #expect(environment[names[provider]!] == key, "\(provider)") }
@@ -44,7 +44,7 @@ struct ExecDatabaseTests {
         let envFile = exec.directory.file("run/written.env")
         let modelMap = exec.directory.file("run/written.json")
         let second = try exec.start(Self.options(fixture, ["--env-file", envFile, "--model-map", modelMap]), environment: fixture.environment)
-        #expect(exec.waitForStarts(2))
+        try #require(exec.waitForStarts(2))
         let written = try exec.environment(of: exec.starts[1])
         #expect(written["PROVIDERD_MODEL_MAP"] == modelMap)
         #expect(FileManager.default.fileExists(atPath: modelMap))
@@ -63,12 +63,12 @@ struct ExecDatabaseTests {
         try fixture.cli.succeed(["keys", "set", "anthropic"], stdin: "sk-ant-sealed")
         let exec = try ExecFixture()
         let first = try exec.start(Self.options(fixture), environment: fixture.environment)
-        #expect(exec.waitForStarts(1), "\(first.log)")
+        try #require(exec.waitForStarts(1), "\(first.log)")
         #expect(first.stop() == 0)
         try fixture.cluster!.stop()
 
         let fromSealed = try exec.start(Self.options(fixture), environment: fixture.environment)
-        #expect(exec.waitForStarts(2), "\(fromSealed.log)")
+        try #require(exec.waitForStarts(2), "\(fromSealed.log)")
         #expect(try exec.environment(of: exec.starts[1])["ANTHROPIC_API_KEY"] == "sk-ant-sealed")
         #expect(fromSealed.stop() == 0)
 
@@ -79,7 +79,7 @@ struct ExecDatabaseTests {
         Thread.sleep(forTimeInterval: 1.5)
         #expect(exec.starts.count == 2, "a child started before any render")
         try fixture.cluster!.resume()
-        #expect(exec.waitForStarts(3, timeout: 30), "\(waiting.log)")
+        try #require(exec.waitForStarts(3, timeout: 30), "\(waiting.log)")
         #expect(try exec.environment(of: exec.starts[2])["ANTHROPIC_API_KEY"] == "sk-ant-sealed")
         #expect(waiting.stop() == 0)
     }
@@ -92,7 +92,7 @@ struct ExecDatabaseTests {
         let exec = try ExecFixture()
         // The defaults: --debounce 2, --min-restart-interval 5.
         let process = try exec.start(Self.options(fixture), environment: fixture.environment)
-        #expect(exec.waitForStarts(1))
+        try #require(exec.waitForStarts(1))
         let connection = try PostgresConnection(ConnectionOptions(conninfo: fixture.url))
         let began = Date()
         for n in 1...20 {
@@ -101,7 +101,7 @@ struct ExecDatabaseTests {
             Thread.sleep(forTimeInterval: 0.045)
         }
         #expect(Date().timeIntervalSince(began) < 1.5)
-        #expect(exec.waitForStarts(2, timeout: 15))
+        try #require(exec.waitForStarts(2, timeout: 15))
         #expect(try exec.environment(of: exec.starts[1])["OPENAI_API_KEY"] == "sk-20")
         Thread.sleep(forTimeInterval: 3)
         #expect(exec.starts.count == 2, "one restart for the burst")
@@ -131,20 +131,20 @@ struct ExecDatabaseTests {
             let process = try exec.start(
                 Self.options(fixture, ["--usage-socket", socket, "--debounce", "0.2", "--min-restart-interval", "0"]),
                 environment: environment)
-            #expect(exec.waitForStarts(1))
+            try #require(exec.waitForStarts(1))
             let started = try exec.environment(of: exec.starts[0])
             #expect(started["OPENAI_API_KEY"] == "sk-openai-budgeted")
             #expect(started["PROVIDERD_SOCKET"] == socket)
             let client = try UnixSocketClient(path: socket)
             for id in ["w1", "w2"] { #expect(try client.request(BudgetDaemonTests.record("agent", id: id, tokens: 100_000)) == #"{"ok":true}"#) }
-            #expect(exec.waitForStarts(2), "\(process.log)")
+            try #require(exec.waitForStarts(2), "\(process.log)")
             let withheld = try exec.environment(of: exec.starts[1])
             #expect(withheld["OPENAI_API_KEY"] == nil, "withheld, and not taken from providerd's own environment either")
             #expect(withheld["ANTHROPIC_API_KEY"] == "sk-ant-stays")
             // The child asks the socket for its budget, as the PydanticAI capability does.
             #expect(try BudgetDaemonTests.budget(socket, service: "agent")["allowed"] as? Bool == true)
             try fixture.cli.succeed(budget + ["\(unit * 4)"])
-            #expect(exec.waitForStarts(3, timeout: 20), "\(process.log)")
+            try #require(exec.waitForStarts(3, timeout: 20), "\(process.log)")
             #expect(try exec.environment(of: exec.starts[2])["OPENAI_API_KEY"] == "sk-openai-budgeted")
             #expect(process.stop() == 0)
             #expect(!process.log.contains("sk-openai-budgeted"))
@@ -161,7 +161,7 @@ struct ExecDatabaseTests {
         var environment = fixture.environment
         environment["PROVIDERD_FLUSH_INTERVAL"] = "60"  // nothing flushed before the kill
         let first = try exec.start(Self.options(fixture, ["--usage-socket", socket]), environment: environment)
-        #expect(exec.waitForStarts(1))
+        try #require(exec.waitForStarts(1))
         #expect(DaemonProcess.eventually { FileManager.default.fileExists(atPath: socket) })
         let total = 5_000
         let acked = try await onThread { try DaemonUsageTests.send(path: socket, prefix: "x", range: 0..<total) }
@@ -174,7 +174,7 @@ struct ExecDatabaseTests {
         #expect(DaemonProcess.eventually { !ExecFixture.isAlive(child) })
 
         let second = try exec.start(Self.options(fixture, ["--usage-socket", socket]), environment: fixture.environment)
-        #expect(exec.waitForStarts(2))
+        try #require(exec.waitForStarts(2))
         #expect(DaemonProcess.eventually(timeout: 30) { (try? DaemonUsageTests.totals(fixture.url).requests) == total }, "\(second.log)")
         // A resend of acknowledged ids counts nothing twice.
         _ = try await onThread { try DaemonUsageTests.send(path: socket, prefix: "x", range: 0..<100) }
@@ -194,10 +194,10 @@ struct ExecDatabaseTests {
         let exec = try ExecFixture()
         let process = try exec.start(
             ["--state-dir", disk.path + "/state", "--debounce", "0.1", "--min-restart-interval", "0"], environment: fixture.environment)
-        #expect(exec.waitForStarts(1), "\(process.log)")
+        try #require(exec.waitForStarts(1), "\(process.log)")
         disk.fill()
         try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-after-the-disk-filled")
-        #expect(exec.waitForStarts(2), "\(process.log)")
+        try #require(exec.waitForStarts(2), "\(process.log)")
         #expect(try exec.environment(of: exec.starts[1])["OPENAI_API_KEY"] == "sk-after-the-disk-filled")
         #expect(DaemonProcess.eventually { process.log.contains("No space left on device") })
         disk.free()
@@ -215,7 +215,7 @@ struct ExecDatabaseTests {
         let process = try exec.start(
             Self.options(fixture, ["--usage-socket", socket]), child: ["--report-on-term", "last-words", "--linger", "0.3"],
             environment: environment)
-        #expect(exec.waitForStarts(1))
+        try #require(exec.waitForStarts(1))
         #expect(DaemonProcess.eventually { FileManager.default.fileExists(atPath: socket) })
         #expect(process.stop() == 0)
         #expect(exec.events.contains("reported \(exec.starts[0]) {\"ok\":true}"), "\(exec.events)")

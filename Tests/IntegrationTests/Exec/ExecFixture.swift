@@ -63,7 +63,13 @@ final class ExecFixture: @unchecked Sendable {
         return try JSONSerialization.jsonObject(with: data) as? [String: String] ?? [:]
     }
 
-    static func isAlive(_ pid: Int32) -> Bool { kill(pid, 0) == 0 || errno == EPERM }
+    /// Running: a zombie waiting for a slow init to reap it has ended.
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 || errno == EPERM else { return false }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+    }
 
     /// The pids whose parent is `parent` (from /proc), with their state letter.
     static func children(of parent: Int32) -> [(pid: Int32, state: Character)] {

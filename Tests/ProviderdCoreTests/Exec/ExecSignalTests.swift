@@ -27,8 +27,9 @@ struct ExecSignalTests {
 
     @Test("a /proc stat line with spaces and parentheses in the command")
     func statLine() {
-        #expect(OrphanReaper.parseStat("123 (a (b) c) Z 1 123 123 0") ?? ("x", 0) == ("Z", 1))
-        #expect(OrphanReaper.parseStat("garbage") == nil)
+        #expect(ProcStat.parse("123 (a (b) c) Z 1 120 120 0", pid: 123) == ProcStat(pid: 123, state: "Z", parent: 1, group: 120))
+        #expect(ProcStat.parse("123 (a (b) c) Z 1 120 120 0", pid: 123)?.hasExited == true)
+        #expect(ProcStat.parse("garbage", pid: 1) == nil)
     }
 
     @Test("the directory watched for an env file")
