@@ -57,7 +57,7 @@ package final class EnvFileWatcher: Service, Sendable, CustomStringConvertible {
     private func watch() {
         let notifications = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
         defer { if notifications >= 0 { close(notifications) } }
-        let directory = Self.directory(of: path)
+        let directory = AtomicFileWriter.directory(of: path)
         var watching = false
         var seen: Identity?
         var missingSaid = false
@@ -132,10 +132,5 @@ package final class EnvFileWatcher: Service, Sendable, CustomStringConvertible {
         } catch {
             return .failure(ExecError(.envFileUnreadable, "cannot read \(path): \(error)"))
         }
-    }
-
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }

@@ -7,8 +7,6 @@ package struct ExecError: Error, Equatable, Sendable, CustomStringConvertible {
         case envFileUnreadable
         /// A variable no program can be given (too long for `execve`).
         case variableTooLong
-        /// The child could not be spawned.
-        case cannotStart
         /// Options that do not go together.
         case badOptions
     }

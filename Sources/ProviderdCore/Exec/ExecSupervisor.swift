@@ -134,7 +134,10 @@ package actor ExecSupervisor: Service, CustomStringConvertible {
                 logger.error("cannot start the child", metadata: ["program": "\(launcher.argv[0])", "error": "\(reason)", "status": "\(status)"])
                 actions = machine.startFailed(status: status, now: now)
             case .signal(let signal):
-                logger.info("signal received; forwarding it to the child's process group", metadata: ["signal": "\(ExecSignal.name(signal))"])
+                // A terminal's every resize is a SIGWINCH: not worth a line at info.
+                logger.log(
+                    level: signal == SIGWINCH ? .debug : .info, "signal received; forwarding it to the child's process group",
+                    metadata: ["signal": "\(ExecSignal.name(signal))"])
                 actions = machine.signalReceived(signal, now: now)
             case .tick:
                 timer = nil

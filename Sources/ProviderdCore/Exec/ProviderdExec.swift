@@ -56,6 +56,11 @@ package enum ProviderdExec {
         // Taking the terminal back from the child's group must not stop providerd.
         signal(SIGTTOU, SIG_IGN)
 
+        // No systemd made /run/providerd: the directories of what exec writes are made
+        // here (0755), as a container's fresh file system needs.
+        for path in [configuration.outputs.envFile, configuration.outputs.modelMap, configuration.usageSocket].compactMap({ $0 }) {
+            try makeDirectories(AtomicFileWriter.directory(of: path))
+        }
         let state = try configuration.needsState ? StateDirectory(path: settings.stateDir) : nil
         let lock = try state.map { try StateDirectoryLock(directory: $0) }
         let reporter = StatusReporter(notifier: SystemdNotifier())
@@ -121,6 +126,15 @@ package enum ProviderdExec {
         try await stack?.shutdown()
         withExtendedLifetime(lock) {}
         return supervisor.outcome.status ?? 1
+    }
+
+    /// `mkdir -p`: each missing directory of `path`, mode 0755.
+    static func makeDirectories(_ path: String) throws(SystemError) {
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST { throw SystemError("create directory", path: current) }
+        }
     }
 
     /// Every variable of the providers a budget withholds: kept out of what the

@@ -41,8 +41,9 @@ struct ExecDatabaseTests {
         #expect(!first.log.contains(fixture.key.base64))
 
         // With --env-file and --model-map: the same values as readers take them from the file.
-        let envFile = exec.directory.file("run/written.env")
-        let modelMap = exec.directory.file("run/written.json")
+        // In directories nobody made yet (a container's /run/providerd): exec makes them.
+        let envFile = exec.directory.file("fresh/env/written.env")
+        let modelMap = exec.directory.file("fresh/map/written.json")
         let second = try exec.start(Self.options(fixture, ["--env-file", envFile, "--model-map", modelMap]), environment: fixture.environment)
         try #require(exec.waitForStarts(2))
         let written = try exec.environment(of: exec.starts[1])
@@ -185,9 +186,10 @@ struct ExecDatabaseTests {
         #expect(second.stop() == 0)
     }
 
-    @Test("a full state disk: a changed key still reaches the child (only sealing waits for space), and the error is said")
+    @Test(
+        "a full state disk: a changed key still reaches the child (only sealing waits for space), and the error is said",
+        .enabled(if: SmallDisk.available))
     func fullStateDisk() throws {
-        guard SmallDisk.available else { return }
         let fixture = try DaemonFixture()
         try fixture.cli.succeed(["keys", "set", "openai"], stdin: "sk-before")
         let disk = try SmallDisk(bytes: 4 << 20)
@@ -209,7 +211,7 @@ struct ExecDatabaseTests {
     func lastReport() async throws {
         let fixture = try DaemonFixture()
         let exec = try ExecFixture()
-        let socket = exec.directory.file("run/usage.sock")
+        let socket = exec.directory.file("fresh/providerd/usage.sock")  // a directory exec makes
         var environment = fixture.environment
         environment["PROVIDERD_FLUSH_INTERVAL"] = "60"  // only the final flush at the stop writes it
         let process = try exec.start(

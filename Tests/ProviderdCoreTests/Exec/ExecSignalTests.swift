@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 
@@ -32,10 +33,15 @@ struct ExecSignalTests {
         #expect(ProcStat.parse("garbage", pid: 1) == nil)
     }
 
-    @Test("the directory watched for an env file")
-    func directory() {
-        #expect(EnvFileWatcher.directory(of: "/run/providerd/providers.env") == "/run/providerd")
-        #expect(EnvFileWatcher.directory(of: "/providers.env") == "/")
-        #expect(EnvFileWatcher.directory(of: "providers.env") == ".")
+    @Test("missing directories of what exec writes are made, 0755")
+    func makeDirectories() throws {
+        let base = "/tmp/providerd-exec-mkdir-\(getpid())"
+        defer { _ = try? FileManager.default.removeItem(atPath: base) }
+        try ProviderdExec.makeDirectories(base + "/run/providerd")
+        try ProviderdExec.makeDirectories(base + "/run/providerd")  // again: nothing to do
+        var info = stat()
+        #expect(stat(base + "/run/providerd", &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o755)
+        #expect(throws: SystemError.self) { try ProviderdExec.makeDirectories("/proc/1/nope") }
     }
 }
