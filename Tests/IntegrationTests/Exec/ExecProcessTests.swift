@@ -234,7 +234,10 @@ struct ExecProcessTests {
         try fixture.writeEnvFile(Self.values)
         let exec = try fixture.start(["--from-env-file", fixture.envFile, "--restart-on-exit"], child: ["--exit", "1"])
         try #require(fixture.waitForStarts(2, timeout: 10))
+        // The second child has exited too: providerd waits out a 2 s backoff, running.
+        #expect(DaemonProcess.eventually { exec.log.components(separatedBy: "child exited").count - 1 == 2 })
         #expect(exec.isRunning)
-        #expect(exec.stop() == 143, "stopped during a backoff")
+        #expect(exec.log.components(separatedBy: "child started").count - 1 == 2)
+        #expect(exec.stop() == 143, "stopped during the backoff: 128 + SIGTERM, no third start")
     }
 }
