@@ -119,7 +119,8 @@ package struct ExecStateMachine: Sendable {
         case .waiting(let until): return until
         case .starting, .finished: return nil
         case .running(let child):
-            guard let pending = pendingChange else { return nil }
+            // With --on-change none a pending change is only remembered, to be said once.
+            guard policy.onChange != .none, let pending = pendingChange else { return nil }
             return changeDue(pending, child: child)
         case .stopping(let stop):
             if stop.status != nil { return stop.nextCheck }  // the group check drives it now
@@ -137,6 +138,7 @@ package struct ExecStateMachine: Sendable {
 
     /// A render succeeded (from the database, the sealed state or the env file).
     package mutating func rendered(_ environment: ChildEnvironment, now: Double) -> [Action] {
+        let previous = latest
         latest = environment
         switch state {
         case .waiting(let until):
@@ -148,6 +150,9 @@ package struct ExecStateMachine: Sendable {
                 pendingChange = nil
                 return []
             }
+            // The same change published again (a poll, a budget's re-render, a model row):
+            // not a new change, so it neither restarts nor extends the debounce.
+            if pendingChange != nil, let previous, previous.sameValues(as: environment) { return [] }
             if policy.onChange == .none {
                 if pendingChange == nil {
                     pendingChange = (now, now)

@@ -156,6 +156,7 @@ struct ExecStateMachineTests {
         var machine = Self.running(Self.policy { $0.onChange = .none })
         #expect(machine.rendered(Self.environment("b"), now: 110) == [.changeIgnored])
         #expect(machine.rendered(Self.environment("c"), now: 111) == [])
+        #expect(machine.deadline == nil, "nothing to wake up for")
         #expect(machine.tick(now: 200) == [])
         #expect(machine.groupLeader == 4242)
     }
@@ -259,5 +260,17 @@ extension ExecStateMachineTests {
         #expect(machine.groupChecked(alive: true, now: 119.9) == [])
         _ = machine.tick(now: 120)
         #expect(machine.groupChecked(alive: true, now: 120) == [.groupAbandoned(pid: 4242), .exit(143)])
+    }
+}
+
+extension ExecStateMachineTests {
+    @Test("the same change published again (a poll, a model row's render) does not extend the debounce")
+    func republished() {
+        var machine = Self.running()
+        #expect(machine.rendered(Self.environment("b", generation: 2), now: 110) == [.changeDeferred(until: 112)])
+        #expect(machine.rendered(Self.environment("b", generation: 3), now: 111) == [])
+        #expect(machine.rendered(Self.environment("b", generation: 4), now: 111.9) == [])
+        #expect(machine.deadline == 112)
+        #expect(machine.tick(now: 112) == [.signalGroup(pid: 4242, signal: SIGTERM)])
     }
 }
