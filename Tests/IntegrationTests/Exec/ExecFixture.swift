@@ -1,6 +1,8 @@
 import Foundation
 import TestSupport
 
+@testable import ProviderdCore
+
 /// One `providerd exec` under test, running `Tests/Exec/exec_child.py`, which
 /// writes each start (with its whole environment), signal and exit into `childDirectory`.
 final class ExecFixture: @unchecked Sendable {
@@ -66,21 +68,9 @@ final class ExecFixture: @unchecked Sendable {
     /// Running: a zombie waiting for a slow init to reap it has ended.
     static func isAlive(_ pid: Int32) -> Bool {
         guard kill(pid, 0) == 0 || errno == EPERM else { return false }
-        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
-        guard let close = stat.lastIndex(of: ")") else { return false }
-        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
+        return ProcStat.all()?.first { $0.pid == pid }.map { !$0.hasExited } ?? false
     }
 
-    /// The pids whose parent is `parent` (from /proc), with their state letter.
-    static func children(of parent: Int32) -> [(pid: Int32, state: Character)] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return names.compactMap { name -> (Int32, Character)? in
-            guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
-                let close = stat.lastIndex(of: ")")
-            else { return nil }
-            let fields = stat[stat.index(after: close)...].split(separator: " ")
-            guard fields.count > 2, Int32(fields[1]) == parent, let state = fields[0].first else { return nil }
-            return (pid, state)
-        }
-    }
+    /// The processes whose parent is `parent` (from /proc).
+    static func children(of parent: Int32) -> [ProcStat] { (ProcStat.all() ?? []).filter { $0.parent == parent } }
 }

@@ -2,6 +2,8 @@ import Foundation
 import TestSupport
 import Testing
 
+@testable import ProviderdCore
+
 /// `providerd exec` as a supervisor of processes, on a sidecar's env file
 /// (`--from-env-file`, no database): signals, exit statuses, process groups, PID 1.
 @Suite("providerd exec: processes and signals", .serialized)
