@@ -221,9 +221,9 @@ package struct ExecStateMachine: Sendable {
                 stop.signaledAt = now
                 actions.append(.signalGroup(pid: stop.child.pid, signal: policy.stopSignal))
             } else if let killedAt = stop.killedAt, now >= killedAt + policy.killTimeout {
-                // Only what SIGKILL cannot end is left: zombies whose parent outside
-                // the group does not reap them, or a process stuck in the kernel.
-                // They hold no port and run no code; waiting longer helps nobody.
+                // Only what SIGKILL cannot end is left: a process stuck in the kernel
+                // (or, where /proc cannot be read, a zombie nobody reaps). It runs
+                // no code; waiting longer helps nobody.
                 state = .stopping(stop)
                 return [.groupAbandoned(pid: stop.child.pid)] + groupChecked(alive: false, now: now)
             } else if !stop.killed, now >= stop.signaledAt! + policy.killTimeout {

@@ -189,7 +189,7 @@ package actor ExecSupervisor: Service, CustomStringConvertible {
                 }
             case .groupAbandoned(let pid):
                 logger.error(
-                    "processes of the child's group outlived SIGKILL by the kill timeout (zombies nobody reaps, or stuck in the kernel); going on without them",
+                    "processes of the child's group outlived SIGKILL by the kill timeout (stuck in the kernel, or zombies where /proc cannot be read); going on without them",
                     metadata: ["pgid": "\(pid)"])
             case .changeIgnored:
                 logger.notice("the child's values changed; --on-change none keeps the ones it started with")

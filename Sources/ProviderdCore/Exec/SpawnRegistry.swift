@@ -19,9 +19,9 @@ package final class SpawnRegistry: Sendable {
 
     package init() {}
 
-    package func willSpawn() { state.withLock { $0.spawning += 1 } }
+    private func willSpawn() { state.withLock { $0.spawning += 1 } }
 
-    package func spawned(_ pid: Int32) {
+    private func spawned(_ pid: Int32) {
         state.withLock {
             $0.spawning -= 1
             $0.children.insert(pid)
@@ -29,10 +29,10 @@ package final class SpawnRegistry: Sendable {
     }
 
     /// The spawn failed: no pid to record.
-    package func spawnFailed() { state.withLock { $0.spawning -= 1 } }
+    private func spawnFailed() { state.withLock { $0.spawning -= 1 } }
 
     /// swift-subprocess has waited for it.
-    package func ended(_ pid: Int32) { _ = state.withLock { $0.children.remove(pid) } }
+    private func ended(_ pid: Int32) { _ = state.withLock { $0.children.remove(pid) } }
 
     /// Runs one spawn: `spawn` calls `started` with the pid as soon as it has it
     /// (first thing in swift-subprocess's body), and returns once the process has

@@ -62,7 +62,7 @@ struct RecommendationsPage: Sendable {
         outputTokens = Money.count(report?.tokens.output ?? 0)
         cacheTokens = Money.count((report?.tokens.cache_read ?? 0) + (report?.tokens.cache_write ?? 0))
         // Only the cheaper ones: the list is sorted by cost, so they come first.
-        let cheaper = (report?.candidates ?? []).prefix(Self.shown).filter { UsagePage.decimal($0.saving_usd) > 0 }
+        let cheaper = (report?.candidates ?? []).prefix(Self.shown).filter { (Decimal($0.saving_usd) ?? 0) > 0 }
         candidates = cheaper.map { candidate in
             var notes: [String] = []
             notes.append(candidate.same_provider ? "same provider" : "other provider")

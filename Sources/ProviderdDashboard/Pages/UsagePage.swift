@@ -195,8 +195,6 @@ struct UsagePage: Sendable {
         return Table(columns: columns, days: days, total: cell(total), otherKeys: rest.isEmpty ? nil : rest.count, empty: total == A.zero && series.isEmpty)
     }
 
-    /// No locale: with one, Decimal asks ICU for the separator on every call.
-    static func decimal(_ text: String) -> Decimal { Decimal(string: text) ?? 0 }
 }
 
 extension DashboardPages {
