@@ -42,6 +42,23 @@ def event(line):
     os.close(fd)
 
 
+# Handlers first: a test that sees "start" may signal at once, and a SIGTERM
+# before them would kill this process (143) instead of ending it cleanly.
+stopping = False
+
+
+def handler(number, frame):
+    global stopping
+    name = signal.Signals(number).name
+    event(f"signal {pid} {name}")
+    if number in (signal.SIGTERM, signal.SIGINT) and "--ignore-term" not in args:
+        stopping = True
+
+
+for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH):
+    signal.signal(number, handler)
+
+
 with open(os.path.join(directory, f"env-{pid}.json.tmp"), "w") as f:
     json.dump(dict(os.environ), f)
 os.rename(os.path.join(directory, f"env-{pid}.json.tmp"), os.path.join(directory, f"env-{pid}.json"))
@@ -64,20 +81,6 @@ if option("--exit"):
     sys.exit(int(option("--exit")))
 if "--segv" in args:
     os.kill(pid, signal.SIGSEGV)
-
-stopping = False
-
-
-def handler(number, frame):
-    global stopping
-    name = signal.Signals(number).name
-    event(f"signal {pid} {name}")
-    if number in (signal.SIGTERM, signal.SIGINT) and "--ignore-term" not in args:
-        stopping = True
-
-
-for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGWINCH):
-    signal.signal(number, handler)
 
 while not stopping:
     time.sleep(0.01)

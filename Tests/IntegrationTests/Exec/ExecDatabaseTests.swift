@@ -36,7 +36,7 @@ struct ExecDatabaseTests {
         #expect(environment["PROVIDERD_MODEL_MAP"] == nil)
         #expect(!FileManager.default.fileExists(atPath: fixture.envFile))
         #expect(!FileManager.default.fileExists(atPath: fixture.modelMap))
-        #expect(first.stop() == 0)
+        #expect(first.stop() == 0, "\(exec.events)")
         for key in stored.values { #expect(!first.log.contains(key)) }
         #expect(!first.log.contains(fixture.key.base64))
 
@@ -55,7 +55,7 @@ struct ExecDatabaseTests {
         let read = try JSONSerialization.jsonObject(with: Data(dotenv.stdoutText.utf8)) as? [String: String] ?? [:]
         #expect(!read.isEmpty)
         for (name, value) in read { #expect(written[name] == value, "\(name)") }
-        #expect(second.stop() == 0)
+        #expect(second.stop() == 0, "\(exec.events)")
     }
 
     @Test("no child before the first render; with PostgreSQL down and a sealed state it starts from the sealed state")
@@ -65,13 +65,13 @@ struct ExecDatabaseTests {
         let exec = try ExecFixture()
         let first = try exec.start(Self.options(fixture), environment: fixture.environment)
         try #require(exec.waitForStarts(1), "\(first.log)")
-        #expect(first.stop() == 0)
+        #expect(first.stop() == 0, "\(exec.events)")
         try fixture.cluster!.stop()
 
         let fromSealed = try exec.start(Self.options(fixture), environment: fixture.environment)
         try #require(exec.waitForStarts(2), "\(fromSealed.log)")
         #expect(try exec.environment(of: exec.starts[1])["ANTHROPIC_API_KEY"] == "sk-ant-sealed")
-        #expect(fromSealed.stop() == 0)
+        #expect(fromSealed.stop() == 0, "\(exec.events)")
 
         // A state directory without a sealed state: nothing to start from until the database answers.
         let emptyState = exec.directory.file("state-empty")
@@ -82,7 +82,7 @@ struct ExecDatabaseTests {
         try fixture.cluster!.resume()
         try #require(exec.waitForStarts(3, timeout: 30), "\(waiting.log)")
         #expect(try exec.environment(of: exec.starts[2])["ANTHROPIC_API_KEY"] == "sk-ant-sealed")
-        #expect(waiting.stop() == 0)
+        #expect(waiting.stop() == 0, "\(exec.events)")
     }
 
     @Test("20 key updates in one second give one restart; an unchanged value or a model row gives none")
@@ -115,7 +115,7 @@ struct ExecDatabaseTests {
         #expect(DaemonProcess.eventually { process.log.components(separatedBy: " rendered ").count > rendersBefore })
         Thread.sleep(forTimeInterval: 7)
         #expect(exec.starts.count == 2, "\(process.log)")
-        #expect(process.stop() == 0)
+        #expect(process.stop() == 0, "\(exec.events)")
     }
 
     @Test("a key a withhold_key budget withholds: the child restarts without it (the container's copy stays out), and again when it returns")
@@ -149,7 +149,7 @@ struct ExecDatabaseTests {
             try fixture.cli.succeed(budget + ["\(unit * 4)"])
             try #require(exec.waitForStarts(3, timeout: 20), "\(process.log)")
             #expect(try exec.environment(of: exec.starts[2])["OPENAI_API_KEY"] == "sk-openai-budgeted")
-            #expect(process.stop() == 0)
+            #expect(process.stop() == 0, "\(exec.events)")
             #expect(!process.log.contains("sk-openai-budgeted"))
             #expect(!process.log.contains("sk-from-the-container"))
         }
@@ -185,7 +185,7 @@ struct ExecDatabaseTests {
         let totals = try DaemonUsageTests.totals(fixture.url)
         #expect(totals.requests == total)
         #expect(totals.input == DaemonUsageTests.expectedInput(0..<total))
-        #expect(second.stop() == 0)
+        #expect(second.stop() == 0, "\(exec.events)")
     }
 
     @Test(
@@ -205,7 +205,7 @@ struct ExecDatabaseTests {
         #expect(try exec.environment(of: exec.starts[1])["OPENAI_API_KEY"] == "sk-after-the-disk-filled")
         #expect(DaemonProcess.eventually { process.log.contains("No space left on device") })
         disk.free()
-        #expect(process.stop() == 0)
+        #expect(process.stop() == 0, "\(exec.events)")
         #expect(!process.log.contains("sk-after-the-disk-filled"))
     }
 
@@ -221,7 +221,7 @@ struct ExecDatabaseTests {
             environment: environment)
         try #require(exec.waitForStarts(1))
         #expect(DaemonProcess.eventually { FileManager.default.fileExists(atPath: socket) })
-        #expect(process.stop() == 0)
+        #expect(process.stop() == 0, "\(exec.events)")
         #expect(exec.events.contains("reported \(exec.starts[0]) {\"ok\":true}"), "\(exec.events)")
         #expect(try DaemonUsageTests.totals(fixture.url).requests == 1)
         #expect(process.log.range(of: "child exited")!.lowerBound < process.log.range(of: "usage intake stopped")!.lowerBound)

@@ -29,7 +29,7 @@ struct ExecProcessTests {
         #expect(environment["ARCHON_ENCRYPTION_KEY"] == nil)
         #expect(environment["NOTIFY_SOCKET"] == nil)
         #expect(environment["PATH"] == "/usr/local/bin:/usr/bin:/bin", "providerd's own environment is passed on")
-        #expect(exec.stop() == 0)
+        #expect(exec.stop() == 0, "\(fixture.events)")
         #expect(!exec.log.contains("sk-one"))
         #expect(!exec.log.contains("fernet-key-of-the-host"))
     }
@@ -59,7 +59,7 @@ struct ExecProcessTests {
         for name in names { #expect(read[name] == environment[name], "\(name)") }
         #expect(environment["B_API_KEY"] == "$HOME `x` \"q\" #h !x")
         #expect(environment["C_API_KEY"] == "it's a\\b \"q\"")
-        #expect(exec.stop() == 0)
+        #expect(exec.stop() == 0, "\(fixture.events)")
     }
 
     @Test("a damaged env file is refused with its line named; the child keeps running with its values")
@@ -76,7 +76,7 @@ struct ExecProcessTests {
         try fixture.writeEnvFile("OPENAI_API_KEY=sk-two\nPROVIDERD_GENERATION=3\n")
         try #require(fixture.waitForStarts(2))
         #expect(try fixture.environment(of: fixture.starts[1])["OPENAI_API_KEY"] == "sk-two")
-        #expect(exec.stop() == 0)
+        #expect(exec.stop() == 0, "\(fixture.events)")
     }
 
     @Test("signal mode delivers the signal and does not restart")
@@ -93,7 +93,7 @@ struct ExecProcessTests {
         Thread.sleep(forTimeInterval: 1)
         #expect(fixture.starts == [pid])
         #expect(fixture.signals(of: pid) == ["SIGHUP"])
-        #expect(exec.stop() == 0)
+        #expect(exec.stop() == 0, "\(fixture.events)")
     }
 
     @Test("each forwarded signal reaches the child; SIGTERM stops the child, then providerd, within the kill timeout")
@@ -114,7 +114,7 @@ struct ExecProcessTests {
         Thread.sleep(forTimeInterval: 0.3)
         #expect(fixture.signals(of: pid).count == forwarded.count)
         let stopped = Date()
-        #expect(exec.stop() == 0)
+        #expect(exec.stop() == 0, "\(fixture.events)")
         #expect(Date().timeIntervalSince(stopped) < 5)
         #expect(fixture.signals(of: pid).last == "SIGTERM")
         #expect(fixture.events.last == "exit \(pid)", "the child ended before providerd")
@@ -186,7 +186,7 @@ struct ExecProcessTests {
         for (previous, next) in zip(fixture.starts, fixture.starts.dropFirst()) {
             #expect(events.firstIndex(of: "exit \(previous)")! < events.firstIndex(of: "bound \(next) \(port)")!)
         }
-        #expect(exec.stop() == 0)
+        #expect(exec.stop() == 0, "\(fixture.events)")
     }
 
     @Test("as PID 1 in a fresh PID namespace an orphaned grandchild is reaped: no zombie remains", .enabled(if: getuid() == 0))
