@@ -15,23 +15,9 @@ package final class UnixSocketClient: @unchecked Sendable {
         // `fd` is set only once connected: an init that throws after every stored
         // property is set still runs deinit, which would close the descriptor a
         // second time, by then perhaps another thread's file.
-        fd = try Self.connect(path: path)
+        fd = try UsageClient.connect(path)
         var timeout = timeval(tv_sec: receiveTimeout, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    /// A connected socket, or an error with its descriptor already closed.
-    private static func connect(path: String) throws -> Int32 {
-        let address = try UnixSocketAddress(path: path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw TestSupportError("socket failed") }
-        let result = address.withSockaddr { Glibc.connect(fd, $0, $1) }
-        guard result == 0 else {
-            let reason = String(cString: strerror(errno))
-            close(fd)
-            throw TestSupportError("connect \(path): \(reason)")
-        }
-        return fd
     }
 
     deinit { close(fd) }

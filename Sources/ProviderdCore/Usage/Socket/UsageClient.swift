@@ -59,8 +59,9 @@ package enum UsageClient {
         return true
     }
 
-    /// A connected stream socket to `path`; the caller closes it.
-    static func connect(_ path: String) throws(SystemError) -> Int32 {
+    /// A connected stream socket to `path`; the caller closes it. On failure the
+    /// socket is closed here and the error names the path.
+    package static func connect(_ path: String) throws(SystemError) -> Int32 {
         let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError("socket", path: path) }
         let address: UnixSocketAddress
